@@ -1,0 +1,2 @@
+"""Network egress checks (placeholder while the prover is written)."""
+CHECKS: list = []

@@ -1,0 +1,1 @@
+"""Renderers: findings JSON, HTML, SARIF, JUnit."""

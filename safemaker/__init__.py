@@ -1,0 +1,8 @@
+"""safemaker: proves whether SageMaker workloads can reach the internet uninspected.
+
+The importable code lives in the top-level folders ``scanner/``, ``checks/`` and ``reports/``;
+setup.cfg maps them under this one namespace so that the generic names cannot collide with
+other installed distributions.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Collection, snapshot I/O, the network prover, the engine and the CLI."""

@@ -1,0 +1,32 @@
+"""The result of proving one workload's egress: what reaches where, and what is unknown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Path
+
+
+@dataclass(frozen=True)
+class EgressProof:
+    """Every way traffic from one source can leave, classified.
+
+    A check reads the classes it cares about. `unknowns` lists what could not be decided
+    (missing operation, unresolvable target): a check that would otherwise PASS must report
+    ERROR when it is non-empty.
+    """
+
+    source: str  # e.g. "eni-1 (notebook nb-1) in subnet-1"
+    uninspected: tuple[Path, ...] = ()  # live internet paths bypassing firewall/proxy (NET-001)
+    uninspected_ipv6: tuple[Path, ...] = ()  # the IPv6 subset of `uninspected` (NET-005)
+    latent: tuple[Path, ...] = ()  # an IGW is routed to but the source has no public address (NET-004)
+    inspected: tuple[Path, ...] = ()  # internet paths through a firewall or to a sanctioned proxy
+    gateway_endpoints: tuple[Path, ...] = ()  # S3/DynamoDB gateway endpoints reached (NET-006)
+    interface_endpoints: tuple[str, ...] = ()  # service names of interface endpoints reachable
+    blocked: tuple[str, ...] = ()  # why each other route out goes nowhere (PASS evidence)
+    unknowns: tuple[str, ...] = ()  # reasons the proof is incomplete
+    notes: tuple[str, ...] = ()  # assumptions and limitations worth stating in the evidence
+
+    @property
+    def reaches_internet(self) -> bool:
+        return bool(self.uninspected or self.inspected)

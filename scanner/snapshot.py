@@ -1,0 +1,175 @@
+"""Read access to a `safemaker.snapshot/v1` document.
+
+The one rule this module exists to enforce: *absent means unknown, empty means none*. Every
+accessor raises MissingData when an operation (or a per-resource entry) was not collected, and
+the message says which call is missing and, when the collector recorded one, why it failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import MissingData, SnapshotError
+
+SCHEMA = "safemaker.snapshot/v1"
+MAX_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CollectionFailure:
+    account: str
+    region: str
+    service: str
+    operation: str
+    resource: str | None
+    error_code: str
+    message: str
+
+    def describe(self) -> str:
+        res = f" for {self.resource}" if self.resource else ""
+        return f"{self.service} {self.operation}{res} failed with {self.error_code}"
+
+
+class RegionView:
+    """Everything collected in one account and region."""
+
+    def __init__(self, snapshot: Snapshot, account: str, region: str, data: Mapping[str, Any]) -> None:
+        self.snapshot = snapshot
+        self.account = account
+        self.region = region
+        self._data = data
+
+    def has(self, service: str, operation: str) -> bool:
+        svc = self._data.get(service)
+        return isinstance(svc, Mapping) and operation in svc
+
+    def response(self, service: str, operation: str) -> Any:
+        """The merged response of an operation, or MissingData naming the gap."""
+        svc = self._data.get(service)
+        if not isinstance(svc, Mapping) or operation not in svc:
+            raise MissingData(self._missing_reason(service, operation, None))
+        return svc[operation]
+
+    def items(self, service: str, operation: str, key: str) -> list[Any]:
+        """The list under `key` in a list-style operation's merged response."""
+        resp = self.response(service, operation)
+        if not isinstance(resp, Mapping):
+            raise MissingData(f"{service} {operation} in {self.where} is not an object")
+        value = resp.get(key, [])
+        if not isinstance(value, list):
+            raise MissingData(f"{service} {operation}.{key} in {self.where} is not a list")
+        return value
+
+    def detail(self, service: str, operation: str, resource_id: str) -> Any:
+        """One entry of a per-resource operation (keyed as contracts.md §1 says)."""
+        resp = self.response(service, operation)
+        if not isinstance(resp, Mapping) or resource_id not in resp:
+            raise MissingData(self._missing_reason(service, operation, resource_id))
+        return resp[resource_id]
+
+    def optional(self, service: str, operation: str) -> Any | None:
+        """For operations whose absence is safe by contract (e.g. Block Public Access)."""
+        svc = self._data.get(service)
+        if isinstance(svc, Mapping):
+            return svc.get(operation)
+        return None
+
+    @property
+    def where(self) -> str:
+        return f"{self.account}/{self.region}"
+
+    def _missing_reason(self, service: str, operation: str, resource_id: str | None) -> str:
+        for failure in self.snapshot.failures:
+            if (
+                failure.account == self.account
+                and failure.region == self.region
+                and failure.service == service
+                and failure.operation == operation
+                and (resource_id is None or failure.resource in (None, resource_id))
+            ):
+                return f"{failure.describe()} in {self.where}: {failure.message}".rstrip(": ")
+        target = f" for {resource_id}" if resource_id else ""
+        return f"{service} {operation}{target} was not collected in {self.where}"
+
+
+class Snapshot:
+    """A validated snapshot document; construct with `load()` or `Snapshot(doc, source)`."""
+
+    def __init__(self, doc: Mapping[str, Any], source: str = "<snapshot>") -> None:
+        self.doc = doc
+        self.source = source
+        self.failures = tuple(_failures(doc))
+        self._views: dict[tuple[str, str], RegionView] = {}
+        for account, regions in sorted(doc.get("accounts", {}).items()):
+            for region, data in sorted(regions.items()):
+                self._views[(account, region)] = RegionView(self, account, region, data)
+
+    @property
+    def created(self) -> str:
+        return str(self.doc.get("created", ""))
+
+    def views(self) -> Iterator[RegionView]:
+        yield from self._views.values()
+
+    def view(self, account: str, region: str) -> RegionView:
+        try:
+            return self._views[(account, region)]
+        except KeyError:
+            raise MissingData(f"account {account} region {region} is not in the snapshot") from None
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(sorted({a for a, _ in self._views}))
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({r for _, r in self._views}))
+
+
+def _failures(doc: Mapping[str, Any]) -> Iterator[CollectionFailure]:
+    for e in doc.get("errors", []) or []:
+        if not isinstance(e, Mapping):
+            continue
+        yield CollectionFailure(
+            account=str(e.get("account", "")),
+            region=str(e.get("region", "")),
+            service=str(e.get("service", "")),
+            operation=str(e.get("operation", "")),
+            resource=None if e.get("resource") in (None, "") else str(e.get("resource")),
+            error_code=str(e.get("error_code", "Unknown")),
+            message=str(e.get("message", "")),
+        )
+
+
+def read_json(path: str) -> Any:
+    """Parse a JSON file, turning every way it can be unreadable into one SnapshotError line."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise SnapshotError(path, "", f"cannot read file: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise SnapshotError(path, "", f"file is {size} bytes, larger than the {MAX_BYTES} byte limit")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise SnapshotError(path, f"byte {exc.start}", "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(path, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise SnapshotError(path, "", "JSON is nested too deeply") from None
+    except OSError as exc:
+        raise SnapshotError(path, "", f"cannot read file: {exc.strerror}") from None
+
+
+def load(path: str) -> Snapshot:
+    """Read and validate a snapshot file; raises SnapshotError naming file and place."""
+    from .validate import validate_snapshot  # local: validation pulls in botocore models
+
+    doc = read_json(path)
+    validate_snapshot(doc, source=path)
+    return Snapshot(doc, path)
