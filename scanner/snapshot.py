@@ -51,7 +51,7 @@ class RegionView:
         """The merged response of an operation, or MissingData naming the gap."""
         svc = self._data.get(service)
         if not isinstance(svc, Mapping) or operation not in svc:
-            raise MissingData(self._missing_reason(service, operation, None))
+            raise MissingData(self.missing_reason(service, operation, None))
         return svc[operation]
 
     def items(self, service: str, operation: str, key: str) -> list[Any]:
@@ -68,7 +68,7 @@ class RegionView:
         """One entry of a per-resource operation (keyed as contracts.md §1 says)."""
         resp = self.response(service, operation)
         if not isinstance(resp, Mapping) or resource_id not in resp:
-            raise MissingData(self._missing_reason(service, operation, resource_id))
+            raise MissingData(self.missing_reason(service, operation, resource_id))
         return resp[resource_id]
 
     def optional(self, service: str, operation: str) -> Any | None:
@@ -82,7 +82,7 @@ class RegionView:
     def where(self) -> str:
         return f"{self.account}/{self.region}"
 
-    def _missing_reason(self, service: str, operation: str, resource_id: str | None) -> str:
+    def missing_reason(self, service: str, operation: str, resource_id: str | None = None) -> str:
         for failure in self.snapshot.failures:
             if (
                 failure.account == self.account

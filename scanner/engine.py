@@ -1,0 +1,100 @@
+"""Runs registered checks over a snapshot and turns verdicts into findings.
+
+The engine, not the checks, owns the rules that keep a PASS honest: a check whose required
+operation is missing gets ERROR without being called; a check that raises MissingData gets
+ERROR with the reason; a check that crashes gets ERROR (and a line on stderr), never PASS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterable
+
+from .config import Config
+from .context import CheckContext
+from .errors import MissingData
+from .model import Finding, ResourceRef, ResourceType, Severity, Verdict
+from .registry import CheckSpec, Registry
+from .resources import Resource, resources_of
+from .snapshot import RegionView, Snapshot
+
+Progress = Callable[[str], None]
+
+
+def fingerprint(check_id: str, ref: ResourceRef, verdict: Verdict) -> str:
+    """Stable across runs and re-collections: no timestamps, no free text, sorted paths."""
+    sigs = sorted({p.signature() for p in verdict.evidence.paths})
+    text = "\n".join([check_id, ref.account, ref.region, ref.type.value, ref.id, *sigs])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def selected(registry: Registry, config: Config) -> list[CheckSpec]:
+    specs = registry.specs()
+    if config.enable:
+        specs = [s for s in specs if s.id in config.enable or s.family in config.enable]
+    return [s for s in specs if s.id not in config.disable and s.family not in config.disable]
+
+
+def run_checks(
+    snapshot: Snapshot,
+    registry: Registry,
+    config: Config | None = None,
+    progress: Progress | None = None,
+) -> list[Finding]:
+    config = config or Config()
+    ctx = CheckContext(snapshot, config)
+    findings: list[Finding] = []
+    specs = selected(registry, config)
+    for view in snapshot.views():
+        for spec in specs:
+            if progress:
+                progress(f"analyze {view.where}: {spec.id}")
+            findings.extend(_run_one(ctx, view, spec, config))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Config) -> Iterable[Finding]:
+    severity = config.severity.get(spec.id, spec.severity)
+    missing = [(svc, op) for svc, op in spec.requires if not view.has(svc, op)]
+    for rtype in spec.resource_types:
+        try:
+            resources = resources_of(view, rtype)
+        except MissingData as exc:
+            ref = ResourceRef(ResourceType.REGION, f"{rtype.value} in {view.where}", view.account, view.region)
+            verdict = Verdict.error(f"cannot list {rtype.value}: {exc.reason}")
+            yield _finding(spec, severity, ref, verdict)
+            continue
+        for resource in resources:
+            if missing:
+                reason = "; ".join(view.missing_reason(svc, op) for svc, op in missing)
+                verdict: Verdict | None = Verdict.error(f"required data missing: {reason}")
+            else:
+                verdict = _call(spec, ctx, resource)
+            if verdict is not None:
+                yield _finding(spec, severity, resource.ref, verdict)
+
+
+def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource) -> Verdict | None:
+    try:
+        return spec.func(ctx, resource)
+    except MissingData as exc:
+        return Verdict.error(f"could not decide: {exc.reason}")
+    except Exception as exc:  # a bug in one check must not become a PASS or stop the others
+        print(f"safemaker: internal error in {spec.id} on {resource.id}: {exc!r}", file=sys.stderr)
+        return Verdict.error(f"internal error in check {spec.id}: {type(exc).__name__}: {exc}")
+
+
+def _finding(spec: CheckSpec, severity: Severity, ref: ResourceRef, verdict: Verdict) -> Finding:
+    return Finding(
+        check_id=spec.id,
+        title=spec.title,
+        status=verdict.status,
+        severity=severity,
+        resource=ref,
+        message=verdict.message,
+        evidence=verdict.evidence,
+        remediation=spec.remediation,
+        fingerprint=fingerprint(spec.id, ref, verdict),
+    )

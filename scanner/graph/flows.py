@@ -1,0 +1,207 @@
+"""Traffic classes and the stateful/stateless filters that act on them.
+
+Security groups, network ACLs and stateless firewall rules match on protocol and port as well
+as address. Rather than reason about ports symbolically, the prover splits the protocol/port
+space at every boundary any rule in the estate uses: inside one class every rule either
+matches all of it or none of it, so deciding one representative per class is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MissingData
+from .addrs import AddrSet
+
+TCP, UDP, ICMP, ICMPV6, OTHER = 6, 17, 1, 58, 255
+_NAMES = {"tcp": TCP, "udp": UDP, "icmp": ICMP, "icmpv6": ICMPV6, "-1": -1, "all": -1}
+EPHEMERAL = (1024, 65535)
+
+
+@dataclass(frozen=True, order=True)
+class Flow:
+    proto: int
+    lo: int = 0
+    hi: int = 65535
+
+    def label(self) -> str:
+        name = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMPV6: "icmpv6"}.get(self.proto, "other protocols")
+        if self.proto in (TCP, UDP):
+            return f"{name}/{self.lo}" if self.lo == self.hi else f"{name}/{self.lo}-{self.hi}"
+        return name
+
+
+def proto_number(value: Any) -> int:
+    text = str(value).lower()
+    if text in _NAMES:
+        return _NAMES[text]
+    try:
+        return int(text)
+    except ValueError:
+        raise MissingData(f"protocol {value!r} is not understood") from None
+
+
+def proto_matches(rule_proto: int, flow: Flow) -> bool:
+    if rule_proto == -1:
+        return True
+    if flow.proto == OTHER:
+        return False  # "other" stands for protocols no rule names; only "all" rules match it
+    return rule_proto == flow.proto
+
+
+def ports_cover(lo: int | None, hi: int | None, flow: Flow) -> bool:
+    if flow.proto not in (TCP, UDP):
+        return True
+    if lo is None or hi is None or lo == -1:
+        return True
+    return lo <= flow.lo and flow.hi <= hi
+
+
+def flow_classes(port_bounds: Iterable[tuple[int, int]]) -> list[Flow]:
+    """One Flow per distinct protocol/port class given every (from, to) range in use."""
+    cuts = {0, 65536}
+    for lo, hi in port_bounds:
+        if 0 <= lo <= 65535:
+            cuts.add(lo)
+        if 0 <= hi <= 65535:
+            cuts.add(hi + 1)
+    edges = sorted(cuts)
+    out = []
+    for proto in (TCP, UDP):
+        out.extend(Flow(proto, a, b - 1) for a, b in zip(edges, edges[1:], strict=False))
+    out.extend([Flow(ICMP), Flow(ICMPV6), Flow(OTHER)])
+    return out
+
+
+def sg_port_bounds(groups: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, int]]:
+    for group in groups:
+        for key in ("IpPermissionsEgress", "IpPermissions"):
+            for perm in group.get(key, []) or []:
+                lo, hi = perm.get("FromPort"), perm.get("ToPort")
+                if isinstance(lo, int) and isinstance(hi, int) and lo >= 0:
+                    yield (lo, hi)
+
+
+
+
+def nacl_port_bounds(acls: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, int]]:
+    yield EPHEMERAL
+    for acl in acls:
+        for entry in acl.get("Entries", []) or []:
+            rng = entry.get("PortRange")
+            if isinstance(rng, Mapping) and isinstance(rng.get("From"), int) and isinstance(rng.get("To"), int):
+                yield (rng["From"], rng["To"])
+
+
+@dataclass(frozen=True)
+class SgRule:
+    proto: int
+    lo: int | None
+    hi: int | None
+    v4: AddrSet
+    v6: AddrSet
+    text: str
+
+
+def sg_egress_rules(
+    group: Mapping[str, Any],
+    expand_prefix_list: Callable[[str], tuple[list[str], str | None]],
+    group_members: Callable[[str], list[str]],
+) -> tuple[list[SgRule], list[str]]:
+    """Egress rules of one security group as address sets; the second list holds unknowns."""
+    rules, unknown = [], []
+    gid = group.get("GroupId", "?")
+    for perm in group.get("IpPermissionsEgress", []) or []:
+        proto = proto_number(perm.get("IpProtocol", "-1"))
+        lo, hi = perm.get("FromPort"), perm.get("ToPort")
+        cidrs = [r["CidrIp"] for r in perm.get("IpRanges", []) or [] if "CidrIp" in r]
+        cidrs += [r["CidrIpv6"] for r in perm.get("Ipv6Ranges", []) or [] if "CidrIpv6" in r]
+        names = list(cidrs)
+        for pl in perm.get("PrefixListIds", []) or []:
+            plid = pl.get("PrefixListId", "")
+            entries, problem = expand_prefix_list(plid)
+            if problem:
+                unknown.append(f"{gid} egress to {plid}: {problem}")
+            cidrs += entries
+            names.append(plid)
+        for pair in perm.get("UserIdGroupPairs", []) or []:
+            ref = pair.get("GroupId", "")
+            cidrs += group_members(ref)
+            names.append(ref)
+        ports = "" if lo in (None, -1) or proto not in (TCP, UDP) else f":{lo}" if lo == hi else f":{lo}-{hi}"
+        pname = "all traffic" if proto == -1 else f"{str(perm.get('IpProtocol'))}{ports}"
+        text = f"{gid} allows {pname} to {', '.join(names) or 'nothing'}"
+        rules.append(SgRule(proto, lo, hi, AddrSet.from_cidrs(4, cidrs), AddrSet.from_cidrs(6, cidrs), text))
+    return rules, unknown
+
+
+def sg_allowed(rules: Sequence[SgRule], flow: Flow, family: int) -> tuple[AddrSet, list[str]]:
+    """Destinations the union of egress rules allows for this flow, and the rules that did."""
+    allowed = AddrSet.empty(family)
+    used = []
+    for rule in rules:
+        if proto_matches(rule.proto, flow) and ports_cover(rule.lo, rule.hi, flow):
+            dests = rule.v4 if family == 4 else rule.v6
+            if dests:
+                allowed = allowed.union(dests)
+                used.append(rule.text)
+    return allowed, used
+
+
+@dataclass(frozen=True)
+class AclEntry:
+    number: int
+    allow: bool
+    proto: int
+    lo: int | None
+    hi: int | None
+    cidr: AddrSet
+    text: str
+
+
+def acl_entries(acl: Mapping[str, Any], egress: bool, family: int) -> list[AclEntry]:
+    out = []
+    aid = acl.get("NetworkAclId", "?")
+    for entry in acl.get("Entries", []) or []:
+        if bool(entry.get("Egress")) != egress:
+            continue
+        cidr = entry.get("CidrBlock") if family == 4 else entry.get("Ipv6CidrBlock")
+        if not cidr:
+            continue
+        rng = entry.get("PortRange") or {}
+        number = int(entry.get("RuleNumber", 32767))
+        allow = str(entry.get("RuleAction", "deny")).lower() == "allow"
+        label = "*" if number == 32767 else str(number)
+        text = f"{aid} {'outbound' if egress else 'inbound'} rule {label} {'allows' if allow else 'denies'} {cidr}"
+        out.append(AclEntry(number, allow, proto_number(entry.get("Protocol", "-1")),
+                            rng.get("From"), rng.get("To"), AddrSet.from_cidr(cidr), text))
+    return sorted(out, key=lambda e: e.number)
+
+
+def acl_filter(entries: Sequence[AclEntry], flow: Flow, addrs: AddrSet) -> tuple[AddrSet, list[str]]:
+    """First-match evaluation over a set of addresses (dest on egress, source on ingress)."""
+    remaining = addrs
+    allowed = AddrSet.empty(addrs.family)
+    used = []
+    for entry in entries:
+        if not remaining:
+            break
+        if not (proto_matches(entry.proto, flow) and ports_cover(entry.lo, entry.hi, flow)):
+            continue
+        hit = remaining.intersect(entry.cidr)
+        if not hit:
+            continue
+        remaining = remaining.subtract(hit)
+        if entry.allow:
+            allowed = allowed.union(hit)
+            used.append(entry.text)
+    return allowed, used
+
+
+def ephemeral_flows(flow: Flow, classes: Sequence[Flow]) -> list[Flow]:
+    """Reply classes: same protocol, destination port in the client's ephemeral range."""
+    if flow.proto not in (TCP, UDP):
+        return [flow]
+    return [c for c in classes if c.proto == flow.proto and c.lo >= EPHEMERAL[0] and c.hi <= EPHEMERAL[1]]

@@ -1,0 +1,874 @@
+"""The egress prover: every way a packet from a workload can leave, over all destinations.
+
+For each traffic class (protocol/port class, see flows.py) and address family, the prover
+starts with the whole address space allowed by the workload's security groups and walks the
+network as AWS forwards: longest-prefix match splits the destination set at each route table,
+each part follows its target (NAT gateway, firewall endpoint, transit gateway, ...) and NACLs
+cut it at every subnet boundary, in both directions. Each part ends somewhere: the internet
+(inspected or not), a latent internet path, a gateway endpoint, or a stated reason it goes no
+further. Anything that cannot be resolved is an unknown, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..config import Config
+from ..errors import MissingData
+from ..model import Hop, Path
+from ..resources import Resource
+from ..snapshot import RegionView, Snapshot
+from . import flows as F
+from .addrs import AddrSet
+from .proof import EgressProof
+from .topology import Topology, first_host, route_destination, route_target
+
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a workload's traffic starts: its ENI (or its placement when the ENI is unknown)."""
+
+    label: str
+    view: RegionView
+    subnet_id: str
+    security_groups: tuple[str, ...]
+    private_ip: str
+    public_ip: str | None = None
+    ipv6: tuple[str, ...] = ()
+    eni_id: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Packet:
+    view: RegionView
+    subnet: str
+    family: int
+    dests: AddrSet
+    flow: F.Flow
+    src_ip: str
+    public: bool  # the internet can answer this source (public IPv4, NAT'd, or IPv6)
+    untranslated_private: bool  # still the workload's own private IPv4 (latent if it meets an IGW)
+    inspected: str | None
+    nat: str | None
+    hops: tuple[Hop, ...]
+    seen: frozenset[str]
+
+
+@dataclass
+class _Collector:
+    """Accumulates outcomes across traffic classes, merging identical paths."""
+
+    classes: int
+    paths: dict[tuple[str, str], tuple[tuple[Hop, ...], dict[int, AddrSet], set[F.Flow], str]] = field(
+        default_factory=dict)
+    blocked: dict[str, set[F.Flow]] = field(default_factory=dict)
+    unknowns: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+
+    def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
+        hops = (*pkt.hops, *final)
+        sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
+        key = (category, sig)
+        if key not in self.paths:
+            self.paths[key] = (hops, {}, set(), outcome)
+        _, sets, flows, _ = self.paths[key]
+        sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(pkt.dests)
+        flows.add(pkt.flow)
+
+    def block(self, reason: str, pkt: Packet) -> None:
+        self.blocked.setdefault(reason, set()).add(pkt.flow)
+
+    def build(self, category: str, family: int | None = None) -> tuple[Path, ...]:
+        out = []
+        for (cat, _), (hops, sets, flows, outcome) in sorted(self.paths.items()):
+            if cat != category:
+                continue
+            fams = [f for f in sorted(sets) if family is None or f == family]
+            if not fams:
+                continue
+            dests = tuple(c for f in fams for c in sets[f].cidrs())
+            desc = " and ".join(sets[f].describe() for f in fams)
+            text = f"{outcome}; destinations {desc}; traffic {self.flows_text(flows)}"
+            out.append(Path(hops=hops, destinations=dests, outcome=text))
+        return tuple(out)
+
+    def flows_text(self, flows: set[F.Flow]) -> str:
+        if len(flows) >= self.classes:
+            return "all protocols and ports"
+        labels = [f.label() for f in sorted(flows)]
+        if len(labels) > 4:
+            return ", ".join(labels[:4]) + f" and {len(labels) - 4} more classes"
+        return ", ".join(labels)
+
+
+class Network:
+    """Built once per snapshot; proves sources on demand."""
+
+    def __init__(self, snapshot: Snapshot, config: Config) -> None:
+        self.snapshot = snapshot
+        self.config = config
+        self._topos: dict[tuple[str, str], Topology] = {}
+        self._flows: list[F.Flow] | None = None
+        self._proxy_cache: dict[tuple[str, str], dict[str, str]] = {}
+        self._proofs: dict[tuple[str, ...], EgressProof] = {}
+
+    def topology(self, view: RegionView) -> Topology:
+        key = (view.account, view.region)
+        if key not in self._topos:
+            self._topos[key] = Topology(view)
+        return self._topos[key]
+
+    # --- sources ---------------------------------------------------------------------------
+    def notebook_source(self, resource: Resource) -> Source | None:
+        """The notebook's ENI; None when the notebook is not in a VPC at all."""
+        nb = resource.detail()
+        subnet_id = nb.get("SubnetId")
+        if not subnet_id:
+            return None
+        topo = self.topology(resource.view)
+        sgs = tuple(nb.get("SecurityGroups", []) or [])
+        eni_id = nb.get("NetworkInterfaceId")
+        label = f"notebook {resource.id}"
+        if eni_id:
+            eni = topo.enis.get(eni_id)
+            if eni is None:
+                raise MissingData(f"notebook ENI {eni_id} is not in ec2 DescribeNetworkInterfaces")
+            return self._eni_source(resource.view, eni, label)
+        suffix = f"SageMaker Notebook Instance {resource.id}"
+        for eni in topo.enis.values():
+            if str(eni.get("Description", "")).endswith(suffix) and eni.get("SubnetId") == subnet_id:
+                return self._eni_source(resource.view, eni, label)
+        return self.placement_source(resource.view, subnet_id, sgs, label,
+                                     note="the notebook's ENI is not in the snapshot; placed by its "
+                                          "SubnetId and SecurityGroups")
+
+    def _eni_source(self, view: RegionView, eni: Mapping[str, Any], label: str) -> Source:
+        public = (eni.get("Association") or {}).get("PublicIp")
+        v6 = tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address"))
+        eid = eni["NetworkInterfaceId"]
+        return Source(
+            label=f"{eid} ({label})",
+            view=view,
+            subnet_id=eni.get("SubnetId", ""),
+            security_groups=tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId")),
+            private_ip=eni.get("PrivateIpAddress", ""),
+            public_ip=public,
+            ipv6=v6,
+            eni_id=eid,
+        )
+
+    def placement_source(self, view: RegionView, subnet_id: str, security_groups: Sequence[str], label: str,
+                         note: str = "") -> Source:
+        """A workload known only by subnet and security groups (Studio apps, jobs)."""
+        subnet = self.topology(view).subnet(subnet_id)
+        notes = [note] if note else []
+        public = None
+        if subnet.get("MapPublicIpOnLaunch"):
+            public = "(auto-assigned)"
+            notes.append(f"{subnet_id} auto-assigns public IPv4 addresses: assumed the workload has one")
+        v6: tuple[str, ...] = ()
+        if subnet.get("AssignIpv6AddressOnCreation") and subnet.get("Ipv6CidrBlockAssociationSet"):
+            v6 = (first_host(subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]),)
+            notes.append(f"{subnet_id} assigns IPv6 addresses: assumed the workload has one")
+        return Source(label=f"{label} in {subnet_id}", view=view, subnet_id=subnet_id,
+                      security_groups=tuple(security_groups), private_ip=first_host(subnet.get("CidrBlock", "0.0.0.0/32")),
+                      public_ip=public, ipv6=v6, notes=tuple(notes))
+
+    # --- proxies ---------------------------------------------------------------------------
+    def proxies(self, view: RegionView) -> dict[str, str]:
+        """Sanctioned proxy instance id -> why (contracts.md §4)."""
+        key = (view.account, view.region)
+        if key not in self._proxy_cache:
+            from ..proxies import designated_proxies
+
+            self._proxy_cache[key] = designated_proxies(view, self.config)
+        return self._proxy_cache[key]
+
+    # --- per-workload proofs (cached: several checks read the same one) -------------------
+    def notebook_proof(self, resource: Resource) -> EgressProof:
+        """Egress of a notebook instance, including SageMaker's own network when
+        DirectInternetAccess is Enabled (rule 24)."""
+        key = ("notebook", resource.ref.account, resource.ref.region, resource.id)
+        if key not in self._proofs:
+            self._proofs[key] = self._notebook_proof(resource)
+        return self._proofs[key]
+
+    def _notebook_proof(self, resource: Resource) -> EgressProof:
+        nb = resource.detail()
+        direct = nb.get("DirectInternetAccess")
+        source = self.notebook_source(resource)
+        if source is None:
+            if direct == "Disabled":
+                raise MissingData(f"notebook {resource.id} has DirectInternetAccess Disabled but no SubnetId")
+            path = _managed_path(f"notebook {resource.id}", "DirectInternetAccess is Enabled and no VPC is set")
+            return EgressProof(source=f"notebook {resource.id}", uninspected=(path,))
+        proof = self.prove(source)
+        if direct != "Disabled":
+            why = ("DirectInternetAccess is Enabled" if direct == "Enabled"
+                   else "DirectInternetAccess is not set (AWS default: Enabled)")
+            proof = replace(proof, uninspected=(_managed_path(source.label, why), *proof.uninspected))
+        return proof
+
+    def placement_proof(self, view: RegionView, subnet_id: str, security_groups: Sequence[str],
+                        label: str) -> EgressProof:
+        """Egress of a workload known by subnet and security groups (Studio, jobs)."""
+        key = ("placement", view.account, view.region, subnet_id, *sorted(security_groups))
+        if key not in self._proofs:
+            source = self.placement_source(view, subnet_id, security_groups, label)
+            self._proofs[key] = self.prove(source)
+        return self._proofs[key]
+
+    # --- proving ---------------------------------------------------------------------------
+    def flow_classes(self) -> list[F.Flow]:
+        if self._flows is None:
+            bounds: list[tuple[int, int]] = []
+            for view in self.snapshot.views():
+                if view.has("ec2", "DescribeSecurityGroups"):
+                    bounds.extend(F.sg_port_bounds(view.items("ec2", "DescribeSecurityGroups", "SecurityGroups")))
+                if view.has("ec2", "DescribeNetworkAcls"):
+                    bounds.extend(F.nacl_port_bounds(view.items("ec2", "DescribeNetworkAcls", "NetworkAcls")))
+                if view.has("network-firewall", "DescribeRuleGroup"):
+                    bounds.extend(_rule_group_ports(view.response("network-firewall", "DescribeRuleGroup")))
+            bounds.append(F.EPHEMERAL)
+            self._flows = F.flow_classes(bounds)
+        return self._flows
+
+    def prove(self, source: Source) -> EgressProof:
+        topo = self.topology(source.view)
+        subnet = topo.subnet(source.subnet_id)  # a missing subnet makes the whole proof unknown
+        classes = self.flow_classes()
+        col = _Collector(classes=len(classes))
+        col.notes.update(source.notes)
+        sg_rules: list[F.SgRule] = []
+        for gid in source.security_groups:
+            rules, unknown = F.sg_egress_rules(topo.security_group(gid), topo.prefix_list,
+                                               lambda g: topo.sg_members.get(g, []))
+            sg_rules.extend(rules)
+            col.unknowns.update(unknown)
+        if not source.security_groups:
+            col.notes.add("no security groups given: nothing is allowed out")
+        start = Hop("eni", source.eni_id or source.subnet_id, source.label)
+        families = [4] + ([6] if source.ipv6 else [])
+        for family in families:
+            for flow in classes:
+                allowed, used = F.sg_allowed(sg_rules, flow, family)
+                if not allowed:
+                    continue
+                src_ip = source.private_ip if family == 4 else source.ipv6[0]
+                public = bool(source.public_ip) if family == 4 else True
+                detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
+                pkt = Packet(source.view, source.subnet_id, family, allowed, flow, src_ip, public,
+                             family == 4 and not source.public_ip, None, None,
+                             (replace(start, detail=detail),), frozenset())
+                self._route(pkt, col, depth=0)
+        _ = subnet
+        return EgressProof(
+            source=source.label,
+            uninspected=col.build("internet"),
+            uninspected_ipv6=col.build("internet", family=6),
+            latent=col.build("latent"),
+            inspected=col.build("inspected"),
+            gateway_endpoints=col.build("gateway-endpoint"),
+            interface_endpoints=tuple(sorted(self._interface_services(source))),
+            blocked=tuple(f"{reason} ({col.flows_text(fl)})" for reason, fl in sorted(col.blocked.items())),
+            unknowns=tuple(sorted(col.unknowns)),
+            notes=tuple(sorted(col.notes)),
+        )
+
+    # --- routing ---------------------------------------------------------------------------
+    def _route(self, pkt: Packet, col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        try:
+            rtb, is_main = topo.route_table_for(pkt.subnet)
+        except MissingData as exc:
+            col.unknowns.add(exc.reason)
+            return
+        rtb_id = rtb["RouteTableId"]
+        key = f"{pkt.view.account}/{rtb_id}/{pkt.subnet}/{pkt.inspected}/{pkt.nat}"
+        if key in pkt.seen or depth > MAX_DEPTH:
+            col.block(f"routing loop at {rtb_id}", pkt)
+            return
+        pkt = replace(pkt, seen=pkt.seen | {key})
+        try:
+            parts = self._lpm(topo, rtb, pkt.family, pkt.dests)
+        except MissingData as exc:
+            col.unknowns.add(f"{rtb_id}: {exc.reason}")
+            return
+        covered = AddrSet.empty(pkt.family)
+        for route, dests, note in parts:
+            covered = covered.union(dests)
+            target = route_target(route) or "?"
+            where = " (main route table)" if is_main else ""
+            detail = f"{dests.describe()} -> {target} by route {route_destination(route)}{where}"
+            if note:
+                detail += f"; {note}"
+                col.notes.add(f"{rtb_id}: {note}")
+            sub = replace(pkt, dests=dests, hops=(*pkt.hops, Hop("route-table", rtb_id, detail)))
+            if route.get("State") == "blackhole":
+                col.block(f"{rtb_id} route {route_destination(route)} -> {target} is a blackhole (no fallback)", sub)
+                continue
+            try:
+                self._target(sub, route, target, col, depth)
+            except MissingData as exc:
+                col.unknowns.add(f"{rtb_id} route {route_destination(route)} -> {target}: {exc.reason}")
+        rest = pkt.dests.subtract(covered)
+        if rest:
+            col.block(f"{rtb_id} has no route for {rest.describe()}", replace(pkt, dests=rest))
+
+    def _lpm(self, topo: Topology, rtb: Mapping[str, Any], family: int,
+             dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+        """Longest prefix match over every destination at once (rules 1, 2, 5, 6)."""
+        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []  # (len, static?0:1, set, route)
+        for route in rtb.get("Routes", []) or []:
+            cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
+            if cidr:
+                entries.append((_plen(cidr), 0, AddrSet.from_cidr(cidr), route))
+            elif route.get("DestinationPrefixListId"):
+                cidrs, problem = topo.prefix_list(route["DestinationPrefixListId"])
+                if problem:
+                    raise MissingData(problem)
+                for c in cidrs:
+                    s = AddrSet.from_cidrs(family, [c])
+                    if s:
+                        entries.append((_plen(c), 1, s, route))
+        entries.sort(key=lambda e: (-e[0], e[1]))
+        remaining = dests
+        out: list[tuple[Mapping[str, Any], AddrSet, str]] = []
+        i = 0
+        while i < len(entries) and remaining:
+            length = entries[i][0]
+            level = [e for e in entries[i:] if e[0] == length]
+            i += len(level)
+            taken = AddrSet.empty(family)
+            static_taken = AddrSet.empty(family)
+            for _, kind, s, route in level:
+                hit = remaining.intersect(s)
+                note = ""
+                if kind == 1:
+                    hit = hit.subtract(static_taken)
+                    if hit and taken.intersect(hit):
+                        note = "prefix lists of equal length overlap: both routes treated as possible"
+                if hit:
+                    out.append((route, hit, note))
+                    taken = taken.union(hit)
+                    if kind == 0:
+                        static_taken = static_taken.union(hit)
+            remaining = remaining.subtract(taken)
+        return out
+
+    def _target(self, pkt: Packet, route: Mapping[str, Any], target: str, col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        subnet = topo.subnet(pkt.subnet)
+        vpc_id = subnet.get("VpcId", "")
+        if target == "local":
+            col.block(f"stays inside {vpc_id} (local route)", pkt)
+        elif target.startswith("igw-"):
+            self._igw(pkt, target, col)
+        elif target.startswith("eigw-"):
+            self._eigw(pkt, target, col)
+        elif target.startswith("nat-"):
+            self._nat(pkt, target, col, depth)
+        elif target.startswith("vpce-"):
+            self._vpce(pkt, target, col, depth)
+        elif target.startswith("tgw-"):
+            self._tgw(pkt, target, col, depth)
+        elif target.startswith("pcx-"):
+            peer = topo.peerings.get(target, {})
+            other = (peer.get("AccepterVpcInfo") or {}).get("VpcId")
+            if other == vpc_id:
+                other = (peer.get("RequesterVpcInfo") or {}).get("VpcId")
+            col.block(f"peering {target} to {other or 'another VPC'} ends in that VPC "
+                      "(peering is not transitive: its gateways are not usable)", pkt)
+        elif target.startswith("vgw-"):
+            col.block(f"leaves to on-premises networks through {target} (outside the snapshot)", pkt)
+        elif target.startswith(("eni-", "i-")):
+            self._eni_target(pkt, route, col, depth)
+        else:
+            raise MissingData(f"route target {target} is not modelled")
+
+    def _exit_filters(self, pkt: Packet, col: _Collector, via: str) -> Packet | None:
+        """NACL of the subnet the packet leaves by, outbound and for the replies inbound."""
+        acl = self.topology(pkt.view).nacl_for(pkt.subnet)
+        out, out_used = F.acl_filter(F.acl_entries(acl, True, pkt.family), pkt.flow, pkt.dests)
+        back = AddrSet.empty(pkt.family)
+        back_used: list[str] = []
+        inbound = F.acl_entries(acl, False, pkt.family)
+        for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
+            allowed, used = F.acl_filter(inbound, reply, out)
+            back = back.union(allowed)
+            back_used += used
+        dropped = pkt.dests.subtract(back)
+        if dropped:
+            col.block(f"{acl.get('NetworkAclId')} of {pkt.subnet} blocks {dropped.describe()} towards {via} "
+                      "(outbound or replies)", replace(pkt, dests=dropped))
+        if not back:
+            return None
+        detail = "; ".join(dict.fromkeys([*out_used[:1], *back_used[:1]]))
+        return replace(pkt, dests=back, hops=(*pkt.hops, Hop("network-acl", str(acl.get("NetworkAclId")), detail)))
+
+    def _enter(self, pkt: Packet, subnet_id: str, col: _Collector, via: str) -> Packet | None:
+        """Cross from the packet's subnet into another one: NACLs of both, both directions."""
+        if subnet_id == pkt.subnet:
+            return pkt
+        leaving = self._exit_filters(pkt, col, via)
+        if leaving is None:
+            return None
+        topo = self.topology(pkt.view)
+        acl = topo.nacl_for(subnet_id)
+        entries_in = F.acl_entries(acl, False, pkt.family)
+        src = AddrSet.from_cidrs(pkt.family, [pkt.src_ip])
+        allowed, used = F.acl_filter(entries_in, pkt.flow, src)
+        ok_back = False
+        entries_out = F.acl_entries(acl, True, pkt.family)
+        for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
+            if F.acl_filter(entries_out, reply, src)[0]:
+                ok_back = True
+                break
+        if not allowed or not ok_back:
+            col.block(f"{acl.get('NetworkAclId')} of {subnet_id} blocks traffic from {pkt.src_ip} to {via}", leaving)
+            return None
+        hop = Hop("network-acl", str(acl.get("NetworkAclId")), used[0] if used else "")
+        return replace(leaving, subnet=subnet_id, hops=(*leaving.hops, hop))
+
+    # --- targets -----------------------------------------------------------------------------
+    def _bpa_blocks(self, pkt: Packet, gateway: str) -> str | None:
+        view = pkt.view
+        opts = view.optional("ec2", "DescribeVpcBlockPublicAccessOptions")
+        if not isinstance(opts, Mapping):
+            return None
+        mode = (opts.get("VpcBlockPublicAccessOptions") or {}).get("InternetGatewayBlockMode", "off")
+        if mode in ("off", None):
+            return None
+        vpc_id = self.topology(view).subnet(pkt.subnet).get("VpcId", "")
+        excl = view.optional("ec2", "DescribeVpcBlockPublicAccessExclusions") or {}
+        for ex in excl.get("VpcBlockPublicAccessExclusions", []) or []:
+            arn = str(ex.get("ResourceArn", ""))
+            if ex.get("State", "").endswith("complete") or ex.get("State") in (None, ""):
+                if arn.endswith(f"/{pkt.subnet}") or arn.endswith(f"/{vpc_id}"):
+                    if ex.get("InternetGatewayExclusionMode") in ("allow-bidirectional", "allow-egress"):
+                        return None
+        if mode == "block-ingress" and (pkt.nat or gateway.startswith("eigw-")):
+            return None
+        return f"VPC Block Public Access ({mode}) blocks {gateway} for {pkt.subnet}"
+
+    def _internet(self, pkt: Packet, gateway: str, hop: Hop, col: _Collector) -> None:
+        blocked = self._bpa_blocks(pkt, gateway)
+        if blocked:
+            col.block(blocked, pkt)
+            return
+        if pkt.view.optional("ec2", "DescribeVpcBlockPublicAccessOptions") is None:
+            col.notes.add("VPC Block Public Access options were not collected: taken as off")
+        final = (hop, Hop("internet", "internet", ""))
+        if pkt.inspected:
+            col.path("inspected", pkt, final, f"reaches the internet after inspection by {pkt.inspected}")
+        else:
+            col.path("internet", pkt, final, f"reaches the internet through {gateway} without inspection")
+
+    def _igw(self, pkt: Packet, igw_id: str, col: _Collector) -> None:
+        topo = self.topology(pkt.view)
+        igw = topo.igws.get(igw_id)
+        vpc_id = topo.subnet(pkt.subnet).get("VpcId")
+        if igw is None:
+            raise MissingData(f"internet gateway {igw_id} is not in ec2 DescribeInternetGateways")
+        attached = any(a.get("VpcId") == vpc_id and a.get("State") in ("available", "attached")
+                       for a in igw.get("Attachments", []) or [])
+        if not attached:
+            col.block(f"{igw_id} is not attached to {vpc_id}", pkt)
+            return
+        out = self._exit_filters(pkt, col, igw_id)
+        if out is None:
+            return
+        if out.public:
+            how = f"source NAT by {out.nat}" if out.nat else ("IPv6 address" if out.family == 6 else "public IPv4")
+            self._internet(out, igw_id, Hop("internet-gateway", igw_id, how), col)
+        elif out.untranslated_private:
+            final = (Hop("internet-gateway", igw_id, f"drops {out.src_ip}: no public IPv4 address"),)
+            col.path("latent", out, final, f"routed to {igw_id} but the source has no public address")
+        else:
+            col.block(f"{igw_id} drops traffic from private address {out.src_ip} ({out.nat or 'no NAT'})", out)
+
+    def _eigw(self, pkt: Packet, eigw_id: str, col: _Collector) -> None:
+        if pkt.family != 6:
+            col.block(f"{eigw_id} carries IPv6 only", pkt)
+            return
+        topo = self.topology(pkt.view)
+        if eigw_id not in topo.eigws:
+            raise MissingData(f"egress-only internet gateway {eigw_id} is not in the snapshot")
+        out = self._exit_filters(pkt, col, eigw_id)
+        if out is not None:
+            self._internet(out, eigw_id, Hop("egress-only-internet-gateway", eigw_id, "IPv6 egress"), col)
+
+    def _nat(self, pkt: Packet, nat_id: str, col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        nat = topo.nat_gateways.get(nat_id)
+        if nat is None:
+            raise MissingData(f"NAT gateway {nat_id} is not in ec2 DescribeNatGateways")
+        state = nat.get("State")
+        if state != "available":
+            col.block(f"{nat_id} is {state}: it forwards nothing", pkt)
+            return
+        if pkt.family == 6:
+            col.unknowns.add(f"IPv6 route to {nat_id} (NAT64) is not modelled")
+            return
+        private = nat.get("ConnectivityType", "public") == "private"
+        addrs = nat.get("NatGatewayAddresses", []) or []
+        nat_ip = next((a["PrivateIp"] for a in addrs if a.get("PrivateIp")), pkt.src_ip)
+        public_ip = next((a["PublicIp"] for a in addrs if a.get("PublicIp")), None)
+        entered = self._enter(pkt, nat.get("SubnetId", ""), col, nat_id)
+        if entered is None:
+            return
+        kind = "private" if private else f"public {public_ip or ''}".strip()
+        hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
+        nxt = replace(entered, src_ip=nat_ip, public=not private,
+                      untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
+        self._route(nxt, col, depth + 1)
+
+    def _vpce(self, pkt: Packet, vpce_id: str, col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        fw = None
+        if pkt.view.has("network-firewall", "ListFirewalls"):
+            fw = topo.firewall_endpoints.get(vpce_id)
+        if fw is not None:
+            self._firewall(pkt, vpce_id, fw[0], fw[1], col, depth)
+            return
+        endpoint = topo.vpc_endpoints.get(vpce_id)
+        if endpoint is None:
+            if not pkt.view.has("network-firewall", "ListFirewalls"):
+                raise MissingData(f"{vpce_id} is not a VPC endpoint in the snapshot and network-firewall "
+                                  "ListFirewalls was not collected")
+            raise MissingData(f"{vpce_id} is neither a firewall endpoint nor a VPC endpoint in the snapshot")
+        etype = endpoint.get("VpcEndpointType")
+        service = endpoint.get("ServiceName", "")
+        if etype == "Gateway":
+            hop = Hop("gateway-endpoint", vpce_id, service)
+            col.path("gateway-endpoint", pkt, (hop,), f"reaches {service} through gateway endpoint {vpce_id}")
+            return
+        if etype == "GatewayLoadBalancer":
+            subnets = endpoint.get("SubnetIds", []) or []
+            if not subnets:
+                raise MissingData(f"{vpce_id} has no subnet")
+            col.notes.add(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not a Network Firewall "
+                          "endpoint, so it is not counted as inspection")
+            entered = self._enter(pkt, subnets[0], col, vpce_id)
+            if entered is not None:
+                hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
+                self._route(replace(entered, hops=(*entered.hops, hop)), col, depth + 1)
+            return
+        raise MissingData(f"{vpce_id} is a {etype} endpoint and cannot be a route target")
+
+    def _firewall(self, pkt: Packet, vpce_id: str, fw: Mapping[str, Any], fw_subnet: str, col: _Collector,
+                  depth: int) -> None:
+        firewall = fw.get("Firewall") or {}
+        name = firewall.get("FirewallName", vpce_id)
+        policy_arn = firewall.get("FirewallPolicyArn", "")
+        policy = pkt.view.detail("network-firewall", "DescribeFirewallPolicy", policy_arn)
+        entered = self._enter(pkt, fw_subnet, col, vpce_id)
+        if entered is None:
+            return
+        for action, dests, why in self._stateless(pkt.view, policy.get("FirewallPolicy") or {}, entered):
+            sub = replace(entered, dests=dests)
+            if action == "aws:drop":
+                col.block(f"firewall {name} drops it ({why})", sub)
+                continue
+            if action == "aws:forward_to_sfe":
+                hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> stateful engine")
+                nxt = replace(sub, inspected=f"firewall {name}", hops=(*sub.hops, hop))
+            else:
+                hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> aws:pass, NOT inspected")
+                nxt = replace(sub, hops=(*sub.hops, hop))
+            self._route(nxt, col, depth + 1)
+
+    def _stateless(self, view: RegionView, policy: Mapping[str, Any],
+                   pkt: Packet) -> Iterator[tuple[str, AddrSet, str]]:
+        """Stateless engine (rule 16): rules by priority, then the full-packet default action."""
+        remaining = pkt.dests
+        refs = sorted(policy.get("StatelessRuleGroupReferences", []) or [], key=lambda r: r.get("Priority", 0))
+        for ref in refs:
+            arn = ref.get("ResourceArn", "")
+            group = view.detail("network-firewall", "DescribeRuleGroup", arn)
+            rules = (((group.get("RuleGroup") or {}).get("RulesSource") or {})
+                     .get("StatelessRulesAndCustomActions") or {}).get("StatelessRules", []) or []
+            for rule in sorted(rules, key=lambda r: r.get("Priority", 0)):
+                if not remaining:
+                    return
+                action = _standard_action(rule.get("RuleDefinition", {}).get("Actions", []))
+                if action is None:
+                    continue
+                matched, certain = _stateless_match(rule.get("RuleDefinition", {}).get("MatchAttributes", {}),
+                                                    pkt, remaining)
+                if not matched:
+                    continue
+                if not certain and action != "aws:pass":
+                    continue  # a rule that may not match cannot be relied on to drop or inspect
+                why = f"stateless rule priority {rule.get('Priority')} in {arn.rsplit('/', 1)[-1]}"
+                yield action, matched, why
+                if certain:
+                    remaining = remaining.subtract(matched)
+        if remaining:
+            defaults = policy.get("StatelessDefaultActions", []) or []
+            action = _standard_action(defaults)
+            if action is None:
+                raise MissingData("firewall policy has no standard StatelessDefaultActions")
+            yield action, remaining, f"stateless default action {action}"
+
+    def _tgw(self, pkt: Packet, tgw_id: str, col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        subnet = topo.subnet(pkt.subnet)
+        vpc_id, az = subnet.get("VpcId"), subnet.get("AvailabilityZone")
+        att = self._vpc_attachment(tgw_id, vpc_id)
+        if att is None:
+            col.block(f"{vpc_id} has no available attachment to {tgw_id}", pkt)
+            return
+        att_view, attachment = att
+        att_id = attachment["TransitGatewayAttachmentId"]
+        local = [s for s in attachment.get("SubnetIds", []) or [] if topo.subnets.get(s, {}).get("AvailabilityZone") == az]
+        if not local:
+            col.block(f"{att_id} has no subnet in {az}: resources there cannot reach {tgw_id}", pkt)
+            return
+        entered = self._enter(pkt, local[0], col, tgw_id)
+        if entered is None:
+            return
+        rtb_id = self._tgw_association(att_id)
+        if rtb_id is None:
+            col.block(f"{att_id} is not associated with a transit gateway route table: dropped", entered)
+            return
+        routes = self._tgw_routes(rtb_id)
+        hop = Hop("transit-gateway", tgw_id, f"{att_id} associated with {rtb_id}")
+        entered = replace(entered, hops=(*entered.hops, hop))
+        key = f"tgw/{rtb_id}/{entered.inspected}/{entered.nat}"
+        if key in entered.seen:
+            col.block(f"routing loop through {rtb_id}", entered)
+            return
+        entered = replace(entered, seen=entered.seen | {key})
+        remaining = entered.dests
+        items = []
+        for r in routes:
+            cidr = r.get("DestinationCidrBlock")
+            if cidr:
+                s = AddrSet.from_cidrs(entered.family, [cidr])
+            elif r.get("PrefixListId"):
+                s = topo.prefix_set(r["PrefixListId"], entered.family)
+                cidr = r["PrefixListId"]
+            else:
+                continue
+            if s:
+                items.append((max((_plen(c) for c in s.cidrs()), default=0) if r.get("PrefixListId") else _plen(cidr),
+                              s, r, cidr))
+        items.sort(key=lambda t: -t[0])
+        for _, s, r, cidr in items:
+            hit = remaining.intersect(s)
+            if not hit:
+                continue
+            remaining = remaining.subtract(hit)
+            sub = replace(entered, dests=hit, hops=(*entered.hops, Hop(
+                "tgw-route-table", rtb_id, f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})")))
+            if r.get("State") == "blackhole":
+                col.block(f"{rtb_id} route {cidr} is a blackhole", sub)
+                continue
+            for target in r.get("TransitGatewayAttachments", []) or []:
+                self._tgw_deliver(sub, target, az, col, depth)
+        if remaining:
+            col.block(f"{rtb_id} has no route for {remaining.describe()}", replace(entered, dests=remaining))
+
+    def _tgw_deliver(self, pkt: Packet, target: Mapping[str, Any], az: str, col: _Collector, depth: int) -> None:
+        rtype = target.get("ResourceType")
+        att_id = target.get("TransitGatewayAttachmentId", "")
+        if rtype in ("vpn", "direct-connect-gateway"):
+            col.block(f"leaves to on-premises networks through {att_id} ({rtype})", pkt)
+            return
+        if rtype != "vpc":
+            col.unknowns.add(f"transit gateway attachment {att_id} of type {rtype} is not modelled")
+            return
+        found = self._attachment_by_id(att_id)
+        if found is None:
+            col.unknowns.add(f"transit gateway VPC attachment {att_id} is not in the snapshot")
+            return
+        view, attachment = found
+        topo = self.topology(view)
+        subnets = attachment.get("SubnetIds", []) or []
+        same_az = [s for s in subnets if topo.subnets.get(s, {}).get("AvailabilityZone") == az]
+        for sid in same_az[:1] or subnets:
+            try:
+                acl = topo.nacl_for(sid)
+            except MissingData as exc:
+                col.unknowns.add(exc.reason)
+                continue
+            src = AddrSet.from_cidrs(pkt.family, [pkt.src_ip])
+            if not F.acl_filter(F.acl_entries(acl, False, pkt.family), pkt.flow, src)[0]:
+                col.block(f"{acl.get('NetworkAclId')} of {sid} blocks traffic from {pkt.src_ip}", pkt)
+                continue
+            hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}")
+            nxt = replace(pkt, view=view, subnet=sid, hops=(*pkt.hops, hop))
+            self._route(nxt, col, depth + 1)
+
+    def _eni_target(self, pkt: Packet, route: Mapping[str, Any], col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        eni_id = route.get("NetworkInterfaceId")
+        instance_id = route.get("InstanceId")
+        eni = topo.enis.get(eni_id) if eni_id else None
+        if eni is None and instance_id:
+            inst = topo.instances.get(instance_id)
+            if inst is None:
+                raise MissingData(f"instance {instance_id} is not in ec2 DescribeInstances")
+            ifaces = inst.get("NetworkInterfaces", []) or []
+            primary = next((i for i in ifaces if (i.get("Attachment") or {}).get("DeviceIndex") == 0), None)
+            if primary is None:
+                raise MissingData(f"instance {instance_id} has no primary network interface")
+            eni = topo.enis.get(primary.get("NetworkInterfaceId", ""), primary)
+        if eni is None:
+            raise MissingData(f"network interface {eni_id} is not in ec2 DescribeNetworkInterfaces")
+        owner = (eni.get("Attachment") or {}).get("InstanceId") or instance_id
+        proxies = self.proxies(pkt.view)
+        proxy_ips = set(self.config.proxies)
+        eni_ips = {eni.get("PrivateIpAddress"), (eni.get("Association") or {}).get("PublicIp")}
+        if (owner and owner in proxies) or (eni_ips & proxy_ips):
+            hop = Hop("proxy", owner or eni["NetworkInterfaceId"], proxies.get(owner or "", "named in safemaker.toml"))
+            col.path("inspected", pkt, (hop,), f"terminates at sanctioned proxy {owner or eni['NetworkInterfaceId']}")
+            return
+        sdc = eni.get("SourceDestCheck")
+        if sdc is None and owner in topo.instances:
+            sdc = topo.instances[owner].get("SourceDestCheck")
+        if sdc is None:
+            raise MissingData(f"SourceDestCheck of {eni.get('NetworkInterfaceId')} is unknown")
+        if sdc:
+            col.block(f"{owner or eni.get('NetworkInterfaceId')} has source/destination check on: "
+                      "it does not forward", pkt)
+            return
+        entered = self._enter(pkt, eni.get("SubnetId", ""), col, str(eni.get("NetworkInterfaceId")))
+        if entered is None:
+            return
+        public_ip = (eni.get("Association") or {}).get("PublicIp")
+        hop = Hop("nat-instance", owner or eni["NetworkInterfaceId"],
+                  f"forwards (source/destination check off), {eni.get('SubnetId')}")
+        nxt = replace(entered, src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
+                      public=bool(public_ip) if pkt.family == 4 else True,
+                      untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
+                      hops=(*entered.hops, hop))
+        self._route(nxt, col, depth + 1)
+
+    # --- transit gateway lookups (across every account/region: TGWs are shared) -------------
+    def _vpc_attachment(self, tgw_id: str, vpc_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
+        for view in self.snapshot.views():
+            if not view.has("ec2", "DescribeTransitGatewayVpcAttachments"):
+                continue
+            for att in view.items("ec2", "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"):
+                if att.get("TransitGatewayId") == tgw_id and att.get("VpcId") == vpc_id \
+                        and att.get("State") == "available":
+                    return view, att
+        own = self.snapshot.views()
+        if not any(v.has("ec2", "DescribeTransitGatewayVpcAttachments") for v in own):
+            raise MissingData("ec2 DescribeTransitGatewayVpcAttachments was not collected")
+        return None
+
+    def _attachment_by_id(self, att_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
+        for view in self.snapshot.views():
+            if view.has("ec2", "DescribeTransitGatewayVpcAttachments"):
+                for att in view.items("ec2", "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"):
+                    if att.get("TransitGatewayAttachmentId") == att_id:
+                        return view, att
+        return None
+
+    def _tgw_association(self, att_id: str) -> str | None:
+        collected = False
+        for view in self.snapshot.views():
+            if not view.has("ec2", "DescribeTransitGatewayAttachments"):
+                continue
+            collected = True
+            for att in view.items("ec2", "DescribeTransitGatewayAttachments", "TransitGatewayAttachments"):
+                if att.get("TransitGatewayAttachmentId") == att_id:
+                    assoc = att.get("Association") or {}
+                    if assoc.get("State") == "associated" and assoc.get("TransitGatewayRouteTableId"):
+                        return str(assoc["TransitGatewayRouteTableId"])
+        if not collected:
+            raise MissingData("ec2 DescribeTransitGatewayAttachments was not collected")
+        return None
+
+    def _tgw_routes(self, rtb_id: str) -> list[Mapping[str, Any]]:
+        for view in self.snapshot.views():
+            if view.has("ec2", "SearchTransitGatewayRoutes"):
+                found = view.response("ec2", "SearchTransitGatewayRoutes")
+                if isinstance(found, Mapping) and rtb_id in found:
+                    return list(found[rtb_id].get("Routes", []) or [])
+        raise MissingData(f"ec2 SearchTransitGatewayRoutes for {rtb_id} was not collected")
+
+    # --- interface endpoints (VPCE-001) -----------------------------------------------------
+    def _interface_services(self, source: Source) -> set[str]:
+        topo = self.topology(source.view)
+        vpc_id = topo.subnet(source.subnet_id).get("VpcId")
+        out = set()
+        try:
+            endpoints = topo.vpc_endpoints.values()
+        except MissingData:
+            return out
+        for ep in endpoints:
+            if ep.get("VpcId") == vpc_id and ep.get("VpcEndpointType") == "Interface" \
+                    and str(ep.get("State", "")).lower() == "available":
+                out.add(str(ep.get("ServiceName", "")))
+        return out
+
+
+def _managed_path(label: str, why: str) -> Path:
+    hops = (Hop("workload", label, why),
+            Hop("sagemaker-managed-network", "sagemaker", "SageMaker service VPC with internet access"),
+            Hop("internet", "internet", ""))
+    return Path(hops=hops, destinations=("0.0.0.0/0",),
+                outcome=f"reaches the internet through the SageMaker-managed network ({why})")
+
+
+def _plen(cidr: str) -> int:
+    return int(cidr.split("/", 1)[1]) if "/" in cidr else (32 if ":" not in cidr else 128)
+
+
+def _standard_action(actions: Sequence[Any]) -> str | None:
+    for a in actions or []:
+        if a in ("aws:pass", "aws:drop", "aws:forward_to_sfe"):
+            return str(a)
+    return None
+
+
+def _stateless_match(attrs: Mapping[str, Any], pkt: Packet, dests: AddrSet) -> tuple[AddrSet, bool]:
+    """Destinations a stateless rule matches for this packet, and whether the match is certain."""
+    certain = True
+    protos = attrs.get("Protocols") or []
+    if protos and not any(F.proto_matches(int(p), pkt.flow) for p in protos):
+        return AddrSet.empty(pkt.family), True
+    srcs = [a.get("AddressDefinition") for a in attrs.get("Sources", []) or [] if a.get("AddressDefinition")]
+    if srcs and not AddrSet.from_cidrs(pkt.family, srcs).contains(pkt.src_ip):
+        return AddrSet.empty(pkt.family), True
+    dsts = [a.get("AddressDefinition") for a in attrs.get("Destinations", []) or [] if a.get("AddressDefinition")]
+    matched = dests.intersect(AddrSet.from_cidrs(pkt.family, dsts)) if dsts else dests
+    dports = attrs.get("DestinationPorts") or []
+    if dports and pkt.flow.proto in (F.TCP, F.UDP):
+        if not any(F.ports_cover(p.get("FromPort"), p.get("ToPort"), pkt.flow) for p in dports):
+            return AddrSet.empty(pkt.family), True
+    sports = attrs.get("SourcePorts") or []
+    if sports and pkt.flow.proto in (F.TCP, F.UDP):
+        if not any(p.get("FromPort", 0) <= F.EPHEMERAL[0] and p.get("ToPort", 65535) >= F.EPHEMERAL[1]
+                   for p in sports):
+            certain = False
+    if attrs.get("TCPFlags"):
+        certain = False
+    return matched, certain
+
+
+def _rule_group_ports(groups: Any) -> Iterator[tuple[int, int]]:
+    if not isinstance(groups, Mapping):
+        return
+    for group in groups.values():
+        rules = (((group.get("RuleGroup") or {}).get("RulesSource") or {})
+                 .get("StatelessRulesAndCustomActions") or {}).get("StatelessRules", []) or []
+        for rule in rules:
+            attrs = rule.get("RuleDefinition", {}).get("MatchAttributes", {})
+            for p in attrs.get("DestinationPorts", []) or []:
+                if isinstance(p.get("FromPort"), int) and isinstance(p.get("ToPort"), int):
+                    yield (p["FromPort"], p["ToPort"])
+
+
+def _tgw_targets(route: Mapping[str, Any]) -> str:
+    atts = route.get("TransitGatewayAttachments", []) or []
+    return ", ".join(f"{a.get('TransitGatewayAttachmentId')} ({a.get('ResourceType')})" for a in atts) or "nothing"

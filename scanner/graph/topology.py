@@ -1,0 +1,277 @@
+"""Indexes over one account/region's EC2 and Network Firewall data, built lazily.
+
+Each index reads its operation only when first needed, so a snapshot that lacks, say,
+transit gateway data still proves notebooks that never route to a transit gateway; the
+MissingData raised for a branch that does need it becomes an unknown in that proof.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import networkx as nx
+
+from ..errors import MissingData
+from ..snapshot import RegionView
+from .addrs import AddrSet
+
+Obj = Mapping[str, Any]
+
+
+def _by(items: list[Any], key: str) -> dict[str, Obj]:
+    return {i[key]: i for i in items if isinstance(i, Mapping) and isinstance(i.get(key), str)}
+
+
+class Topology:
+    """Lookup tables for one RegionView; a networkx graph of how its parts connect."""
+
+    def __init__(self, view: RegionView) -> None:
+        self.view = view
+
+    # --- VPC structure -------------------------------------------------------------------
+    @cached_property
+    def vpcs(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeVpcs", "Vpcs"), "VpcId")
+
+    @cached_property
+    def subnets(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeSubnets", "Subnets"), "SubnetId")
+
+    def subnet(self, subnet_id: str) -> Obj:
+        try:
+            return self.subnets[subnet_id]
+        except KeyError:
+            raise MissingData(f"subnet {subnet_id} is not in ec2 DescribeSubnets ({self.view.where})") from None
+
+    def vpc_cidrs(self, vpc_id: str) -> list[str]:
+        vpc = self.vpcs.get(vpc_id)
+        if vpc is None:
+            raise MissingData(f"VPC {vpc_id} is not in ec2 DescribeVpcs ({self.view.where})")
+        cidrs = [a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet", []) or []
+                 if a.get("CidrBlockState", {}).get("State", "associated") == "associated" and "CidrBlock" in a]
+        if not cidrs and vpc.get("CidrBlock"):
+            cidrs = [vpc["CidrBlock"]]
+        cidrs += [a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", []) or []
+                  if "Ipv6CidrBlock" in a]
+        return cidrs
+
+    @cached_property
+    def route_tables(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeRouteTables", "RouteTables"), "RouteTableId")
+
+    @cached_property
+    def _associations(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        by_subnet: dict[str, str] = {}
+        main: dict[str, str] = {}
+        edge: dict[str, str] = {}
+        for rtb in self.route_tables.values():
+            for assoc in rtb.get("Associations", []) or []:
+                state = assoc.get("AssociationState", {}).get("State", "associated")
+                if state not in ("associated", "associating"):
+                    continue
+                if assoc.get("Main"):
+                    main[rtb.get("VpcId", "")] = rtb["RouteTableId"]
+                elif assoc.get("SubnetId"):
+                    by_subnet[assoc["SubnetId"]] = rtb["RouteTableId"]
+                elif assoc.get("GatewayId"):
+                    edge[assoc["GatewayId"]] = rtb["RouteTableId"]
+        return by_subnet, main, edge
+
+    def route_table_for(self, subnet_id: str) -> tuple[Obj, bool]:
+        """The subnet's route table and whether it is the VPC's main table (rule 3)."""
+        by_subnet, main, _ = self._associations
+        if subnet_id in by_subnet:
+            return self.route_tables[by_subnet[subnet_id]], False
+        vpc_id = self.subnet(subnet_id).get("VpcId", "")
+        if vpc_id in main:
+            return self.route_tables[main[vpc_id]], True
+        raise MissingData(f"no route table is associated with {subnet_id} and {vpc_id} has no main route table")
+
+    def edge_route_table(self, gateway_id: str) -> Obj | None:
+        _, _, edge = self._associations
+        rtb_id = edge.get(gateway_id)
+        return self.route_tables.get(rtb_id) if rtb_id else None
+
+    # --- gateways and endpoints ----------------------------------------------------------
+    @cached_property
+    def igws(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeInternetGateways", "InternetGateways"), "InternetGatewayId")
+
+    @cached_property
+    def eigws(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways"),
+                   "EgressOnlyInternetGatewayId")
+
+    @cached_property
+    def nat_gateways(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeNatGateways", "NatGateways"), "NatGatewayId")
+
+    @cached_property
+    def vpc_endpoints(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeVpcEndpoints", "VpcEndpoints"), "VpcEndpointId")
+
+    @cached_property
+    def peerings(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections"),
+                   "VpcPeeringConnectionId")
+
+    @cached_property
+    def firewall_endpoints(self) -> dict[str, tuple[Obj, str]]:
+        """vpce id -> (DescribeFirewall response, endpoint subnet id), from SyncStates (rule 14)."""
+        out: dict[str, tuple[Obj, str]] = {}
+        firewalls = self.view.items("network-firewall", "ListFirewalls", "Firewalls")
+        for fw in firewalls:
+            arn = fw.get("FirewallArn", "")
+            desc = self.view.detail("network-firewall", "DescribeFirewall", arn)
+            states = (desc.get("FirewallStatus") or {}).get("SyncStates") or {}
+            for state in states.values():
+                att = state.get("Attachment") or {}
+                if att.get("EndpointId") and att.get("SubnetId"):
+                    out[att["EndpointId"]] = (desc, att["SubnetId"])
+        return out
+
+    # --- interfaces, instances, filters --------------------------------------------------
+    @cached_property
+    def enis(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeNetworkInterfaces", "NetworkInterfaces"), "NetworkInterfaceId")
+
+    @cached_property
+    def eni_by_ip(self) -> dict[str, str]:
+        out = {}
+        for eid, eni in self.enis.items():
+            for addr in eni.get("PrivateIpAddresses", []) or []:
+                if addr.get("PrivateIpAddress"):
+                    out[addr["PrivateIpAddress"]] = eid
+            if eni.get("PrivateIpAddress"):
+                out[eni["PrivateIpAddress"]] = eid
+        return out
+
+    @cached_property
+    def instances(self) -> dict[str, Obj]:
+        out = {}
+        for res in self.view.items("ec2", "DescribeInstances", "Reservations"):
+            for inst in res.get("Instances", []) or []:
+                if isinstance(inst.get("InstanceId"), str):
+                    out[inst["InstanceId"]] = inst
+        return out
+
+    @cached_property
+    def security_groups(self) -> dict[str, Obj]:
+        return _by(self.view.items("ec2", "DescribeSecurityGroups", "SecurityGroups"), "GroupId")
+
+    def security_group(self, group_id: str) -> Obj:
+        try:
+            return self.security_groups[group_id]
+        except KeyError:
+            raise MissingData(f"security group {group_id} is not in ec2 DescribeSecurityGroups") from None
+
+    @cached_property
+    def sg_members(self) -> dict[str, list[str]]:
+        """Addresses of the ENIs in each security group (for rules that reference a group)."""
+        out: dict[str, list[str]] = {}
+        for eni in self.enis.values():
+            ips = [a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", []) or [] if a.get("PrivateIpAddress")]
+            ips += [a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address")]
+            for group in eni.get("Groups", []) or []:
+                out.setdefault(group.get("GroupId", ""), []).extend(f"{ip}/{32 if ':' not in ip else 128}"
+                                                                    for ip in ips)
+        return out
+
+    @cached_property
+    def nacl_by_subnet(self) -> dict[str, Obj]:
+        acls = self.view.items("ec2", "DescribeNetworkAcls", "NetworkAcls")
+        out: dict[str, Obj] = {}
+        for acl in acls:
+            for assoc in acl.get("Associations", []) or []:
+                if assoc.get("SubnetId"):
+                    out[assoc["SubnetId"]] = acl
+        return out
+
+    @cached_property
+    def default_nacl_by_vpc(self) -> dict[str, Obj]:
+        acls = self.view.items("ec2", "DescribeNetworkAcls", "NetworkAcls")
+        return {a["VpcId"]: a for a in acls if a.get("IsDefault") and isinstance(a.get("VpcId"), str)}
+
+    def nacl_for(self, subnet_id: str) -> Obj:
+        acl = self.nacl_by_subnet.get(subnet_id)
+        if acl is not None:
+            return acl
+        vpc_id = self.subnet(subnet_id).get("VpcId", "")
+        acl = self.default_nacl_by_vpc.get(vpc_id)
+        if acl is None:
+            raise MissingData(f"no network ACL is associated with {subnet_id}")
+        return acl
+
+    # --- prefix lists --------------------------------------------------------------------
+    @cached_property
+    def aws_prefix_lists(self) -> dict[str, list[str]]:
+        pls = self.view.items("ec2", "DescribePrefixLists", "PrefixLists")
+        return {p["PrefixListId"]: list(p.get("Cidrs", []) or []) for p in pls if p.get("PrefixListId")}
+
+    def prefix_list(self, plid: str) -> tuple[list[str], str | None]:
+        """CIDRs of a prefix list (rule 6) and, when it cannot be resolved, why."""
+        if self.view.has("ec2", "GetManagedPrefixListEntries"):
+            entries = self.view.response("ec2", "GetManagedPrefixListEntries")
+            if isinstance(entries, Mapping) and plid in entries:
+                return [e["Cidr"] for e in entries[plid].get("Entries", []) or [] if e.get("Cidr")], None
+        try:
+            if plid in self.aws_prefix_lists:
+                return self.aws_prefix_lists[plid], None
+        except MissingData as exc:
+            return [], exc.reason
+        return [], f"prefix list {plid} has no entries in GetManagedPrefixListEntries or DescribePrefixLists"
+
+    def prefix_set(self, plid: str, family: int) -> AddrSet:
+        cidrs, problem = self.prefix_list(plid)
+        if problem:
+            raise MissingData(problem)
+        return AddrSet.from_cidrs(family, cidrs)
+
+    # --- the graph, for explain and for relays ---------------------------------------------
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """Static topology: subnet -> route table -> target edges, labelled with the route."""
+        g = nx.DiGraph()
+        for sid, subnet in self.subnets.items():
+            g.add_node(sid, kind="subnet", vpc=subnet.get("VpcId"))
+            try:
+                rtb, _ = self.route_table_for(sid)
+            except MissingData:
+                continue
+            g.add_edge(sid, rtb["RouteTableId"], kind="association")
+            for route in rtb.get("Routes", []) or []:
+                target = route_target(route)
+                dest = route_destination(route)
+                if target:
+                    g.add_edge(rtb["RouteTableId"], target, route=dest, state=route.get("State", "active"))
+        return g
+
+
+TARGET_FIELDS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId",
+                 "EgressOnlyInternetGatewayId", "NetworkInterfaceId", "InstanceId", "LocalGatewayId",
+                 "CarrierGatewayId", "CoreNetworkArn")
+
+
+def route_target(route: Mapping[str, Any]) -> str | None:
+    # An instance route also carries the ENI id; the instance decides forwarding (rule 9).
+    for key in TARGET_FIELDS:
+        value = route.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def route_destination(route: Mapping[str, Any]) -> str:
+    for key in ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"):
+        value = route.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "?"
+
+
+def first_host(cidr: str) -> str:
+    net = ipaddress.ip_network(cidr, strict=False)
+    return str(net.network_address + 4) if net.num_addresses > 8 else str(net.network_address)
