@@ -1,0 +1,306 @@
+"""Command line: the only place that maps failures to exit statuses (contracts.md §3).
+
+0: no FAIL at or above --fail-on; 1: such FAILs exist; 2: usage error, unreadable or invalid
+input, or a collection that could not run; 130: interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from safemaker import __version__
+
+from .config import Config, load_config
+from .errors import SafemakerError, SnapshotError
+from .model import Finding, Report, Severity, SnapshotInfo, Status
+from .output import write_all, write_atomic
+from .registry import Registry, load_registry
+from .snapshot import Snapshot, load, read_json
+
+FORMATS = ("json", "html", "sarif", "junit")
+FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
+             "junit": "findings.junit.xml"}
+SEVERITIES = [s.value for s in Severity]
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str | None = None) -> Report:
+    info = SnapshotInfo(created=snapshot.created, accounts=snapshot.accounts, regions=snapshot.regions)
+    return Report(tool_version=__version__, generated=generated or _now(), snapshot=info,
+                  findings=tuple(findings))
+
+
+def render(report: Report, fmt: str, registry: Registry) -> str:
+    if fmt == "json":
+        from safemaker.reports.findings_json import render_json
+
+        return render_json(report)
+    if fmt == "html":
+        from safemaker.reports.html import render_html
+
+        return render_html(report)
+    if fmt == "sarif":
+        from safemaker.reports.sarif import render_sarif
+
+        return render_sarif(report, registry.specs())
+    from safemaker.reports.junit import render_junit
+
+    return render_junit(report)
+
+
+def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
+    from .engine import run_checks
+
+    findings = run_checks(snapshot, registry, config, progress=None)
+    return build_report(snapshot, findings)
+
+
+def gate(report: Report, fail_on: str) -> int:
+    threshold = Severity(fail_on).rank
+    failing = [f for f in report.findings if f.status is Status.FAIL and f.severity.rank >= threshold]
+    return 1 if failing else 0
+
+
+def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry) -> None:
+    formats = list(dict.fromkeys(formats or ["json"]))
+    rendered = {fmt: render(report, fmt, registry) for fmt in formats}
+    if output_dir is None:
+        if len(formats) != 1:
+            raise click.UsageError("several --format values need --output-dir")
+        sys.stdout.write(rendered[formats[0]])
+        sys.stdout.flush()
+        return
+    os.makedirs(output_dir, exist_ok=True)
+    write_all({os.path.join(output_dir, FILENAMES[f]): text for f, text in rendered.items()})
+    for fmt in formats:
+        _say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
+
+
+def summary_line(report: Report) -> str:
+    counts = report.summary()
+    return f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
+
+
+_format_opt = click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+                           help="Output format; repeat for several (needs --output-dir).")
+_outdir_opt = click.option("--output-dir", type=click.Path(file_okay=False), default=None,
+                           help="Write findings.json / report.html / findings.sarif / findings.junit.xml here.")
+_failon_opt = click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+                           help="Exit 1 when a FAIL of at least this severity exists.")
+_config_opt = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                           help="safemaker.toml with proxies, enabled checks, severity overrides.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="safemaker")
+def cli() -> None:
+    """Prove whether SageMaker workloads can reach the internet without inspection."""
+
+
+@cli.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False))
+@_config_opt
+@_format_opt
+@_outdir_opt
+@_failon_opt
+def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
+            fail_on: str) -> None:
+    """Run the checks on a snapshot file."""
+    config = load_config(config_path)
+    snapshot = load(snapshot_path)
+    registry = load_registry()
+    _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
+    report = analyze_snapshot(snapshot, config, registry)
+    emit(report, formats, output_dir, registry)
+    _say(summary_line(report))
+    sys.exit(gate(report, fail_on))
+
+
+def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
+             ) -> dict[str, Any]:
+    from .collect import collect_snapshot
+    from .collect.sessions import assumed_session, base_session
+    from .merge import merge_snapshots
+
+    region_list = [r.strip() for r in (regions or "").split(",") if r.strip()]
+    base = base_session(profile, region_list[0] if region_list else None)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    sessions = [base] if not role_arns else [assumed_session(base, arn, external_id=external_id,
+                                                             endpoint_url=endpoint) for arn in role_arns]
+    docs = []
+    for i, session in enumerate(sessions):
+        docs.append((f"session {i + 1}", collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say)))
+    if len(docs) == 1:
+        return docs[0][1]
+    merged, conflicts = merge_snapshots(docs)
+    for c in conflicts:
+        _say(f"safemaker: merge conflict: {c}")
+    return merged
+
+
+_collect_opts = [
+    click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE or the default chain)."),
+    click.option("--regions", default=None, help="Comma-separated regions (default: the profile's region)."),
+    click.option("--role-arn", "role_arns", multiple=True, help="Assume this role first; repeat per account."),
+    click.option("--external-id", default=None, help="External ID for --role-arn."),
+]
+
+
+def _with_collect_opts(func: Any) -> Any:
+    for opt in reversed(_collect_opts):
+        func = opt(func)
+    return func
+
+
+@cli.command()
+@_with_collect_opts
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
+def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
+            output: str) -> None:
+    """Read-only calls to AWS (or AWS_ENDPOINT_URL); writes a snapshot."""
+    doc = _collect(profile, regions, role_arns, external_id)
+    write_atomic(output, json.dumps(doc, indent=1, sort_keys=False) + "\n", private=True)
+    _say(f"wrote {output} ({len(doc.get('errors', []))} failed calls recorded)")
+
+
+@cli.command()
+@_with_collect_opts
+@click.option("-o", "--output", "snapshot_out", default=None, type=click.Path(dir_okay=False),
+              help="Also keep the snapshot here.")
+@_config_opt
+@_format_opt
+@_outdir_opt
+@_failon_opt
+def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
+         snapshot_out: str | None, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
+         fail_on: str) -> None:
+    """Collect, then analyze."""
+    config = load_config(config_path)
+    doc = _collect(profile, regions, role_arns, external_id)
+    if snapshot_out:
+        write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
+    from .validate import validate_snapshot
+
+    validate_snapshot(doc, source="<collected snapshot>")
+    registry = load_registry()
+    report = analyze_snapshot(Snapshot(doc, "<collected snapshot>"), config, registry)
+    emit(report, formats, output_dir, registry)
+    _say(summary_line(report))
+    sys.exit(gate(report, fail_on))
+
+
+@cli.command("checks")
+def list_checks() -> None:
+    """List every check: ID, severity, title, source package."""
+    for spec in load_registry().specs():
+        click.echo(f"{spec.id:<9} {spec.severity.value:<8} {spec.title}  [{spec.source}]")
+
+
+@cli.command()
+@click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True)
+def demo(output_dir: str) -> None:
+    """Build the demo estate in an embedded mock AWS, scan it, write the reports."""
+    from .demo import build_demo_snapshot, simulated
+
+    _say("safemaker demo: building the seed architectures in an embedded mock AWS (moto)")
+    for line in simulated():
+        _say(f"  simulated: {line}")
+    doc = build_demo_snapshot(progress=_say)
+    from .validate import validate_snapshot
+
+    validate_snapshot(doc, source="<demo snapshot>")
+    registry = load_registry()
+    report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), registry)
+    os.makedirs(output_dir, exist_ok=True)
+    write_atomic(os.path.join(output_dir, "demo-snapshot.json"), json.dumps(doc, indent=1) + "\n", private=True)
+    emit(report, ["json", "html"], output_dir, registry)
+    for f in report.findings:
+        if f.check_id == "NET-001":
+            _say(f"  {f.check_id} {f.status.value:<5} {f.resource.id}: {f.message[:150]}")
+    _say(summary_line(report))
+
+
+@cli.command()
+@click.argument("resource")
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False))
+@_config_opt
+def explain(resource: str, snapshot_path: str, config_path: str | None) -> None:
+    """Print the proof for one notebook / domain / job as text."""
+    from .explain import explain_resource
+
+    config = load_config(config_path)
+    snapshot = load(snapshot_path)
+    click.echo(explain_resource(snapshot, config, load_registry(), resource))
+
+
+@cli.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+def diff(old: str, new: str) -> None:
+    """New, unchanged and fixed findings between two findings files."""
+    from .diff import diff_findings, read_findings
+
+    result = diff_findings(read_findings(old), read_findings(new))
+    for label, items in (("new", result.new), ("fixed", result.fixed), ("unchanged", result.unchanged)):
+        click.echo(f"{label}: {len(items)}")
+        for f in items:
+            r = f.get("resource", {})
+            click.echo(f"  {f.get('check_id')} {f.get('status')} {r.get('account')}/{r.get('region')} "
+                       f"{r.get('id')}: {f.get('message', '')}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def merge(inputs: tuple[str, ...], output: str) -> None:
+    """Combine snapshots of different accounts or regions."""
+    from .merge import merge_snapshots
+    from .validate import validate_snapshot
+
+    docs = []
+    for path in inputs:
+        doc = read_json(path)
+        validate_snapshot(doc, source=path)
+        docs.append((path, doc))
+    merged, conflicts = merge_snapshots(docs)
+    for c in conflicts:
+        _say(f"safemaker: merge conflict: {c}")
+    write_atomic(output, json.dumps(merged, indent=1) + "\n", private=True)
+    _say(f"wrote {output} from {len(inputs)} snapshots ({len(conflicts)} conflicts)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="safemaker", standalone_mode=False)
+    except click.exceptions.Abort:
+        _say("safemaker: interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _say("safemaker: interrupted")
+        sys.exit(130)
+    except SafemakerError as exc:
+        _say(f"safemaker: {exc}")
+        sys.exit(2)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(0)
+
+
+__all__ = ["SnapshotError", "cli", "main"]

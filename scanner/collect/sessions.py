@@ -1,0 +1,38 @@
+"""boto3 sessions for the CLI: a profile, or a role assumed from it (one per account)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import CollectionError
+from .runner import client_config
+
+
+def base_session(profile: str | None, region: str | None = None) -> Any:
+    try:
+        return boto3.session.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as exc:
+        raise CollectionError(f"cannot open AWS profile {profile!r}: {exc}") from None
+
+
+def assumed_session(base: Any, role_arn: str, *, external_id: str | None = None,
+                    endpoint_url: str | None = None) -> Any:
+    """A session holding temporary credentials of `role_arn` (one per target account)."""
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "safemaker-collect"}
+    if external_id:
+        params["ExternalId"] = external_id
+    try:
+        sts = base.client("sts", endpoint_url=endpoint_url, config=client_config(3),
+                          region_name=base.region_name or "us-east-1")
+        creds = sts.assume_role(**params)["Credentials"]
+    except (BotoCoreError, ClientError) as exc:
+        raise CollectionError(f"cannot assume role {role_arn}: {exc}") from None
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=base.region_name,
+    )

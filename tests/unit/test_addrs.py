@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import ipaddress
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safemaker.scanner.graph.addrs import AddrSet
+
+
+def test_subtract_and_describe_name_the_ranges() -> None:
+    rest = AddrSet.everything(4).subtract(AddrSet.from_cidrs(4, ["0.0.0.0/1"]))
+    assert list(rest.cidrs()) == ["128.0.0.0/1"]
+    assert AddrSet.from_cidrs(4, ["0.0.0.0/1", "128.0.0.0/1"]) == AddrSet.everything(4)
+    many = AddrSet.everything(4).subtract(AddrSet.from_cidr("10.0.0.0/8"))
+    assert many.describe(limit=2) == "0.0.0.0/5, 8.0.0.0/7 and 6 other ranges"
+
+
+def test_families_do_not_mix() -> None:
+    assert not AddrSet.from_cidrs(4, ["::/0"])
+    assert AddrSet.from_cidrs(6, ["::/0"]) == AddrSet.everything(6)
+    assert not AddrSet.everything(4).contains("2001:db8::1")
+
+
+cidr4 = st.builds(lambda a, p: str(ipaddress.ip_network((a, p), strict=False)),
+                  st.integers(0, 2**32 - 1), st.integers(0, 32))
+
+
+def _members(s: AddrSet, probes: list[int]) -> set[int]:
+    return {p for p in probes if any(lo <= p <= hi for lo, hi in s.spans)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(cidr4, max_size=5), st.lists(cidr4, max_size=5), st.randoms(use_true_random=False))
+def test_set_algebra_matches_membership(a: list[str], b: list[str], rnd: random.Random) -> None:
+    sa, sb = AddrSet.from_cidrs(4, a), AddrSet.from_cidrs(4, b)
+    probes = [rnd.randrange(2**32) for _ in range(200)]
+    for s in (sa, sb):  # probe the interval edges too: that is where off-by-one bugs live
+        for lo, hi in s.spans:
+            probes += [lo, hi, max(lo - 1, 0), min(hi + 1, 2**32 - 1)]
+    ma, mb = _members(sa, probes), _members(sb, probes)
+    assert _members(sa.union(sb), probes) == ma | mb
+    assert _members(sa.intersect(sb), probes) == ma & mb
+    assert _members(sa.subtract(sb), probes) == ma - mb
+    assert AddrSet.from_cidrs(4, list(sa.cidrs())) == sa
