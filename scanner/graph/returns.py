@@ -1,0 +1,109 @@
+"""Return-path symmetry for Network Firewall endpoints (semantics rule 15).
+
+A stateful firewall must see both directions of a flow at the same endpoint. For every subnet
+whose route table sends traffic to a firewall endpoint, the reply must come back through that
+same endpoint: through the IGW edge route table when the endpoint's subnet routes straight to
+the internet gateway, or through the NAT subnet's own route table when the endpoint sits in
+front of a NAT gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MissingData
+from ..model import Hop, Path
+from .addrs import AddrSet
+from .topology import Topology, route_target
+
+
+@dataclass(frozen=True)
+class ReturnIssue:
+    message: str
+    path: Path
+
+
+def _routes_to(rtb: Mapping[str, Any], family: int, dests: AddrSet) -> list[tuple[AddrSet, str, str]]:
+    """Where a route table sends each part of `dests` (LPM over plain CIDR routes)."""
+    entries = []
+    for route in rtb.get("Routes", []) or []:
+        cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
+        if not cidr:
+            continue
+        target = route_target(route) or "?"
+        if route.get("State") == "blackhole":
+            target = f"blackhole ({target})"
+        entries.append((int(cidr.split("/")[1]), AddrSet.from_cidr(cidr), target, cidr))
+    entries.sort(key=lambda e: -e[0])
+    out, remaining = [], dests
+    for _, s, target, cidr in entries:
+        hit = remaining.intersect(s)
+        if hit:
+            out.append((hit, target, cidr))
+            remaining = remaining.subtract(hit)
+    if remaining:
+        out.append((remaining, "no route", "-"))
+    return out
+
+
+def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list[ReturnIssue]:
+    """`endpoints`: vpce id -> endpoint subnet id, for one firewall."""
+    issues: list[ReturnIssue] = []
+    for vpce, fw_subnet in sorted(endpoints.items()):
+        fw_rtb, _ = topo.route_table_for(fw_subnet)
+        for subnet_id, subnet in sorted(topo.subnets.items()):
+            if subnet_id == fw_subnet:
+                continue
+            rtb, _ = topo.route_table_for(subnet_id)
+            if not any(route_target(r) == vpce and r.get("DestinationCidrBlock") for r in rtb.get("Routes", []) or []):
+                continue
+            cidr = subnet.get("CidrBlock")
+            if not cidr:
+                continue
+            protected = AddrSet.from_cidr(cidr)
+            after = {t for _, t, _ in _routes_to(fw_rtb, 4, AddrSet.from_cidr("0.0.0.0/0"))}
+            base = (Hop("subnet", subnet_id, f"{cidr} sends traffic to {vpce} by {rtb['RouteTableId']}"),
+                    Hop("firewall-endpoint", vpce, f"continues by {fw_rtb['RouteTableId']}"))
+            for gw in sorted(t for t in after if t.startswith("igw-")):
+                issues.extend(_check_edge(topo, gw, protected, vpce, subnet_id, cidr, base))
+            for nat_id in sorted(t for t in after if t.startswith("nat-")):
+                issues.extend(_check_nat(topo, nat_id, protected, vpce, subnet_id, cidr, base))
+    return issues
+
+
+def _check_edge(topo: Topology, igw: str, protected: AddrSet, vpce: str, subnet_id: str, cidr: str,
+                base: tuple[Hop, ...]) -> list[ReturnIssue]:
+    edge = topo.edge_route_table(igw)
+    if edge is None:
+        msg = (f"replies to {subnet_id} ({cidr}) enter through {igw}, which has no edge route table: they "
+               f"bypass {vpce}")
+        hops = (*base, Hop("internet-gateway", igw, "no edge route table"))
+        return [ReturnIssue(msg, Path(hops=hops, destinations=(cidr,), outcome="asymmetric return"))]
+    out = []
+    for part, target, route in _routes_to(edge, 4, protected):
+        if target != vpce:
+            msg = (f"replies to {part.describe()} ({subnet_id}) enter through {igw} and edge route table "
+                   f"{edge['RouteTableId']} sends them to {target} (route {route}), not back through {vpce}")
+            hops = (*base, Hop("internet-gateway", igw, "return traffic"),
+                    Hop("route-table", edge["RouteTableId"], f"{part.describe()} -> {target} by route {route}"))
+            out.append(ReturnIssue(msg, Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")))
+    return out
+
+
+def _check_nat(topo: Topology, nat_id: str, protected: AddrSet, vpce: str, subnet_id: str, cidr: str,
+               base: tuple[Hop, ...]) -> list[ReturnIssue]:
+    nat = topo.nat_gateways.get(nat_id)
+    if nat is None:
+        raise MissingData(f"NAT gateway {nat_id} is not in ec2 DescribeNatGateways")
+    nat_rtb, _ = topo.route_table_for(nat.get("SubnetId", ""))
+    out = []
+    for part, target, route in _routes_to(nat_rtb, 4, protected):
+        if target != vpce:
+            msg = (f"replies from {nat_id} to {part.describe()} ({subnet_id}) follow {nat_rtb['RouteTableId']} "
+                   f"to {target} (route {route}), not back through {vpce}")
+            hops = (*base, Hop("nat-gateway", nat_id, "return traffic"),
+                    Hop("route-table", nat_rtb["RouteTableId"], f"{part.describe()} -> {target} by route {route}"))
+            out.append(ReturnIssue(msg, Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")))
+    return out
