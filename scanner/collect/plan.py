@@ -1,0 +1,215 @@
+"""The collection plan: which calls the collector makes, as data.
+
+Keeping the plan declarative (no code per operation) is what lets one list drive three things
+that must never drift apart: the calls the runner makes, the least-privilege IAM policy shipped
+in ``scanner/policy/safemaker-readonly.json``, and the tests that prove the collector calls
+nothing outside that policy.
+
+Steps run in the order listed, one region at a time, so a per-resource step always comes after
+the step that supplies its identifiers. A step whose identifier source is absent (its call
+failed) is skipped: absence already says "unknown", and the source's failure is in ``errors``.
+
+STS ``GetCallerIdentity`` is called once per run to learn the account id; it needs no IAM
+permission (AWS allows it even under an explicit deny), so it is not in the plan or the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+EC2 = "ec2"
+NETWORK_FIREWALL = "network-firewall"
+SAGEMAKER = "sagemaker"
+
+# botocore service name -> IAM action prefix. They coincide today; the map exists so that a
+# service whose names differ (e.g. botocore "stepfunctions" vs IAM "states") cannot slip in
+# with a wrong action.
+IAM_PREFIX: Mapping[str, str] = {
+    EC2: "ec2",
+    NETWORK_FIREWALL: "network-firewall",
+    SAGEMAKER: "sagemaker",
+}
+
+# Only the routes that can carry traffic; "deleted" routes linger for a while and would look
+# like paths.
+TGW_ROUTE_STATES: list[dict[str, Any]] = [{"Name": "state", "Values": ["active", "blackhole"]}]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the identifiers of a per-resource step come from.
+
+    ``path`` walks the already collected response of ``service``/``operation``: a name selects
+    a key, ``"*"`` fans out over every element of a list or every value of a per-resource map.
+    Each item reached gives one call, with request parameter ``p`` set to ``item[fields[p]]``;
+    items lacking a field (a notebook without a lifecycle configuration) give no call.
+    """
+
+    service: str
+    operation: str
+    path: tuple[str, ...]
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation to collect in every region.
+
+    A step without ``sources`` is list-style: called once, pages merged. A step with sources is
+    per-resource: called once per distinct identifier, stored under a key made by joining the
+    request parameters named in ``key`` with "/" (contracts.md §1).
+    """
+
+    service: str
+    operation: str
+    list_key: str | None
+    paginated: bool
+    params: Mapping[str, Any] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    key: tuple[str, ...] = ()
+    optional: bool = False
+    # A response flag that, when true after the last page, means the API silently dropped
+    # results: the entry is then left out (unknown) rather than stored incomplete.
+    truncated_flag: str | None = None
+
+    @property
+    def per_resource(self) -> bool:
+        return bool(self.sources)
+
+
+def _list(service: str, operation: str, list_key: str | None, *, paginated: bool = True,
+          optional: bool = False) -> Step:
+    return Step(service, operation, list_key, paginated, optional=optional)
+
+
+def _each(service: str, operation: str, sources: tuple[Source, ...], key: tuple[str, ...], *,
+          list_key: str | None = None, paginated: bool = False, params: Mapping[str, Any] | None = None,
+          truncated_flag: str | None = None) -> Step:
+    return Step(service, operation, list_key, paginated, params=dict(params or {}), sources=sources,
+                key=key, truncated_flag=truncated_flag)
+
+
+def _from_list(service: str, operation: str, list_key: str, **fields: str) -> Source:
+    return Source(service, operation, (list_key, "*"), fields)
+
+
+PLAN: tuple[Step, ...] = (
+    # --- ec2: the network the workloads sit in -------------------------------------------
+    _list(EC2, "DescribeAvailabilityZones", "AvailabilityZones", paginated=False, optional=True),
+    _list(EC2, "DescribeVpcs", "Vpcs"),
+    _list(EC2, "DescribeSubnets", "Subnets"),
+    _list(EC2, "DescribeRouteTables", "RouteTables"),
+    _list(EC2, "DescribeInternetGateways", "InternetGateways"),
+    _list(EC2, "DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways"),
+    _list(EC2, "DescribeNatGateways", "NatGateways"),
+    _list(EC2, "DescribeVpcEndpoints", "VpcEndpoints"),
+    _list(EC2, "DescribeSecurityGroups", "SecurityGroups"),
+    _list(EC2, "DescribeNetworkAcls", "NetworkAcls"),
+    _list(EC2, "DescribeNetworkInterfaces", "NetworkInterfaces"),
+    _list(EC2, "DescribeInstances", "Reservations"),
+    _list(EC2, "DescribeVpcPeeringConnections", "VpcPeeringConnections"),
+    _list(EC2, "DescribeTransitGateways", "TransitGateways"),
+    _list(EC2, "DescribeTransitGatewayAttachments", "TransitGatewayAttachments"),
+    _list(EC2, "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"),
+    _list(EC2, "DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables"),
+    # MaxResults is left at the API default (1000, the maximum): moto rejects an explicit one.
+    _each(EC2, "SearchTransitGatewayRoutes",
+          (_from_list(EC2, "DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables",
+                      TransitGatewayRouteTableId="TransitGatewayRouteTableId"),),
+          ("TransitGatewayRouteTableId",), list_key="Routes", paginated=True,
+          params={"Filters": TGW_ROUTE_STATES}, truncated_flag="AdditionalRoutesAvailable"),
+    _list(EC2, "DescribeManagedPrefixLists", "PrefixLists"),
+    _each(EC2, "GetManagedPrefixListEntries",
+          (_from_list(EC2, "DescribeManagedPrefixLists", "PrefixLists", PrefixListId="PrefixListId"),),
+          ("PrefixListId",), list_key="Entries", paginated=True),
+    _list(EC2, "DescribePrefixLists", "PrefixLists"),
+    _list(EC2, "DescribeVpcBlockPublicAccessOptions", None, paginated=False, optional=True),
+    # Has a NextToken but no botocore paginator; the runner's own loop follows it anyway.
+    _list(EC2, "DescribeVpcBlockPublicAccessExclusions", "VpcBlockPublicAccessExclusions", optional=True),
+    _list(EC2, "DescribeAddresses", "Addresses", paginated=False, optional=True),
+    _list(EC2, "DescribeVpnGateways", "VpnGateways", paginated=False, optional=True),
+    # --- network-firewall: what inspects the traffic ---------------------------------------
+    _list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls"),
+    _each(NETWORK_FIREWALL, "DescribeFirewall",
+          (_from_list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls", FirewallArn="FirewallArn"),),
+          ("FirewallArn",)),
+    _each(NETWORK_FIREWALL, "DescribeLoggingConfiguration",
+          (_from_list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls", FirewallArn="FirewallArn"),),
+          ("FirewallArn",)),
+    _each(NETWORK_FIREWALL, "DescribeFirewallPolicy",
+          (Source(NETWORK_FIREWALL, "DescribeFirewall", ("*", "Firewall"),
+                  {"FirewallPolicyArn": "FirewallPolicyArn"}),),
+          ("FirewallPolicyArn",)),
+    _each(NETWORK_FIREWALL, "DescribeRuleGroup",
+          (Source(NETWORK_FIREWALL, "DescribeFirewallPolicy",
+                  ("*", "FirewallPolicy", "StatelessRuleGroupReferences", "*"),
+                  {"RuleGroupArn": "ResourceArn"}),
+           Source(NETWORK_FIREWALL, "DescribeFirewallPolicy",
+                  ("*", "FirewallPolicy", "StatefulRuleGroupReferences", "*"),
+                  {"RuleGroupArn": "ResourceArn"})),
+          ("RuleGroupArn",)),
+    # --- sagemaker: the workloads ------------------------------------------------------------
+    _list(SAGEMAKER, "ListNotebookInstances", "NotebookInstances"),
+    _each(SAGEMAKER, "DescribeNotebookInstance",
+          (_from_list(SAGEMAKER, "ListNotebookInstances", "NotebookInstances",
+                      NotebookInstanceName="NotebookInstanceName"),),
+          ("NotebookInstanceName",)),
+    # Only the configurations notebooks actually use: an unused one cannot set a proxy.
+    _each(SAGEMAKER, "DescribeNotebookInstanceLifecycleConfig",
+          (Source(SAGEMAKER, "DescribeNotebookInstance", ("*",),
+                  {"NotebookInstanceLifecycleConfigName": "NotebookInstanceLifecycleConfigName"}),),
+          ("NotebookInstanceLifecycleConfigName",)),
+    _list(SAGEMAKER, "ListDomains", "Domains"),
+    _each(SAGEMAKER, "DescribeDomain",
+          (_from_list(SAGEMAKER, "ListDomains", "Domains", DomainId="DomainId"),), ("DomainId",)),
+    _list(SAGEMAKER, "ListUserProfiles", "UserProfiles"),
+    _each(SAGEMAKER, "DescribeUserProfile",
+          (_from_list(SAGEMAKER, "ListUserProfiles", "UserProfiles",
+                      DomainId="DomainId", UserProfileName="UserProfileName"),),
+          ("DomainId", "UserProfileName")),
+    _list(SAGEMAKER, "ListSpaces", "Spaces"),
+    _each(SAGEMAKER, "DescribeSpace",
+          (_from_list(SAGEMAKER, "ListSpaces", "Spaces", DomainId="DomainId", SpaceName="SpaceName"),),
+          ("DomainId", "SpaceName")),
+    _list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries"),
+    _each(SAGEMAKER, "DescribeTrainingJob",
+          (_from_list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries",
+                      TrainingJobName="TrainingJobName"),),
+          ("TrainingJobName",)),
+    _list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries"),
+    _each(SAGEMAKER, "DescribeProcessingJob",
+          (_from_list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries",
+                      ProcessingJobName="ProcessingJobName"),),
+          ("ProcessingJobName",)),
+    _list(SAGEMAKER, "ListModels", "Models"),
+    _each(SAGEMAKER, "DescribeModel",
+          (_from_list(SAGEMAKER, "ListModels", "Models", ModelName="ModelName"),), ("ModelName",)),
+)
+
+
+def planned_operations() -> list[tuple[str, str]]:
+    """Every (botocore service, operation) the collector may call, in plan order."""
+    return [(step.service, step.operation) for step in PLAN]
+
+
+def iam_actions() -> list[str]:
+    """The IAM actions the plan needs, sorted; the shipped policy must list exactly these."""
+    return sorted({f"{IAM_PREFIX[step.service]}:{step.operation}" for step in PLAN})
+
+
+def iam_policy() -> dict[str, Any]:
+    """The least-privilege policy document that ``scanner/policy/safemaker-readonly.json`` holds.
+
+    ``Resource`` is "*" because these Describe/List/Get calls support no resource-level
+    permissions; the actions themselves carry no wildcard so that a future write or data-plane
+    action can never be granted by accident.
+    """
+    statements = []
+    for service in sorted({step.service for step in PLAN}):
+        prefix = IAM_PREFIX[service]
+        actions = sorted({f"{prefix}:{s.operation}" for s in PLAN if s.service == service})
+        sid = "SafemakerRead" + "".join(part.capitalize() for part in prefix.split("-"))
+        statements.append({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
