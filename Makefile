@@ -17,9 +17,15 @@ $(STAMP): setup.cfg pyproject.toml
 demo: install
 	$(VENV)/bin/safemaker demo --output-dir .
 
+# mypy must see the code under its import names (safemaker.scanner, ...), which setup.cfg maps
+# from the top-level folders; a tree of symlinks under build/ gives it exactly that view.
+TYPECHECK := build/typecheck
 lint: install
 	$(VENV)/bin/ruff check scanner checks reports tests safemaker
-	$(VENV)/bin/mypy
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/safemaker
+	ln -s ../../../safemaker/__init__.py $(TYPECHECK)/safemaker/__init__.py
+	for d in scanner checks reports; do ln -s ../../../$$d $(TYPECHECK)/safemaker/$$d; done
+	MYPYPATH=$(TYPECHECK) $(VENV)/bin/mypy -p safemaker
 
 unit: install
 	$(PY) -m pytest

@@ -24,7 +24,7 @@ _SCHEMA_RESOURCE = "schemas/findings.schema.json"
 def findings_document(report: Report) -> dict[str, Any]:
     """The findings file as plain data, for callers that post-process it before writing."""
     snap = report.snapshot
-    return {
+    doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated": report.generated,
@@ -34,8 +34,14 @@ def findings_document(report: Report) -> dict[str, Any]:
             "regions": sorted(set(snap.regions)),
         },
         "summary": report.summary(),
-        "findings": [f.to_json() for f in sorted(report.findings, key=lambda f: f.sort_key())],
     }
+    # Additions to the contract, present only when the run used them (--baseline, [[suppress]]).
+    if report.baseline is not None:
+        doc["baseline"] = report.baseline.to_json()
+    if report.suppressions is not None:
+        doc["suppressions"] = [use.to_json() for use in report.suppressions]
+    doc["findings"] = [f.to_json() for f in sorted(report.findings, key=lambda f: f.sort_key())]
+    return doc
 
 
 def render_json(report: Report) -> str:

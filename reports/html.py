@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import jinja2
 from markupsafe import Markup
+
 from safemaker.scanner.model import Finding, Hop, Path, Report, ResourceRef, Severity, Status
 
 TEMPLATE = "report.html.j2"

@@ -4,6 +4,8 @@ Each check is a test suite and each (check, resource) finding a test case, so a 
 lists "NET-001 / notebook nb-analysts" as a failing test and a PASS as a passing one: the same
 "checked and fine is visible" rule the findings file follows. ERROR is a JUnit error (the test
 could not run to a verdict), not a failure, so the two are counted apart as in the findings file.
+A FAIL or ERROR suppressed in safemaker.toml is a skipped test whose message is the justification:
+visible on the dashboard, not red.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def render_junit(report: Report) -> str:
         by_check.setdefault(f.check_id, []).append(f)
 
     root = ET.Element("testsuites", {"name": SUITES_NAME})
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for check_id in sorted(by_check):
         suite = _suite(check_id, by_check[check_id])
         root.append(suite)
@@ -40,8 +42,9 @@ def render_junit(report: Report) -> str:
 
 
 def _suite(check_id: str, findings: list[Finding]) -> ET.Element:
-    failures = sum(1 for f in findings if f.status is Status.FAIL)
-    errors = sum(1 for f in findings if f.status is Status.ERROR)
+    failures = sum(1 for f in findings if f.status is Status.FAIL and not _suppressed(f))
+    errors = sum(1 for f in findings if f.status is Status.ERROR and not _suppressed(f))
+    skipped = sum(1 for f in findings if _suppressed(f))
     suite = ET.Element(
         "testsuite",
         {
@@ -49,7 +52,7 @@ def _suite(check_id: str, findings: list[Finding]) -> ET.Element:
             "tests": str(len(findings)),
             "failures": str(failures),
             "errors": str(errors),
-            "skipped": "0",
+            "skipped": str(skipped),
         },
     )
     for f in findings:
@@ -66,7 +69,15 @@ def _case(finding: Finding) -> ET.Element:
             "name": xml_safe(f"{r.type.value} {r.id} ({r.account}/{r.region})"),
         },
     )
-    if finding.status is Status.FAIL:
+    if _suppressed(finding):
+        suppression = finding.triage.suppressed
+        assert suppression is not None
+        until = f" (until {suppression.expires.isoformat()})" if suppression.expires else ""
+        skipped = ET.SubElement(
+            case, "skipped", {"message": xml_safe(f"suppressed{until}: {suppression.justification}")}
+        )
+        skipped.text = xml_safe(_details(finding))
+    elif finding.status is Status.FAIL:
         failure = ET.SubElement(
             case, "failure", {"message": xml_safe(finding.message), "type": finding.severity.value}
         )
@@ -77,9 +88,20 @@ def _case(finding: Finding) -> ET.Element:
     return case
 
 
+def _suppressed(finding: Finding) -> bool:
+    return finding.status is not Status.PASS and finding.triage.suppressed is not None
+
+
 def _details(finding: Finding) -> str:
     """The body a CI log shows under the failure: the proof first, then what to do about it."""
     lines = [f"{finding.title} [{finding.severity.value}]", finding.message]
+    triage = finding.triage
+    if triage.baseline is not None:
+        lines.append(f"baseline: {triage.baseline.value}")
+    if triage.suppression_expired is not None:
+        expired = triage.suppression_expired
+        when = expired.expires.isoformat() if expired.expires else "?"
+        lines.append(f"suppression expired on {when}: {expired.justification}")
     lines += [f"path: {path_text(p)}" for p in finding.evidence.paths]
     lines += [f"note: {n}" for n in finding.evidence.notes]
     if finding.remediation:

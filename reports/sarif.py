@@ -5,6 +5,10 @@ therefore carries a logical location naming the resource, and, because GitHub re
 without a physical one, a synthetic artifact URI `safemaker/<account>/<region>/<resource id>`
 that points at no real file. Only FAIL and ERROR findings become results: SARIF has no notion of
 "checked and fine", and a PASS uploaded as a result would show up as an alert.
+
+A finding suppressed in safemaker.toml stays a result, with an `external` suppression carrying
+the justification, so viewers show it as accepted rather than dropping it; with `--baseline`,
+each result has SARIF's own `baselineState` (`new` or `unchanged`).
 """
 
 from __future__ import annotations
@@ -175,7 +179,10 @@ def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["paths"] = paths
     if finding.evidence.notes:
         properties["notes"] = list(finding.evidence.notes)
-    return {
+    triage = finding.triage
+    if triage.suppression_expired is not None:
+        properties["suppressionExpired"] = triage.suppression_expired.to_json()
+    result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "ruleIndex": rule_index,
         "level": level,
@@ -198,6 +205,18 @@ def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
+    if triage.suppressed is not None:
+        suppression: dict[str, Any] = {
+            "kind": "external",
+            "status": "accepted",
+            "justification": triage.suppressed.justification,
+        }
+        if triage.suppressed.expires is not None:
+            suppression["properties"] = {"expires": triage.suppressed.expires.isoformat()}
+        result["suppressions"] = [suppression]
+    if triage.baseline is not None:
+        result["baselineState"] = triage.baseline.value
+    return result
 
 
 def artifact_uri(finding: Finding) -> str:

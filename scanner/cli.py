@@ -6,11 +6,12 @@ input, or a collection that could not run; 130: interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
@@ -48,18 +49,18 @@ def render(report: Report, fmt: str, registry: Registry) -> str:
     if fmt == "json":
         from safemaker.reports.findings_json import render_json
 
-        return render_json(report)
+        return str(render_json(report))  # mypy cannot map safemaker.reports: Any
     if fmt == "html":
         from safemaker.reports.html import render_html
 
-        return render_html(report)
+        return str(render_html(report))  # mypy cannot map safemaker.reports: Any
     if fmt == "sarif":
         from safemaker.reports.sarif import render_sarif
 
-        return render_sarif(report, registry.specs())
+        return str(render_sarif(report, registry.specs()))  # mypy cannot map safemaker.reports: Any
     from safemaker.reports.junit import render_junit
 
-    return render_junit(report)
+    return str(render_junit(report))  # mypy cannot map safemaker.reports: Any
 
 
 def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
@@ -70,9 +71,29 @@ def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> 
 
 
 def gate(report: Report, fail_on: str) -> int:
+    """Suppressed findings and, with --baseline, unchanged ones never fail the run."""
     threshold = Severity(fail_on).rank
-    failing = [f for f in report.findings if f.status is Status.FAIL and f.severity.rank >= threshold]
+    failing = [f for f in report.findings
+               if f.status is Status.FAIL and f.severity.rank >= threshold and f.counts]
     return 1 if failing else 0
+
+
+def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None) -> Report:
+    """Annotate findings with the baseline comparison and the suppressions; stderr says what expired."""
+    from .baseline import apply_baseline, load_baseline
+    from .suppress import apply_suppressions
+
+    findings = report.findings
+    if baseline_path is not None:
+        findings, info = apply_baseline(findings, load_baseline(baseline_path), baseline_path)
+        report = dataclasses.replace(report, baseline=info)
+    if config.suppress:
+        result = apply_suppressions(findings, config.suppress, today or datetime.now(UTC).date())
+        for line in result.messages:
+            _say(line)
+        findings = result.findings
+        report = dataclasses.replace(report, suppressions=result.uses)
+    return dataclasses.replace(report, findings=tuple(findings))
 
 
 def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry) -> None:
@@ -92,7 +113,20 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
 
 def summary_line(report: Report) -> str:
     counts = report.summary()
-    return f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
+    line = f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
+    extra = []
+    t = report.triage_counts()
+    if report.suppressions is not None:
+        extra.append(f"{t['suppressed']} suppressed")
+        if t["expired"]:
+            extra.append(f"{t['expired']} with an expired suppression")
+    if report.baseline is not None:
+        b = report.baseline
+        extra.append(f"baseline: {dict(b.new_by_status).get('FAIL', 0)} new FAIL, "
+                     f"{t['unchanged']} unchanged FAIL, {len(b.fixed)} fixed")
+    if extra:
+        line += f" ({'; '.join(extra)}; {t['counted']} FAIL count towards the exit status)"
+    return line
 
 
 _format_opt = click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
@@ -102,7 +136,16 @@ _outdir_opt = click.option("--output-dir", type=click.Path(file_okay=False), def
 _failon_opt = click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
                            help="Exit 1 when a FAIL of at least this severity exists.")
 _config_opt = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                           help="safemaker.toml with proxies, enabled checks, severity overrides.")
+                           help="safemaker.toml with proxies, enabled checks, severity overrides, suppressions.")
+_baseline_opt = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
+                             help="An earlier findings.json: only findings not in it count towards the exit status.")
+# Today's date for suppression expiry; hidden, for tests and for replaying an old run.
+_today_opt = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                          envvar="SAFEMAKER_TODAY", hidden=True)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,14 +160,20 @@ def cli() -> None:
 @_format_opt
 @_outdir_opt
 @_failon_opt
+@_baseline_opt
+@_today_opt
 def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
-            fail_on: str) -> None:
+            fail_on: str, baseline_path: str | None, today: datetime | None) -> None:
     """Run the checks on a snapshot file."""
     config = load_config(config_path)
+    if baseline_path is not None:
+        from .baseline import load_baseline
+
+        load_baseline(baseline_path)  # a bad baseline is bad input: fail before the analysis
     snapshot = load(snapshot_path)
     registry = load_registry()
     _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
-    report = analyze_snapshot(snapshot, config, registry)
+    report = triage(analyze_snapshot(snapshot, config, registry), config, baseline_path, _day(today))
     emit(report, formats, output_dir, registry)
     _say(summary_line(report))
     sys.exit(gate(report, fail_on))
@@ -185,11 +234,17 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
 @_format_opt
 @_outdir_opt
 @_failon_opt
+@_baseline_opt
+@_today_opt
 def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
          snapshot_out: str | None, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
-         fail_on: str) -> None:
+         fail_on: str, baseline_path: str | None, today: datetime | None) -> None:
     """Collect, then analyze."""
     config = load_config(config_path)
+    if baseline_path is not None:
+        from .baseline import load_baseline
+
+        load_baseline(baseline_path)  # check it before spending minutes collecting
     doc = _collect(profile, regions, role_arns, external_id)
     if snapshot_out:
         write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
@@ -198,6 +253,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
     validate_snapshot(doc, source="<collected snapshot>")
     registry = load_registry()
     report = analyze_snapshot(Snapshot(doc, "<collected snapshot>"), config, registry)
+    report = triage(report, config, baseline_path, _day(today))
     emit(report, formats, output_dir, registry)
     _say(summary_line(report))
     sys.exit(gate(report, fail_on))
@@ -250,17 +306,21 @@ def explain(resource: str, snapshot_path: str, config_path: str | None) -> None:
 @cli.command()
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-def diff(old: str, new: str) -> None:
-    """New, unchanged and fixed findings between two findings files."""
-    from .diff import diff_findings, read_findings
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--summary", is_flag=True, help="Count unchanged findings without listing them (text only).")
+def diff(old: str, new: str, fmt: str, summary: bool) -> None:
+    """New, unchanged and fixed findings between two findings files.
+
+    Only FAIL and ERROR findings are compared, by fingerprint and status; exit 0 unless a file
+    cannot be read (2). Gate a build with `analyze/scan --baseline OLD.json` instead.
+    """
+    from .diff import diff_findings, format_json, format_text, read_findings
 
     result = diff_findings(read_findings(old), read_findings(new))
-    for label, items in (("new", result.new), ("fixed", result.fixed), ("unchanged", result.unchanged)):
-        click.echo(f"{label}: {len(items)}")
-        for f in items:
-            r = f.get("resource", {})
-            click.echo(f"  {f.get('check_id')} {f.get('status')} {r.get('account')}/{r.get('region')} "
-                       f"{r.get('id')}: {f.get('message', '')}")
+    if fmt == "json":
+        click.echo(format_json(result, old, new), nl=False)
+    else:
+        click.echo(format_text(result, old, new, show_unchanged=not summary), nl=False)
 
 
 @cli.command()

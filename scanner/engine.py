@@ -63,13 +63,13 @@ def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Confi
             resources = resources_of(view, rtype)
         except MissingData as exc:
             ref = ResourceRef(ResourceType.REGION, f"{rtype.value} in {view.where}", view.account, view.region)
-            verdict = Verdict.error(f"cannot list {rtype.value}: {exc.reason}")
-            yield _finding(spec, severity, ref, verdict)
+            yield _finding(spec, severity, ref, Verdict.error(f"cannot list {rtype.value}: {exc.reason}"))
             continue
         for resource in resources:
+            verdict: Verdict | None
             if missing:
                 reason = "; ".join(view.missing_reason(svc, op) for svc, op in missing)
-                verdict: Verdict | None = Verdict.error(f"required data missing: {reason}")
+                verdict = Verdict.error(f"required data missing: {reason}")
             else:
                 verdict = _call(spec, ctx, resource)
             if verdict is not None:

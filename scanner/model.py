@@ -8,7 +8,9 @@ never produced.
 from __future__ import annotations
 
 import enum
+import fnmatch
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, NewType
 
 AccountId = NewType("AccountId", str)
@@ -16,13 +18,13 @@ Region = NewType("Region", str)
 CheckId = NewType("CheckId", str)
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     ERROR = "ERROR"
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -44,7 +46,7 @@ _SEVERITY_RANK = {
 }
 
 
-class ResourceType(str, enum.Enum):
+class ResourceType(enum.StrEnum):
     """CloudFormation type names, as findings report them (contracts.md §2)."""
 
     NOTEBOOK_INSTANCE = "AWS::SageMaker::NotebookInstance"
@@ -140,6 +142,74 @@ class Verdict:
         return cls(Status.ERROR, message, Evidence((), notes))
 
 
+class BaselineState(enum.StrEnum):
+    """A finding compared with a baseline findings file (`--baseline`)."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One `[[suppress]]` table of safemaker.toml: an accepted risk, written down with its reason.
+
+    `resource` is an fnmatch glob on `resource.id`, matched case-sensitively so that `nb-*` means
+    the same on every platform. `expires` is the last day the suppression applies.
+    """
+
+    check: str
+    justification: str
+    resource: str = "*"
+    expires: date | None = None
+    index: int = 0  # position among the [[suppress]] tables of safemaker.toml, from 1
+
+    @property
+    def label(self) -> str:
+        return f"[[suppress]] #{self.index} ({self.check} {self.resource})"
+
+    def matches(self, check_id: str, resource_id: str) -> bool:
+        return check_id == self.check and fnmatch.fnmatchcase(resource_id, self.resource)
+
+    def active_on(self, today: date) -> bool:
+        return self.expires is None or today <= self.expires
+
+    def to_json(self) -> dict[str, Any]:
+        """What a suppressed finding carries: the reason and when it stops applying."""
+        return {"justification": self.justification,
+                "expires": self.expires.isoformat() if self.expires else None}
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What the run's context says about a finding, kept apart from what the check said.
+
+    The check's verdict (status, evidence, fingerprint) never changes; the baseline and the
+    suppressions only decide whether the finding counts towards the exit status.
+    """
+
+    baseline: BaselineState | None = None
+    suppressed: Suppression | None = None
+    suppression_expired: Suppression | None = None
+
+    @property
+    def counts(self) -> bool:
+        """False when the finding is suppressed or was already in the baseline."""
+        return self.suppressed is None and self.baseline is not BaselineState.UNCHANGED
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.baseline is not None:
+            out["baseline"] = self.baseline.value
+        if self.suppressed is not None:
+            out["suppressed"] = self.suppressed.to_json()
+        if self.suppression_expired is not None:
+            out["suppression_expired"] = self.suppression_expired.to_json()
+        return out
+
+
+NO_TRIAGE = Triage()
+
+
 @dataclass(frozen=True)
 class Finding:
     check_id: str
@@ -151,6 +221,12 @@ class Finding:
     evidence: Evidence
     remediation: str
     fingerprint: str
+    triage: Triage = NO_TRIAGE
+
+    @property
+    def counts(self) -> bool:
+        """Whether this finding may decide the exit status (not suppressed, not in the baseline)."""
+        return self.triage.counts
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
         r = self.resource
@@ -167,6 +243,7 @@ class Finding:
             "evidence": self.evidence.to_json(),
             "remediation": self.remediation,
             "fingerprint": self.fingerprint,
+            **self.triage.to_json(),
         }
 
 
@@ -178,6 +255,83 @@ class SnapshotInfo:
 
 
 @dataclass(frozen=True)
+class FixedFinding:
+    """A FAIL or ERROR of the baseline that the current run no longer reports, as the file had it."""
+
+    check_id: str
+    title: str
+    status: str
+    severity: str
+    resource: tuple[tuple[str, str], ...]  # the baseline's resource object, key order kept
+    message: str
+    fingerprint: str
+
+    @property
+    def resource_id(self) -> str:
+        return dict(self.resource).get("id", "")
+
+    @property
+    def where(self) -> str:
+        r = dict(self.resource)
+        return f"{r.get('account', '?')}/{r.get('region', '?')}"
+
+    def sort_key(self) -> tuple[str, str, str, str, str, str]:
+        r = dict(self.resource)
+        return (self.check_id, r.get("account", ""), r.get("region", ""), r.get("type", ""),
+                r.get("id", ""), self.fingerprint)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check_id": self.check_id,
+            "title": self.title,
+            "status": self.status,
+            "severity": self.severity,
+            "resource": dict(self.resource),
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """How the run compares with `--baseline FILE`."""
+
+    file: str
+    new: int
+    unchanged: int
+    fixed: tuple[FixedFinding, ...] = ()
+    new_by_status: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "new": self.new,
+            "unchanged": self.unchanged,
+            "new_by_status": dict(self.new_by_status),
+            "fixed": [f.to_json() for f in sorted(self.fixed, key=FixedFinding.sort_key)],
+        }
+
+
+@dataclass(frozen=True)
+class SuppressionUse:
+    """One suppression rule and what it did in this run."""
+
+    rule: Suppression
+    expired: bool
+    matched: int  # FAIL/ERROR findings it matched (suppressed, or flagged as expired)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.rule.check,
+            "resource": self.rule.resource,
+            "justification": self.rule.justification,
+            "expires": self.rule.expires.isoformat() if self.rule.expires else None,
+            "state": "expired" if self.expired else "active",
+            "matched": self.matched,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a renderer needs; renderers never re-run checks."""
 
@@ -185,6 +339,18 @@ class Report:
     generated: str
     snapshot: SnapshotInfo
     findings: tuple[Finding, ...]
+    baseline: BaselineInfo | None = None
+    suppressions: tuple[SuppressionUse, ...] | None = None  # None: no [[suppress]] configured
+
+    def triage_counts(self) -> dict[str, int]:
+        """FAILs that count towards the exit status, and what was set aside and why."""
+        fails = [f for f in self.findings if f.status is Status.FAIL]
+        return {
+            "counted": sum(1 for f in fails if f.counts),
+            "suppressed": sum(1 for f in self.findings if f.triage.suppressed is not None),
+            "expired": sum(1 for f in self.findings if f.triage.suppression_expired is not None),
+            "unchanged": sum(1 for f in fails if f.triage.baseline is BaselineState.UNCHANGED),
+        }
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}

@@ -8,6 +8,7 @@ matches all of it or none of it, so deciding one representative per class is exa
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +69,9 @@ def flow_classes(port_bounds: Iterable[tuple[int, int]]) -> list[Flow]:
         if 0 <= hi <= 65535:
             cuts.add(hi + 1)
     edges = sorted(cuts)
-    out = []
+    out: list[Flow] = []
     for proto in (TCP, UDP):
-        out.extend(Flow(proto, a, b - 1) for a, b in zip(edges, edges[1:], strict=False))
+        out.extend(Flow(proto, a, b - 1) for a, b in itertools.pairwise(edges))
     out.extend([Flow(ICMP), Flow(ICMPV6), Flow(OTHER)])
     return out
 
@@ -113,7 +114,11 @@ def sg_egress_rules(
     """Egress rules of one security group as address sets; the second list holds unknowns."""
     rules, unknown = [], []
     gid = group.get("GroupId", "?")
-    for perm in group.get("IpPermissionsEgress", []) or []:
+    if not isinstance(group.get("IpPermissionsEgress"), list):
+        # AWS always returns the member (empty when the group allows nothing out); a group
+        # without it was trimmed, and reading it as "no egress" would be a PASS from nothing.
+        raise MissingData(f"security group {gid} has no IpPermissionsEgress in ec2 DescribeSecurityGroups")
+    for perm in group["IpPermissionsEgress"]:
         proto = proto_number(perm.get("IpProtocol", "-1"))
         lo, hi = perm.get("FromPort"), perm.get("ToPort")
         cidrs = [r["CidrIp"] for r in perm.get("IpRanges", []) or [] if "CidrIp" in r]
@@ -131,7 +136,7 @@ def sg_egress_rules(
             cidrs += group_members(ref)
             names.append(ref)
         ports = "" if lo in (None, -1) or proto not in (TCP, UDP) else f":{lo}" if lo == hi else f":{lo}-{hi}"
-        pname = "all traffic" if proto == -1 else f"{str(perm.get('IpProtocol'))}{ports}"
+        pname = "all traffic" if proto == -1 else f"{perm.get('IpProtocol')!s}{ports}"
         text = f"{gid} allows {pname} to {', '.join(names) or 'nothing'}"
         rules.append(SgRule(proto, lo, hi, AddrSet.from_cidrs(4, cidrs), AddrSet.from_cidrs(6, cidrs), text))
     return rules, unknown
@@ -164,7 +169,10 @@ class AclEntry:
 def acl_entries(acl: Mapping[str, Any], egress: bool, family: int) -> list[AclEntry]:
     out = []
     aid = acl.get("NetworkAclId", "?")
-    for entry in acl.get("Entries", []) or []:
+    if not isinstance(acl.get("Entries"), list):
+        # Every ACL has at least its `*` rules: without `Entries` the rules are unknown, not "deny all".
+        raise MissingData(f"network ACL {aid} has no Entries in ec2 DescribeNetworkAcls")
+    for entry in acl["Entries"]:
         if bool(entry.get("Egress")) != egress:
             continue
         cidr = entry.get("CidrBlock") if family == 4 else entry.get("Ipv6CidrBlock")

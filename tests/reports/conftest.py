@@ -8,6 +8,7 @@ notes, missing ARNs, and strings an attacker controls (resource names, tags, rul
 from __future__ import annotations
 
 import pytest
+
 from safemaker.scanner.model import (
     Evidence,
     Finding,

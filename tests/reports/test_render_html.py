@@ -9,6 +9,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+
 from safemaker.reports import html as html_mod
 from safemaker.reports.html import diagram, hop_role, path_view, render_html
 from safemaker.scanner.model import Hop, Path, Report

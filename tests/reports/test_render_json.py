@@ -7,6 +7,7 @@ import json
 
 import jsonschema
 import pytest
+
 from safemaker.reports.findings_json import findings_document, findings_schema, render_json
 from safemaker.scanner.model import (
     Evidence,
@@ -220,8 +221,10 @@ def test_output_is_ascii_with_trailing_newline(hostile_report: Report) -> None:
 
 def test_schema_allows_future_finding_fields() -> None:
     doc = json.loads(GOLDEN)
-    doc["findings"][0]["suppressed"] = {"reason": "accepted risk"}
+    doc["findings"][0]["owner"] = {"team": "ml-platform"}
     doc["findings"][1]["baseline"] = "new"
+    doc["findings"][1]["suppressed"] = {"justification": "accepted risk", "expires": None}
+    doc["future_top_level"] = 1
     _validate(doc)
 
 

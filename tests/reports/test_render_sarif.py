@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from safemaker.reports.sarif import (
     ERROR_PREFIX,
     FINGERPRINT_KEY,
