@@ -308,6 +308,54 @@ def vpce_001(ctx: CheckContext, resource: Resource) -> Verdict:
 
 
 @check(
+    id="NET-006",
+    title="Notebook instance can exfiltrate to any S3 bucket through a gateway endpoint",
+    severity=Severity.HIGH,
+    resource_types=[ResourceType.NOTEBOOK_INSTANCE],
+    requires=(*_NOTEBOOK_OPS, ("ec2", "DescribeVpcEndpoints"), ("ec2", "DescribePrefixLists")),
+    remediation=("Restrict the S3 gateway endpoint policy to the buckets the notebook needs (seed 003), e.g. with "
+                 "Resource arn:aws:s3:::my-bucket/* or a condition on aws:ResourceAccount."),
+    references=("Seed 003: isolated notebooks with an S3 gateway endpoint",
+                "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html"),
+)
+def net_006(ctx: CheckContext, resource: Resource) -> Verdict:
+    """Traffic to an S3 gateway endpoint never passes the firewall or the proxy, so an endpoint
+    policy that lets callers write to any bucket is an exfiltration path to an attacker's bucket.
+    FAIL when the notebook's route table and security groups let it reach an S3 gateway endpoint
+    whose policy allows writing objects into buckets of any account (no policy means AWS's
+    full-access default)."""
+    from safemaker.checks.vpce import PolicyParseError, is_s3_gateway, judge_s3_endpoint_policy
+
+    proof = ctx.network.notebook_proof(resource)
+    topo = ctx.network.topology(resource.view)
+    failing: list[Path] = []
+    reasons: list[str] = []
+    problems: list[str] = []
+    for path in proof.gateway_endpoints:
+        vpce = path.hops[-1].id
+        endpoint = topo.vpc_endpoints.get(vpce)
+        if endpoint is None or not is_s3_gateway(endpoint):
+            continue
+        try:
+            judgement = judge_s3_endpoint_policy(endpoint.get("PolicyDocument"))
+        except PolicyParseError as exc:
+            problems.append(f"{vpce}: {exc}")
+            continue
+        if judgement.writes_any_bucket:
+            failing.append(path)
+            reasons.append(f"{vpce}: {judgement.reasons[0]}")
+    if failing:
+        return Verdict.failed(f"{proof.source}: reaches S3 through {reasons[0]}", paths=tuple(failing),
+                              notes=tuple(reasons))
+    if problems or proof.unknowns:
+        return Verdict.error("could not complete the proof: " + "; ".join([*problems, *proof.unknowns]))
+    if not proof.gateway_endpoints:
+        return Verdict.passed(f"{proof.source}: reaches no gateway endpoint")
+    return Verdict.passed(f"{proof.source}: every S3 gateway endpoint it reaches limits the buckets",
+                          paths=proof.gateway_endpoints)
+
+
+@check(
     id="NET-007",
     title="Notebook instance can reach an unsanctioned relay with its own internet path",
     severity=Severity.HIGH,
@@ -376,4 +424,4 @@ def net_008(ctx: CheckContext, resource: Resource) -> Verdict:
                           f"{len(endpoints)} endpoint(s) come back through the same endpoint")
 
 
-CHECKS: list[CheckFunc] = [net_001, net_002, net_003, net_004, net_005, net_007, net_008, vpce_001]
+CHECKS: list[CheckFunc] = [net_001, net_002, net_003, net_004, net_005, net_006, net_007, net_008, vpce_001]
