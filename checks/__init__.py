@@ -8,10 +8,10 @@ from typing import Any
 
 def builtin_checks() -> list[Callable[..., Any]]:
     """Every built-in check function; imported lazily so importing the package is free."""
-    from . import net
+    from . import fw, net, prx, sm, vpce
 
-    modules = [net]
+    modules = [net, fw, prx, sm, vpce]
     out: list[Callable[..., Any]] = []
     for module in modules:
-        out.extend(getattr(module, "CHECKS"))
+        out.extend(module.CHECKS)
     return out

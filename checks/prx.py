@@ -1,0 +1,295 @@
+"""Proxy checks: the seed-000 design (notebooks behind a squid proxy) is only as strong as the
+proxy host and the notebook's proxy settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from safemaker.scanner.context import CheckContext
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.proof import EgressProof
+from safemaker.scanner.lifecycle import LifecycleSettings
+from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
+from safemaker.scanner.proxies import (
+    AddressIndex,
+    Designation,
+    address_index,
+    lifecycle_designations,
+    merge_designations,
+    notebook_lifecycle,
+    static_designations,
+)
+from safemaker.scanner.registry import check
+from safemaker.scanner.resources import Resource
+from safemaker.scanner.snapshot import RegionView
+
+IMDS = "169.254.169.254"
+T = TypeVar("T")
+_EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide"
+
+# Designation reads every notebook's lifecycle configuration and the address index reads every
+# interface; compute each once per run and region. Keyed weakly by the run's context, so nothing
+# outlives the run.
+_PER_RUN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], Any]] = weakref.WeakKeyDictionary()
+
+
+def _once(ctx: CheckContext, view: RegionView, what: str, make: Callable[[], T]) -> T:
+    key = (what, view.account, view.region)
+    try:
+        memo = _PER_RUN.setdefault(ctx, {})
+    except TypeError:  # a context that cannot be weakly referenced (test doubles): no caching
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    value: T = memo[key]
+    return value
+
+
+def _designation(ctx: CheckContext, view: RegionView) -> Designation:
+    return _once(ctx, view, "designation",
+                 lambda: merge_designations(_static(ctx, view), _by_lifecycle(ctx, view)))
+
+
+def _static(ctx: CheckContext, view: RegionView) -> dict[str, list[str]]:
+    return _once(ctx, view, "static", lambda: static_designations(view, ctx.config))
+
+
+def _by_lifecycle(ctx: CheckContext, view: RegionView) -> Designation:
+    return _once(ctx, view, "lifecycle", lambda: lifecycle_designations(view))
+
+
+def _instance_index(ctx: CheckContext, view: RegionView) -> AddressIndex:
+    return _once(ctx, view, "instance-addresses", lambda: address_index(view, interfaces=False))
+
+
+def _imds_v1_allowed(options: Any) -> tuple[bool, str]:
+    if not isinstance(options, Mapping):
+        return True, "MetadataOptions is absent: IMDSv1 allowed by default"
+    if options.get("HttpEndpoint") == "disabled":
+        return False, "the instance metadata service is disabled (HttpEndpoint disabled)"
+    tokens = options.get("HttpTokens")
+    if tokens == "required":
+        return False, "IMDSv2 is required (HttpTokens required)"
+    shown = f"HttpTokens is {tokens}" if tokens else "HttpTokens is not set"
+    return True, f"{shown}: IMDSv1 allowed"
+
+
+@check(
+    id="PRX-001",
+    title="Proxy instance allows IMDSv1",
+    severity=Severity.HIGH,
+    resource_types=[ResourceType.EC2_INSTANCE],
+    requires=[("ec2", "DescribeInstances")],
+    remediation=(
+        "Require IMDSv2 on the proxy: `aws ec2 modify-instance-metadata-options --instance-id <id> "
+        "--http-tokens required --http-put-response-hop-limit 1` (and set it in the launch template), "
+        "as the seed-000 post recommends for the squid instance."
+    ),
+    references=[f"{_EC2_DOC}/configuring-IMDS-existing-instances.html",
+                "https://aws.amazon.com/blogs/security/defense-in-depth-open-firewalls-reverse-proxies-ssrf-"
+                "vulnerabilities-ec2-instance-metadata-service/"],
+)
+def proxy_imdsv1(ctx: CheckContext, resource: Resource) -> Verdict | None:
+    """A forward proxy fetches whatever URL a notebook asks for. With IMDSv1 a request for
+    http://169.254.169.254/ through the proxy returns the proxy's own instance role credentials to
+    the notebook user; IMDSv2's PUT-for-token with a hop limit of 1 stops that.
+
+    Applies only to sanctioned proxies (tag safemaker:role=proxy, named in safemaker.toml, or the
+    target of a notebook lifecycle configuration's HTTP(S)_PROXY); other instances get no finding.
+    Fails when MetadataOptions.HttpTokens is not "required" (absent MetadataOptions means IMDSv1 is
+    allowed), unless the metadata endpoint is disabled. Gives ERROR for an instance that allows
+    IMDSv1 when some designation could not be read (it may be a proxy).
+    """
+    # Tag and safemaker.toml designations need only DescribeInstances; notebook lifecycle
+    # configurations are read only for instances those do not already designate.
+    allowed, why = _imds_v1_allowed(resource.summary.get("MetadataOptions"))
+    reasons = _static(ctx, resource.view).get(resource.id)
+    if reasons is None:
+        by_lifecycle = _by_lifecycle(ctx, resource.view)
+        reason = by_lifecycle.proxies.get(resource.id)
+        if reason is None:
+            if allowed and by_lifecycle.unknowns:
+                return Verdict.error(
+                    f"could not tell whether {resource.id} is a proxy ({by_lifecycle.unknowns[0]}); it allows "
+                    "IMDSv1", notes=by_lifecycle.unknowns)
+            return None
+        reasons = [reason]
+    notes = (f"designated as a proxy by {'; '.join(reasons)}",)
+    if allowed:
+        return Verdict.failed(f"proxy {resource.id}: {why}", notes=notes)
+    return Verdict.passed(f"proxy {resource.id}: {why}", notes=notes)
+
+
+def _no_proxy_covers(entries: tuple[str, ...]) -> tuple[bool, str]:
+    """Does a NO_PROXY list send 169.254.169.254 direct? (exact, `*`, or a CIDR holding it)."""
+    target = ipaddress.ip_address(IMDS)
+    for entry in entries:
+        e = entry.strip()
+        if e in (IMDS, "*"):
+            return True, e
+        if "/" in e:
+            try:
+                if target in ipaddress.ip_network(e, strict=False):
+                    return True, f"{e} (CIDR: honoured by Python requests and curl >= 7.86, not by every client)"
+            except ValueError:
+                continue
+    return False, ""
+
+
+def notebook_proof(ctx: CheckContext, resource: Resource) -> EgressProof:
+    """The network prover's proof for a notebook; one seam so that tests can stand it in."""
+    return ctx.network.notebook_proof(resource)
+
+
+def _is_proxy_path(path: Path) -> bool:
+    return "sanctioned proxy" in path.outcome
+
+
+def _is_firewall_path(path: Path) -> bool:
+    text = path.outcome.lower()
+    return (not _is_proxy_path(path)) and (
+        "inspected by firewall" in text or "inspection by firewall" in text
+        or any(h.kind == "firewall-endpoint" for h in path.hops))
+
+
+def _notebook_vpc(view: RegionView, detail: Mapping[str, Any]) -> str | None:
+    subnet_id = detail.get("SubnetId")
+    if not isinstance(subnet_id, str):
+        return None
+    for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
+        if isinstance(subnet, Mapping) and subnet.get("SubnetId") == subnet_id:
+            vpc = subnet.get("VpcId")
+            return vpc if isinstance(vpc, str) else None
+    raise MissingData(f"subnet {subnet_id} of the notebook is not in ec2 DescribeSubnets")
+
+
+def _proxies_in_vpc(view: RegionView, proxies: Mapping[str, str], vpc_id: str | None) -> list[str]:
+    if vpc_id is None or not proxies:
+        return []
+    out = []
+    for reservation in view.items("ec2", "DescribeInstances", "Reservations"):
+        for inst in reservation.get("Instances") or []:
+            iid = inst.get("InstanceId")
+            if iid in proxies and inst.get("VpcId") == vpc_id:
+                out.append(f"{iid} ({proxies[iid]})")
+    return sorted(out)
+
+
+def _proxy_notes(index: AddressIndex, settings: LifecycleSettings, static: Mapping[str, list[str]]) -> list[str]:
+    notes = []
+    for host in settings.proxy_hosts:
+        eni = index.resolve(host)
+        iid = index.owners.get(eni) if eni else None
+        if eni is None or iid is None:
+            notes.append(f"proxy host {host} is not an EC2 instance in the snapshot (NET-001 decides whether "
+                         "traffic to it is inspected)")
+            continue
+        also = f"; also {'; '.join(static[iid])}" if iid in static else ""
+        notes.append(f"proxy host {host} is {eni} of instance {iid}, a sanctioned proxy by this lifecycle "
+                     f"configuration{also}")
+    return notes
+
+
+@check(
+    id="PRX-002",
+    title="Notebook proxy settings incomplete",
+    severity=Severity.MEDIUM,
+    resource_types=[ResourceType.NOTEBOOK_INSTANCE],
+    # Read when needed, with ERROR naming whatever is absent: the notebook's lifecycle
+    # configuration, the network proof, and (for designations) instances, subnets and the other
+    # notebooks' lifecycle configurations.
+    requires=[("sagemaker", "ListNotebookInstances"), ("sagemaker", "DescribeNotebookInstance")],
+    remediation=(
+        "In the notebook's lifecycle configuration (OnStart), export HTTP_PROXY/HTTPS_PROXY and their "
+        "lower-case twins pointing at the sanctioned proxy, and NO_PROXY/no_proxy containing "
+        "169.254.169.254, as in the seed-000 script written to /etc/profile.d/proxy.sh; attach the "
+        "lifecycle configuration to the notebook instance."
+    ),
+    references=["https://docs.aws.amazon.com/sagemaker/latest/dg/notebook-lifecycle-config.html",
+                f"{_EC2_DOC}/instancedata-data-retrieval.html"],
+)
+def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
+    """In the seed-000 design the proxy is the only way out, and the notebook reaches it only
+    through the proxy variables its lifecycle configuration exports. Without NO_PROXY covering
+    169.254.169.254, the notebook's requests for its role credentials go to the proxy, which
+    either breaks them or, worse, answers with the proxy's own credentials.
+
+    Fails when the lifecycle configuration sets HTTP(S)_PROXY without NO_PROXY/no_proxy covering
+    169.254.169.254 (the address itself, `*`, or a CIDR containing it); and when the notebook sets
+    no proxy although a sanctioned proxy is its egress (the network proof reaches a sanctioned
+    proxy, or a designated proxy runs in the notebook's VPC) and no firewall inspects its traffic.
+    Passes when the proxy settings are complete, when no proxy is set and a firewall inspects the
+    notebook's internet traffic, when the notebook has no internet path and no proxy is available
+    (nothing to configure), and when no proxy exists for it (uninspected egress is NET-001's
+    finding). Gives ERROR when the lifecycle configuration cannot be read, and, for a notebook that
+    sets no proxy, when the network proof is incomplete, the firewall inventory was not collected,
+    or another notebook's lifecycle configuration (which may designate a proxy) cannot be read.
+    """
+    view = resource.view
+    detail = resource.detail()
+    lc_name, settings = notebook_lifecycle(view, resource.id)
+    if settings is not None and settings.unreadable:
+        return Verdict.error(f"could not decide: lifecycle config {lc_name} scripts "
+                             f"{', '.join(settings.unreadable)} could not be decoded")
+    if settings is not None and settings.proxies:
+        by_url: dict[str, list[str]] = {}
+        for p in settings.proxies:
+            by_url.setdefault(p.url, []).append(p.variable)
+        shown = ", ".join(f"{'/'.join(names)}={url}" for url, names in by_url.items())
+        lc_notes = (f"lifecycle config {lc_name} sets {shown}",
+                    f"NO_PROXY entries: {', '.join(settings.no_proxy) or 'none'}")
+        covered, how = _no_proxy_covers(settings.no_proxy)
+        if covered:
+            return Verdict.passed(f"lifecycle config {lc_name} sets {shown} and NO_PROXY covers {IMDS} ({how})",
+                                  notes=lc_notes)
+        # which instance answers in the proxy's place: evidence for the FAIL only, so that a PASS
+        # reads nothing beyond the notebook and its lifecycle configuration
+        try:
+            where_to = _proxy_notes(_instance_index(ctx, view), settings, _static(ctx, view))
+        except MissingData as exc:
+            where_to = [f"proxy hosts not resolved: {exc.reason}"]
+        missing = "NO_PROXY is not set" if not settings.no_proxy else f"NO_PROXY is {','.join(settings.no_proxy)}"
+        return Verdict.failed(
+            f"lifecycle config {lc_name} sets {shown} but {missing}: requests for the notebook's instance "
+            f"metadata ({IMDS}, its role credentials) go to the proxy", notes=(*lc_notes, *where_to))
+
+    # No proxy set: whether one is needed depends on the network proof, read only now.
+    where = f"lifecycle config {lc_name} sets no proxy" if lc_name else "the notebook has no lifecycle config"
+    # telling firewall inspection from none needs the firewall inventory, whatever the proof says
+    for op in ("ListFirewalls", "DescribeFirewall"):
+        if not view.has("network-firewall", op):
+            raise MissingData(view.missing_reason("network-firewall", op))
+    proof = notebook_proof(ctx, resource)
+    notes = (f"network proof for {proof.source}", *proof.notes)
+    firewall = [p for p in proof.inspected if _is_firewall_path(p)]
+    if firewall and not proof.unknowns:
+        return Verdict.passed(f"{where}; none is needed: its internet traffic is inspected by a firewall",
+                              paths=tuple(firewall[:3]), notes=notes)
+    proxied = [p for p in proof.inspected if _is_proxy_path(p)]
+    if proxied:
+        return Verdict.failed(f"{where}, yet its only sanctioned egress is a proxy (it reaches a sanctioned proxy "
+                              f"over {len(proxied)} path{'s' if len(proxied) != 1 else ''}) and no firewall "
+                              "inspects its traffic", paths=tuple(proxied[:3]), notes=notes)
+    designation = _designation(ctx, view)
+    in_vpc = _proxies_in_vpc(view, designation.proxies, _notebook_vpc(view, detail)) if designation.proxies else []
+    if in_vpc:
+        ids = sorted(i.split(" ", 1)[0] for i in in_vpc)
+        return Verdict.failed(f"{where}, yet its only sanctioned egress is a proxy (sanctioned "
+                              f"prox{'ies' if len(ids) != 1 else 'y'} {', '.join(ids)} in its VPC) and no "
+                              "firewall inspects its traffic",
+                              notes=(*(f"proxy in the notebook's VPC: {i}" for i in in_vpc), *notes))
+    if proof.unknowns:
+        return Verdict.error(f"could not decide: {proof.unknowns[0]}", notes=(*proof.unknowns, *notes))
+    if designation.unknowns:
+        return Verdict.error(f"could not decide whether a proxy serves this notebook: {designation.unknowns[0]}",
+                             notes=(*designation.unknowns, *notes))
+    if not proof.reaches_internet:
+        return Verdict.passed(f"{where} and it has no internet path: isolated, nothing to configure", notes=notes)
+    return Verdict.passed(
+        f"{where} and no sanctioned proxy serves it; its uninspected egress is NET-001's finding", notes=notes)
+
+
+CHECKS = [proxy_imdsv1, notebook_proxy_settings]

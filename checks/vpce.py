@@ -1,0 +1,297 @@
+"""VPC endpoint checks. An S3 gateway endpoint is reached by a prefix-list route that never
+passes the firewall or the proxy (semantics rule 12), so its policy is the only thing deciding
+which buckets data can be written to. VPCE-001 (reachability of the SageMaker API) belongs to the
+network checks.
+
+`judge_s3_endpoint_policy` is a pure function so that NET-006 can ask the same question of the
+endpoints a notebook actually reaches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from safemaker.scanner.context import CheckContext
+from safemaker.scanner.model import ResourceType, Severity, Verdict
+from safemaker.scanner.registry import check
+from safemaker.scanner.resources import Resource
+
+# Condition keys that limit which bucket (owner) a request may touch.
+BUCKET_KEYS = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "s3:resourceaccount"})
+# Condition keys that limit who calls, from where or how; none limits where the data goes.
+CALLER_KEYS = frozenset({
+    "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn", "aws:userid",
+    "aws:username", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:vpcsourceip", "aws:securetransport",
+    "aws:calledvia", "aws:calledviafirst", "aws:calledvialast", "aws:principaltype", "aws:principalisawsservice",
+    "aws:principalservicename", "aws:requestedregion", "aws:currenttime", "aws:epochtime", "aws:multifactorauthpresent",
+    "s3:tlsversion", "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-acl", "s3:signatureversion", "s3:authtype", "s3:x-amz-content-sha256",
+})
+_ALLOW_LIMITING_OPS = frozenset({"stringequals", "stringequalsignorecase", "stringlike"})
+_DENY_LIMITING_OPS = frozenset({"stringnotequals", "stringnotequalsignorecase", "stringnotlike"})
+# Two unrelated object ARNs: a pattern matching both matches any bucket.
+_PROBES = ("arn:aws:s3:::a/b", "arn:aws:s3:::zz-9.unrelated-owner/k/l")
+
+
+class PolicyParseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class S3PolicyJudgement:
+    writes_any_bucket: bool  # some caller can put objects into a bucket of any account
+    full_access: bool  # ... and is granted s3:* (or *) on every bucket
+    reasons: tuple[str, ...]  # the statements that grant it
+    notes: tuple[str, ...]  # conditions not understood, denies that restrict, read-only grants
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """IAM wildcards: `*` any run of characters (including '/'), `?` one character."""
+    out = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{out}$", re.IGNORECASE | re.DOTALL)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _grants_action(stmt: Mapping[str, Any], action: str) -> bool:
+    if "Action" in stmt:
+        return any(isinstance(p, str) and _glob(p).match(action) for p in _as_list(stmt["Action"]))
+    if "NotAction" in stmt:
+        return not any(isinstance(p, str) and _glob(p).match(action) for p in _as_list(stmt["NotAction"]))
+    return False
+
+
+def _full_s3(stmt: Mapping[str, Any]) -> bool:
+    if "Action" in stmt:
+        return any(isinstance(p, str) and p.lower() in ("*", "s3:*") for p in _as_list(stmt["Action"]))
+    if "NotAction" in stmt:
+        excluded = [str(p).lower() for p in _as_list(stmt["NotAction"])]
+        return not any(p.startswith("s3:") or p.startswith("s*") or p.startswith("*") for p in excluded)
+    return False
+
+
+def _all_buckets(stmt: Mapping[str, Any]) -> bool:
+    if "Resource" in stmt:
+        pats = [p for p in _as_list(stmt["Resource"]) if isinstance(p, str)]
+        return any(all(_glob(p).match(probe) for probe in _PROBES) for p in pats)
+    if "NotResource" in stmt:
+        pats = [p for p in _as_list(stmt["NotResource"]) if isinstance(p, str)]
+        return not any(_glob(p).match(probe) for p in pats for probe in _PROBES)
+    return False
+
+
+def _any_principal(stmt: Mapping[str, Any]) -> bool:
+    if "NotPrincipal" in stmt:
+        return True
+    principal = stmt.get("Principal", "*")
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any(v == "*" or (isinstance(v, list) and "*" in v) for v in principal.values())
+    return False
+
+
+def _principal_text(stmt: Mapping[str, Any]) -> str:
+    if _any_principal(stmt):
+        return "any principal"
+    return f"principal {json.dumps(stmt.get('Principal'), sort_keys=True)}"
+
+
+def _conditions(stmt: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(operator, key, values) with operator and key lower-cased; raises on a malformed block."""
+    cond = stmt.get("Condition")
+    if cond is None:
+        return []
+    if not isinstance(cond, Mapping):
+        raise PolicyParseError("Condition is not an object")
+    out = []
+    for op, block in cond.items():
+        if not isinstance(block, Mapping):
+            raise PolicyParseError(f"Condition operator {op} does not map keys to values")
+        for key, values in block.items():
+            out.append((str(op).lower(), str(key).lower(), [str(v) for v in _as_list(values)]))
+    return out
+
+
+def _bare_op(op: str) -> str:
+    for prefix in ("forallvalues:", "foranyvalue:"):
+        if op.startswith(prefix):
+            return op[len(prefix):]
+    return op
+
+
+def _allow_limit(stmt: Mapping[str, Any], label: str, notes: list[str]) -> str | None:
+    """Why an Allow statement's conditions confine it to some buckets' owners, or None."""
+    limit = None
+    for op, key, values in _conditions(stmt):
+        if key in BUCKET_KEYS:
+            if _bare_op(op) in _ALLOW_LIMITING_OPS and values and "*" not in values:
+                limit = f"{key} {op} {values}"
+            else:
+                notes.append(f"{label}: condition {op} {key} not understood as limiting buckets")
+        elif key in CALLER_KEYS or key.startswith(("aws:principaltag/", "aws:requesttag/")):
+            notes.append(f"{label}: condition on {key} limits who calls, not which bucket data goes to")
+        else:
+            notes.append(f"{label}: condition not understood ({op} {key}); not counted as a restriction")
+    return limit
+
+
+def _deny_blocks(stmt: Mapping[str, Any], action: str, label: str, notes: list[str]) -> bool:
+    """Does this Deny stop `action` to buckets of other owners, for every caller?"""
+    if not (_any_principal(stmt) and _grants_action(stmt, action) and _all_buckets(stmt)):
+        return False
+    conds = _conditions(stmt)
+    if all(key in BUCKET_KEYS and _bare_op(op) in _DENY_LIMITING_OPS for op, key, _ in conds):
+        limit = "; ".join(f"{key} {op} {values}" for op, key, values in conds) or "unconditionally"
+        notes.append(f"{label} denies {action} to other buckets ({limit})")
+        return True
+    notes.append(f"{label}: Deny with conditions not understood as limiting buckets; not counted")
+    return False
+
+
+def _label(stmt: Mapping[str, Any]) -> str:
+    """Name a statement by its Sid, or by what it says: never by its position, which AWS does
+    not preserve."""
+    if stmt.get("Sid"):
+        return f"statement {stmt['Sid']}"
+    what = "NotAction" if "NotAction" in stmt else "Action"
+    where = "NotResource" if "NotResource" in stmt else "Resource"
+    actions = ",".join(sorted(str(a) for a in _as_list(stmt.get(what))))
+    resources = ",".join(sorted(str(r) for r in _as_list(stmt.get(where))))
+    text = f"{stmt.get('Effect')} {what} {actions} on {where} {resources}"
+    return f"statement ({text if len(text) <= 80 else text[:77] + '...'})"
+
+
+def load_policy(document: Any) -> Mapping[str, Any] | None:
+    """The policy as an object; None when there is none (AWS then allows full access)."""
+    if document is None or document == "":
+        return None
+    if isinstance(document, Mapping):
+        return document
+    if not isinstance(document, str):
+        raise PolicyParseError(f"PolicyDocument is a {type(document).__name__}, not a JSON string")
+    text = document.strip()
+    if text.startswith("%7B") or text.startswith("%7b"):
+        text = urllib.parse.unquote(text)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyParseError(f"PolicyDocument is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(doc, Mapping):
+        raise PolicyParseError("PolicyDocument is not a JSON object")
+    return doc
+
+
+def judge_s3_endpoint_policy(document: Any) -> S3PolicyJudgement:
+    """Can a caller through this endpoint write objects into a bucket of any account?
+
+    Raises PolicyParseError when the document is unreadable.
+    """
+    doc = load_policy(document)
+    if doc is None:
+        return S3PolicyJudgement(True, True, ("no policy document: the AWS default allows full access",), ())
+    statements = _as_list(doc.get("Statement"))
+    if not statements:
+        return S3PolicyJudgement(False, False, (), ("policy has no statements: nothing is allowed",))
+    notes: list[str] = []
+    grants: list[tuple[str, bool]] = []
+    reads: list[str] = []
+    blocked = {"s3:PutObject": False, "s3:GetObject": False}
+    for i, stmt in enumerate(statements):
+        if not isinstance(stmt, Mapping):
+            raise PolicyParseError(f"Statement {i + 1} is not an object")
+        label = _label(stmt)
+        effect = stmt.get("Effect")
+        if effect == "Deny":
+            for action in blocked:
+                blocked[action] = _deny_blocks(stmt, action, label, notes) or blocked[action]
+            continue
+        if effect != "Allow":
+            raise PolicyParseError(f"{label} has Effect {effect!r}")
+        if not _all_buckets(stmt):
+            continue
+        writes, reads_any = _grants_action(stmt, "s3:PutObject"), _grants_action(stmt, "s3:GetObject")
+        if not (writes or reads_any):
+            continue
+        limit = _allow_limit(stmt, label, notes)
+        if limit is not None:
+            notes.append(f"{label} is limited to buckets by {limit}")
+            continue
+        if writes:
+            full = _full_s3(stmt)
+            what = "s3:*" if full else "s3:PutObject"
+            grants.append((f"{label} allows {what} on every bucket to {_principal_text(stmt)}", full))
+        else:
+            reads.append(f"{label} allows s3:GetObject from every bucket to {_principal_text(stmt)}")
+    if blocked["s3:GetObject"]:
+        reads = []
+    notes.extend(f"{r} (inbound only; not an exfiltration path)" for r in reads)
+    notes = sorted(set(notes))
+    if grants and not blocked["s3:PutObject"]:
+        grants.sort(key=lambda g: (not g[1], g[0]))  # full access first
+        return S3PolicyJudgement(True, any(full for _, full in grants), tuple(g for g, _ in grants), tuple(notes))
+    return S3PolicyJudgement(False, False, (), tuple(notes))
+
+
+def is_s3_gateway(endpoint: Mapping[str, Any]) -> bool:
+    service = str(endpoint.get("ServiceName", ""))
+    return str(endpoint.get("VpcEndpointType", "")).lower() == "gateway" and service.endswith(".s3")
+
+
+@check(
+    id="VPCE-002",
+    title="S3 gateway endpoint policy allows any bucket",
+    severity=Severity.HIGH,
+    resource_types=[ResourceType.VPC_ENDPOINT],
+    requires=[("ec2", "DescribeVpcEndpoints")],
+    remediation=(
+        "Replace the endpoint's full-access policy with one that names your buckets (Resource "
+        "arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) or limits them to your accounts "
+        "(Condition StringEquals aws:ResourceAccount / aws:ResourceOrgID), plus the AWS-owned buckets "
+        "SageMaker and package repositories need. Principal conditions do not help: your own role can "
+        "write to an attacker's bucket."
+    ),
+    references=["https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html",
+                "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"],
+)
+def s3_endpoint_any_bucket(ctx: CheckContext, resource: Resource) -> Verdict | None:
+    """Traffic to an S3 gateway endpoint bypasses the firewall and the proxy; if its policy lets
+    callers write to any bucket, data leaves to a bucket in someone else's account and no
+    network control sees it.
+
+    Applies to gateway endpoints of S3 only (other endpoints get no finding). Fails when the
+    endpoint has no policy (the AWS default is full access), or when an Allow statement, for any
+    principal, grants s3:* or s3:PutObject (by Action or NotAction) on every bucket ("*",
+    "arn:aws:s3:::*", "arn:aws:s3:::*/*" or NotResource) without a condition on
+    aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths or s3:ResourceAccount confining it,
+    and no Deny statement for every principal stops such writes to other owners' buckets.
+    Conditions on the caller (aws:PrincipalAccount, aws:SourceVpc, ...) do not confine buckets;
+    unknown condition keys are not counted as restrictions and are named in the evidence. An
+    unreadable policy gives ERROR.
+    """
+    ep = resource.summary
+    if not is_s3_gateway(ep):
+        return None
+    try:
+        judgement = judge_s3_endpoint_policy(ep.get("PolicyDocument"))
+    except PolicyParseError as exc:
+        return Verdict.error(f"policy of {resource.id} could not be read: {exc}")
+    where = f"{ep.get('ServiceName')} gateway endpoint in {ep.get('VpcId')}"
+    if judgement.writes_any_bucket:
+        more = f" (and {len(judgement.reasons) - 1} more)" if len(judgement.reasons) > 1 else ""
+        return Verdict.failed(f"{where}: {judgement.reasons[0]}{more}",
+                              notes=(*judgement.reasons, *judgement.notes))
+    return Verdict.passed(f"{where}: the policy does not allow writing to buckets of any account",
+                          notes=judgement.notes)
+
+
+CHECKS = [s3_endpoint_any_bucket]
