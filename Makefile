@@ -28,7 +28,7 @@ lint: install
 	MYPYPATH=$(TYPECHECK) $(VENV)/bin/mypy -p safemaker
 
 unit: install
-	$(PY) -m pytest
+	$(PY) -m pytest -rs
 
 test: lint unit
 

@@ -7,6 +7,10 @@ so a hostile resource name or tag is shown as text. A Content-Security-Policy th
 the page's own style and script (by hash) backs this up: even an injection that got through
 could neither run a script nor fetch anything.
 
+With `--baseline` each finding is marked new or unchanged and the FAIL/ERROR findings of the
+baseline that are gone are listed as fixed; a finding suppressed in safemaker.toml is marked with
+its justification (and an expired suppression is called out), and both can be filtered on.
+
 The layout of the path diagrams is computed here rather than in the template because it is
 arithmetic, and arithmetic in Jinja is hard to read and harder to test.
 """
@@ -23,7 +27,17 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from safemaker.scanner.model import Finding, Hop, Path, Report, ResourceRef, Severity, Status
+from safemaker.scanner.model import (
+    BaselineState,
+    Finding,
+    FixedFinding,
+    Hop,
+    Path,
+    Report,
+    ResourceRef,
+    Severity,
+    Status,
+)
 
 TEMPLATE = "report.html.j2"
 CSS_ASSET = "report.css.j2"
@@ -152,6 +166,13 @@ def render_html(report: Report) -> str:
         "accounts": sorted(set(report.snapshot.accounts)),
         "regions": sorted(set(report.snapshot.regions)),
         "verdict": _verdict(report),
+        "baseline": report.baseline,
+        "fixed": sorted(report.baseline.fixed, key=FixedFinding.sort_key) if report.baseline else [],
+        "suppressions": report.suppressions,
+        "triage": report.triage_counts(),
+        "gate": _gate_line(report),
+        "baseline_states": [s.value for s in BaselineState],
+        "new_fail": dict(report.baseline.new_by_status).get("FAIL", 0) if report.baseline else 0,
         # Our own static assets, not data: marked safe so the browser gets them verbatim and
         # their hashes in the Content-Security-Policy match what it sees.
         "css": Markup(css),
@@ -329,6 +350,25 @@ def _check_rows(findings: Sequence[Finding]) -> list[CheckRow]:
         CheckRow(cid, f.title, f.severity.value, {s.value: counts[(cid, s.value)] for s in STATUS_ORDER})
         for cid, f in sorted(first.items())
     ]
+
+
+def _gate_line(report: Report) -> str:
+    """What decides the exit status when a baseline or suppressions set findings aside; else ""."""
+    if report.baseline is None and report.suppressions is None:
+        return ""
+    t = report.triage_counts()
+    parts = []
+    if report.baseline is not None:
+        b = report.baseline
+        parts.append(
+            f"Compared with the baseline: {dict(b.new_by_status).get('FAIL', 0)} new FAIL, "
+            f"{t['unchanged']} unchanged FAIL, {len(b.fixed)} fixed since then."
+        )
+    if report.suppressions is not None:
+        parts.append(f"{t['suppressed']} suppressed in safemaker.toml"
+                     + (f", {t['expired']} with an expired suppression." if t["expired"] else "."))
+    parts.append(f"{t['counted']} FAIL count towards the exit status.")
+    return " ".join(parts)
 
 
 def _verdict(report: Report) -> tuple[str, str]:

@@ -49,18 +49,18 @@ def render(report: Report, fmt: str, registry: Registry) -> str:
     if fmt == "json":
         from safemaker.reports.findings_json import render_json
 
-        return str(render_json(report))  # mypy cannot map safemaker.reports: Any
+        return render_json(report)
     if fmt == "html":
         from safemaker.reports.html import render_html
 
-        return str(render_html(report))  # mypy cannot map safemaker.reports: Any
+        return render_html(report)
     if fmt == "sarif":
         from safemaker.reports.sarif import render_sarif
 
-        return str(render_sarif(report, registry.specs()))  # mypy cannot map safemaker.reports: Any
+        return render_sarif(report, registry.specs())
     from safemaker.reports.junit import render_junit
 
-    return str(render_junit(report))  # mypy cannot map safemaker.reports: Any
+    return render_junit(report)
 
 
 def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
@@ -134,7 +134,8 @@ _format_opt = click.option("--format", "formats", multiple=True, type=click.Choi
 _outdir_opt = click.option("--output-dir", type=click.Path(file_okay=False), default=None,
                            help="Write findings.json / report.html / findings.sarif / findings.junit.xml here.")
 _failon_opt = click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-                           help="Exit 1 when a FAIL of at least this severity exists.")
+                           help="Exit 1 when a FAIL of at least this severity counts "
+                                "(suppressed ones and, with --baseline, unchanged ones do not).")
 _config_opt = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                            help="safemaker.toml with proxies, enabled checks, severity overrides, suppressions.")
 _baseline_opt = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
@@ -180,19 +181,37 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
 
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
+             org_role_name: str | None = None, accounts: str | None = None, account_shard: str | None = None,
              ) -> dict[str, Any]:
     from .collect import collect_snapshot
+    from .collect.runner import CollectionInterrupted
     from .collect.sessions import assumed_session, base_session
     from .merge import merge_snapshots
 
+    if (accounts or account_shard) and not org_role_name:
+        raise click.UsageError("--accounts and --account-shard select accounts of --org-role-name")
+    if org_role_name and role_arns:
+        raise click.UsageError("--org-role-name and --role-arn cannot be combined")
     region_list = [r.strip() for r in (regions or "").split(",") if r.strip()]
     base = base_session(profile, region_list[0] if region_list else None)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    if org_role_name:
+        from .collect.org import collect_organization, parse_accounts, parse_shard
+
+        return collect_organization(base, org_role_name, regions=region_list, accounts=parse_accounts(accounts),
+                                    shard=parse_shard(account_shard) if account_shard else None,
+                                    external_id=external_id, endpoint_url=endpoint, progress=_say)
     sessions = [base] if not role_arns else [assumed_session(base, arn, external_id=external_id,
                                                              endpoint_url=endpoint) for arn in role_arns]
-    docs = []
-    for i, session in enumerate(sessions):
-        docs.append((f"session {i + 1}", collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say)))
+    docs: list[tuple[str, dict[str, Any]]] = []
+    try:
+        for i, session in enumerate(sessions):
+            docs.append((f"session {i + 1}",
+                         collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say)))
+    except CollectionInterrupted as exc:  # keep the sessions already done in the partial snapshot
+        if docs:
+            exc.partial = merge_snapshots([*docs, ("interrupted", exc.partial)])[0]
+        raise
     if len(docs) == 1:
         return docs[0][1]
     merged, conflicts = merge_snapshots(docs)
@@ -201,11 +220,34 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     return merged
 
 
+def _interrupted(exc: KeyboardInterrupt, path: str | None, partial: bool) -> None:
+    """Ctrl-C while collecting: nothing is written unless --partial (and a path) says so."""
+    from .collect.runner import CollectionInterrupted
+
+    if not isinstance(exc, CollectionInterrupted) or not partial:
+        _say("safemaker: collection interrupted; nothing written" + ("" if partial else " (--partial keeps "
+                                                                     "what was collected)"))
+        return
+    if path is None:
+        _say("safemaker: collection interrupted; --partial needs -o to write the snapshot")
+        return
+    write_atomic(path, json.dumps(exc.partial, indent=1) + "\n", private=True)
+    _say(f"safemaker: collection interrupted; wrote the partial snapshot {path} (what is missing is "
+         "listed in its errors and reported as ERROR)")
+
+
 _collect_opts = [
     click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE or the default chain)."),
     click.option("--regions", default=None, help="Comma-separated regions (default: the profile's region)."),
     click.option("--role-arn", "role_arns", multiple=True, help="Assume this role first; repeat per account."),
-    click.option("--external-id", default=None, help="External ID for --role-arn."),
+    click.option("--external-id", default=None, help="External ID for --role-arn / --org-role-name."),
+    click.option("--org-role-name", default=None,
+                 help="Collect every ACTIVE account of the organization by assuming this role in each."),
+    click.option("--accounts", default=None, help="With --org-role-name: only these account ids (comma-separated)."),
+    click.option("--account-shard", default=None, metavar="I/N",
+                 help="With --org-role-name: only the accounts whose sorted position is I-1 modulo N."),
+    click.option("--partial", is_flag=True, default=False,
+                 help="On Ctrl-C, still write what was collected (marked as interrupted)."),
 ]
 
 
@@ -219,9 +261,13 @@ def _with_collect_opts(func: Any) -> Any:
 @_with_collect_opts
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
 def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
-            output: str) -> None:
+            output: str, partial: bool, **org: Any) -> None:
     """Read-only calls to AWS (or AWS_ENDPOINT_URL); writes a snapshot."""
-    doc = _collect(profile, regions, role_arns, external_id)
+    try:
+        doc = _collect(profile, regions, role_arns, external_id, **org)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, output, partial)
+        raise
     write_atomic(output, json.dumps(doc, indent=1, sort_keys=False) + "\n", private=True)
     _say(f"wrote {output} ({len(doc.get('errors', []))} failed calls recorded)")
 
@@ -238,14 +284,18 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
 @_today_opt
 def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
          snapshot_out: str | None, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
-         fail_on: str, baseline_path: str | None, today: datetime | None) -> None:
+         fail_on: str, baseline_path: str | None, today: datetime | None, partial: bool, **org: Any) -> None:
     """Collect, then analyze."""
     config = load_config(config_path)
     if baseline_path is not None:
         from .baseline import load_baseline
 
         load_baseline(baseline_path)  # check it before spending minutes collecting
-    doc = _collect(profile, regions, role_arns, external_id)
+    try:
+        doc = _collect(profile, regions, role_arns, external_id, **org)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, snapshot_out, partial)
+        raise
     if snapshot_out:
         write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
     from .validate import validate_snapshot
@@ -341,6 +391,23 @@ def merge(inputs: tuple[str, ...], output: str) -> None:
         _say(f"safemaker: merge conflict: {c}")
     write_atomic(output, json.dumps(merged, indent=1) + "\n", private=True)
     _say(f"wrote {output} from {len(inputs)} snapshots ({len(conflicts)} conflicts)")
+
+
+@cli.command()
+@click.option("--vpcs", type=click.IntRange(1, 5376), required=True, help="Number of VPCs.")
+@click.option("--notebooks", type=click.IntRange(0), required=True, help="Number of notebook instances.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, byte-identical snapshot.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
+def synth(vpcs: int, notebooks: int, seed: int, output: str) -> None:
+    """Write a synthetic estate (seed architectures plus broken variants) for benchmarks."""
+    from .synth import synth_json
+
+    try:
+        text = synth_json(vpcs, notebooks, seed)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_atomic(output, text)
+    _say(f"wrote {output} ({vpcs} VPCs, {notebooks} notebooks, seed {seed}, {len(text)} bytes)")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

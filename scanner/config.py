@@ -1,4 +1,4 @@
-"""`safemaker.toml`: which proxies are sanctioned, which checks run, severity overrides.
+"""`safemaker.toml`: sanctioned proxies, which checks run, severity overrides, suppressions.
 
 Validated key by key so that a typo gives one line naming the file and the key, instead of a
 setting that silently does nothing.
@@ -6,12 +6,14 @@ setting that silently does nothing.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from .errors import ConfigError
-from .model import Severity
+from .model import Severity, Suppression
 
 
 @dataclass(frozen=True)
@@ -21,12 +23,17 @@ class Config:
     disable: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
     source: str = "<defaults>"
+    suppress: tuple[Suppression, ...] = ()
 
 
 _ALLOWED = {
     "inspection": {"proxies"},
     "checks": {"enable", "disable", "severity"},
+    "suppress": {"check", "resource", "justification", "expires"},
 }
+_ARRAYS = {"suppress"}  # sections written as arrays of tables: [[suppress]]
+_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def load_config(path: str | None) -> Config:
@@ -46,6 +53,8 @@ def parse_config(doc: dict[str, Any], source: str) -> Config:
     for section, value in doc.items():
         if section not in _ALLOWED:
             raise ConfigError(source, section, f"unknown section (known: {', '.join(sorted(_ALLOWED))})")
+        if section in _ARRAYS:
+            continue  # checked entry by entry below
         if not isinstance(value, dict):
             raise ConfigError(source, section, "must be a table")
         for key in value:
@@ -67,7 +76,53 @@ def parse_config(doc: dict[str, Any], source: str) -> Config:
         disable=_strings(checks, "disable", source, "checks.disable"),
         severity=severity,
         source=source,
+        suppress=_suppressions(doc.get("suppress", []), source),
     )
+
+
+def _suppressions(value: Any, source: str) -> tuple[Suppression, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(source, "suppress", "must be an array of tables: write each one as [[suppress]]")
+    return tuple(_suppression(entry, i, source) for i, entry in enumerate(value, start=1))
+
+
+def _suppression(entry: dict[str, Any], index: int, source: str) -> Suppression:
+    place = f"[[suppress]] #{index}"
+    for key in entry:
+        if key not in _ALLOWED["suppress"]:
+            known = ", ".join(sorted(_ALLOWED["suppress"]))
+            raise ConfigError(source, f"{place} {key}", f"unknown key (known: {known})")
+    check = entry.get("check")
+    if check is None:
+        raise ConfigError(source, f"{place} check", "missing: name the check ID to suppress, e.g. NET-001")
+    if not isinstance(check, str) or not _CHECK_ID.match(check):
+        raise ConfigError(source, f"{place} check", f"{check!r} is not a check ID such as NET-001")
+    resource = entry.get("resource", "*")
+    if not isinstance(resource, str) or not resource.strip():
+        raise ConfigError(source, f"{place} resource", "must be a non-empty glob on the resource ID, e.g. nb-*")
+    justification = entry.get("justification")
+    if justification is None:
+        raise ConfigError(source, f"{place} justification",
+                          "missing: every suppression must say why the finding is accepted")
+    if not isinstance(justification, str) or not justification.strip():
+        raise ConfigError(source, f"{place} justification", "must be a non-empty string")
+    return Suppression(check=check, resource=resource, justification=justification.strip(),
+                       expires=_expiry(entry.get("expires"), source, f"{place} expires"), index=index)
+
+
+def _expiry(value: Any, source: str, place: str) -> date | None:
+    """A TOML date (2026-06-30) or the same as a string; a date-time is refused, not truncated."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    shown = value.isoformat() if isinstance(value, datetime) else repr(value)
+    raise ConfigError(source, place, f"{shown} is not a date (YYYY-MM-DD)")
 
 
 def _strings(table: dict[str, Any], key: str, source: str, place: str) -> tuple[str, ...]:

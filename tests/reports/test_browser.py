@@ -1,0 +1,400 @@
+"""The HTML report in a real browser: headless Chromium driven over the DevTools protocol.
+
+The static tests (test_render_html.py) prove that hostile strings are escaped in the markup; this
+one proves what a reader actually gets: the page renders, its inline script runs under the
+Content-Security-Policy without a console error, no injected script fires a dialog, the status
+filter hides rows, and hostile resource names, messages and hop details read as text.
+
+Chromium is driven through `--remote-debugging-pipe` (JSON messages separated by NUL bytes on
+file descriptors 3 and 4) by the small client below, so the test needs Debian's `chromium`
+package and nothing from PyPI. Without Chromium the tests are skipped, saying so.
+
+The demo report's screenshot is left in build/screenshots/report.png (docs/report.png is a copy).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safemaker.reports.html import render_html
+from safemaker.scanner.model import (
+    BaselineInfo,
+    BaselineState,
+    FixedFinding,
+    Report,
+    Status,
+    Suppression,
+    SuppressionUse,
+    Triage,
+)
+
+# The hostile strings of conftest.py (its fixtures build the reports), spelt out here.
+SCRIPT = "<script>alert(1)</script>"
+ATTR_BREAK = '"><img src=x onerror=alert(1)>'
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+TIMEOUT = 60.0
+CHROMIUM_ARGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+    "--disable-extensions", "--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe",
+)
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("SAFEMAKER_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
+                      shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+class ProtocolError(Exception):
+    pass
+
+
+class Chromium:
+    """A headless Chromium and a minimal Chrome DevTools Protocol client over its pipe."""
+
+    def __init__(self, executable: str, profile_dir: Path) -> None:
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        # Park the child's ends above 9 so that moving them to 3 and 4 cannot overwrite each other.
+        child_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD_CLOEXEC, 10)
+        child_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+
+        def wire_pipe() -> None:  # runs in the child between fork and exec
+            os.dup2(child_r, 3)  # dup2 clears close-on-exec on the copies
+            os.dup2(child_w, 4)
+
+        self.log_path = profile_dir / "chromium.log"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(  # our own child: stopped by its pid in close()
+                [executable, *CHROMIUM_ARGS, f"--user-data-dir={profile_dir / 'profile'}", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=False, preexec_fn=wire_pipe,
+            )
+        os.close(child_r)
+        os.close(child_w)
+        self._next_id = 0
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._responses: dict[int, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, name="cdp-reader", daemon=True)
+        self._reader.start()
+
+    # --- transport -------------------------------------------------------------------------
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(self._from_browser, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                with self._cond:
+                    self._closed = True
+                    self._cond.notify_all()
+                return
+            buffer += chunk
+            while b"\0" in buffer:
+                raw, buffer = buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                if message.get("method") == "Page.javascriptDialogOpening":
+                    # Record it, then dismiss it so the page does not hang on an alert().
+                    self._post("Page.handleJavaScriptDialog", {"accept": False}, message.get("sessionId"))
+                with self._cond:
+                    if "id" in message:
+                        self._responses[message["id"]] = message
+                    else:
+                        self.events.append(message)
+                    self._cond.notify_all()
+
+    def _post(self, method: str, params: dict[str, Any] | None, session: str | None) -> int:
+        with self._lock:
+            self._next_id += 1
+            ident = self._next_id
+            message: dict[str, Any] = {"id": ident, "method": method, "params": params or {}}
+            if session:
+                message["sessionId"] = session
+            data = json.dumps(message).encode("utf-8") + b"\0"
+            while data:
+                data = data[os.write(self._to_browser, data):]
+        return ident
+
+    def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
+        ident = self._post(method, params, session)
+        deadline = time.monotonic() + TIMEOUT
+        with self._cond:
+            while ident not in self._responses:
+                if self._closed:
+                    raise ProtocolError(f"chromium exited during {method}; see {self.log_path}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ProtocolError(f"no answer to {method} within {TIMEOUT:.0f}s")
+                self._cond.wait(left)
+            response = self._responses.pop(ident)
+        if "error" in response:
+            raise ProtocolError(f"{method}: {response['error']}")
+        result: dict[str, Any] = response.get("result", {})
+        return result
+
+    def wait_for(self, method: str, session: str | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + TIMEOUT
+        seen = 0
+        with self._cond:
+            while True:
+                for event in self.events[seen:]:
+                    if event.get("method") == method and (session is None or event.get("sessionId") == session):
+                        return event
+                seen = len(self.events)
+                if self._closed:
+                    raise ProtocolError(f"chromium exited while waiting for {method}; see {self.log_path}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ProtocolError(f"no {method} within {TIMEOUT:.0f}s")
+                self._cond.wait(left)
+
+    def close(self) -> None:
+        try:
+            if self.proc.poll() is None:
+                self._post("Browser.close", None, None)
+                self.proc.wait(timeout=15)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        finally:
+            for fd in (self._to_browser, self._from_browser):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    # --- pages -----------------------------------------------------------------------------
+    def open(self, path: Path, width: int = 1280, height: int = 900) -> Page:
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        page = Page(self, session)
+        for domain in ("Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
+        page.mark = len(self.events)
+        self.send("Page.navigate", {"url": path.resolve().as_uri()}, session)
+        self.wait_for("Page.loadEventFired", session)
+        return page
+
+
+@dataclasses.dataclass
+class Page:
+    browser: Chromium
+    session: str
+    mark: int = 0
+
+    def evaluate(self, expression: str) -> Any:
+        reply = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                       "awaitPromise": True}, self.session)
+        if "exceptionDetails" in reply:
+            raise ProtocolError(f"script failed: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def press(self, text: str) -> None:
+        """Type characters as a user would, into whatever has the focus."""
+        for char in text:
+            key = {"type": "keyDown", "key": char, "text": char, "unmodifiedText": char}
+            self.browser.send("Input.dispatchKeyEvent", key, self.session)
+            self.browser.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": char}, self.session)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e for e in self.browser.events[self.mark:] if e.get("sessionId") == self.session]
+
+    def problems(self) -> list[str]:
+        """Console errors, uncaught exceptions, CSP violations and dialogs since the page was opened."""
+        out = []
+        for event in self.events():
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                out.append(f"exception: {params.get('exceptionDetails', {}).get('text')}")
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert", "warning"):
+                out.append(f"console.{params.get('type')}: {params.get('args')}")
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
+                entry = params["entry"]
+                out.append(f"log {entry.get('source')}/{entry.get('level')}: {entry.get('text')}")
+            elif method == "Page.javascriptDialogOpening":
+                out.append(f"dialog {params.get('type')}: {params.get('message')}")
+        return out
+
+    def screenshot(self, path: Path) -> None:
+        data = self.browser.send("Page.captureScreenshot", {"format": "png"}, self.session)["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("chromium not found: install Debian's chromium package (apt-get install chromium)")
+    chromium = Chromium(executable, tmp_path_factory.mktemp("chromium"))
+    try:
+        chromium.send("Browser.getVersion")
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def triaged(report: Report) -> Report:
+    """The hostile report with every annotation the HTML shows, hostile strings in them too."""
+    expired = Suppression("NET-002", ATTR_BREAK, "*", date(2026, 1, 1), 2)
+    active = Suppression("NET-001", SCRIPT, "*", date(2027, 1, 1), 1)
+    findings = []
+    for i, f in enumerate(report.findings):
+        state = BaselineState.NEW if i % 2 else BaselineState.UNCHANGED
+        triage = Triage(baseline=state)
+        if f.check_id == "NET-001" and f.status is Status.FAIL and f.resource.id == SCRIPT:
+            triage = dataclasses.replace(triage, suppressed=active)
+        if f.check_id == "NET-002":
+            triage = dataclasses.replace(triage, suppression_expired=expired)
+        findings.append(dataclasses.replace(f, triage=triage))
+    fixed = FixedFinding("SM-001", SCRIPT, "FAIL", "high", (("type", "AWS::SageMaker::NotebookInstance"),
+                         ("id", ATTR_BREAK), ("account", "111122223333"), ("region", "eu-west-1")),
+                         SCRIPT, "fp-fixed")
+    return dataclasses.replace(
+        report,
+        findings=tuple(findings),
+        baseline=BaselineInfo(ATTR_BREAK, 4, 4, (fixed,), (("PASS", 1), ("FAIL", 2), ("ERROR", 1))),
+        suppressions=(SuppressionUse(active, False, 1), SuppressionUse(expired, True, 1)),
+    )
+
+
+COUNT_VISIBLE = """(() => {
+  const shown = el => el.getClientRects().length > 0;
+  const rows = Array.from(document.querySelectorAll("article.finding"));
+  const count = status => rows.filter(r => r.dataset.status === status && shown(r)).length;
+  return {PASS: count("PASS"), FAIL: count("FAIL"), ERROR: count("ERROR"),
+          shown: document.getElementById("shown").textContent};
+})()"""
+
+
+def test_hostile_report_renders_safely_and_filters(browser: Chromium, hostile_report: Report, tmp_path: Path) -> None:
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(triaged(hostile_report)), encoding="utf-8")
+    page = browser.open(page_file)
+
+    # It rendered, and the report's own script ran under the CSP (it un-hides the filter form).
+    state = page.evaluate("""(() => ({
+      title: document.title,
+      filtersShown: !document.getElementById("filters").hidden,
+      findings: document.querySelectorAll("article.finding").length,
+      scripts: document.scripts.length,
+      images: document.images.length,
+      injected: Array.from(document.querySelectorAll("[onerror], img, iframe, object, embed")).length,
+      height: document.body.scrollHeight,
+    }))()""")
+    assert state["title"].startswith("safemaker report")
+    assert state["filtersShown"], "the report's script did not run"
+    assert state["findings"] == len(hostile_report.findings)
+    assert (state["scripts"], state["images"], state["injected"]) == (1, 0, 0)
+    assert state["height"] > 500
+
+    # Hostile strings are text: in the resource heading, the message, the hop detail and the
+    # annotations (suppression justification, fixed list, baseline file name).
+    texts = page.evaluate("""(() => {
+      const all = sel => Array.from(document.querySelectorAll(sel)).map(e => e.textContent);
+      return {rid: all("h3.rid"), message: all("p.message"), detail: all(".hop-detail"), why: all(".why"),
+              fixed: all("#fixed td"), gate: all("#fixed caption"), body: document.body.innerText};
+    })()""")
+    assert SCRIPT in texts["rid"] and ATTR_BREAK in texts["rid"]
+    assert ATTR_BREAK in texts["message"]
+    assert SCRIPT in texts["detail"] and ATTR_BREAK in texts["detail"]
+    assert SCRIPT in texts["why"] and ATTR_BREAK not in texts["why"][0]
+    assert ATTR_BREAK in texts["fixed"] and SCRIPT in texts["fixed"]
+    assert any(ATTR_BREAK in t for t in texts["gate"])
+    assert SCRIPT in texts["body"] and ATTR_BREAK in texts["body"]
+
+    before = page.evaluate(COUNT_VISIBLE)
+    assert before["PASS"] > 0 and before["FAIL"] > 0
+
+    # Choose FAIL in the status filter with the keyboard, as a reader would.
+    page.evaluate('document.querySelector("#filters select[name=status]").focus()')
+    page.press("F")
+    assert page.evaluate('document.querySelector("#filters select[name=status]").value') == "FAIL"
+    after = page.evaluate(COUNT_VISIBLE)
+    assert after == {"PASS": 0, "FAIL": before["FAIL"], "ERROR": 0,
+                     "shown": f"Showing {before['FAIL']} of {state['findings']} findings on "
+                              f"{page.evaluate(_VISIBLE_SECTIONS)} resources"}
+
+    # The baseline and suppression filters work the same way.
+    page.evaluate('document.querySelector("#filters button[type=reset]").click()')
+    time.sleep(0.2)
+    assert page.evaluate(COUNT_VISIBLE)["PASS"] == before["PASS"]
+    suppressed = page.evaluate("""(() => {
+      const sel = document.querySelector("#filters select[name=suppressed]");
+      sel.value = "yes";
+      sel.dispatchEvent(new Event("change", {bubbles: true}));
+      return Array.from(document.querySelectorAll("article.finding"))
+        .filter(r => r.getClientRects().length > 0).map(r => r.dataset.suppressed);
+    })()""")
+    assert suppressed == ["yes"]
+
+    page.screenshot(SCREENSHOTS / "hostile.png")
+    assert page.problems() == []
+
+
+_VISIBLE_SECTIONS = ('Array.from(document.querySelectorAll("section.resource"))'
+                     ".filter(s => s.getClientRects().length > 0).length")
+
+
+def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
+    """The demo estate's report as a reader first sees it; the PNG is kept for the README."""
+    demo = pytest.importorskip("safemaker.scanner.demo")
+    if not hasattr(demo, "build_demo_snapshot"):
+        pytest.skip("safemaker.scanner.demo.build_demo_snapshot is not available")
+    from safemaker.scanner.cli import analyze_snapshot
+    from safemaker.scanner.config import Config
+    from safemaker.scanner.registry import load_registry
+    from safemaker.scanner.snapshot import Snapshot
+
+    doc = demo.build_demo_snapshot()
+    report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry())
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(report), encoding="utf-8")
+    page = browser.open(page_file, width=1280, height=2300)  # the summary and the worst resource
+    counts = page.evaluate(COUNT_VISIBLE)
+    assert counts["FAIL"] == report.summary()["FAIL"] and counts["PASS"] == report.summary()["PASS"]
+    # Show NET-001 failures under the summary, so the picture has a path diagram in it.
+    shown = page.evaluate("""(() => {
+      for (const [name, value] of [["status", "FAIL"], ["check", "NET-001"]]) {
+        const sel = document.querySelector(`#filters select[name=${name}]`);
+        sel.value = value;
+        sel.dispatchEvent(new Event("change", {bubbles: true}));
+      }
+      return document.querySelectorAll("figure.path svg").length > 0 &&
+        Array.from(document.querySelectorAll("article.finding")).filter(r => r.getClientRects().length > 0)
+          .every(r => r.dataset.status === "FAIL" && r.dataset.check === "NET-001");
+    })()""")
+    assert shown
+    target = SCREENSHOTS / "report.png"
+    page.screenshot(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 20_000  # a rendered page, not a blank one
+    assert page.problems() == []
