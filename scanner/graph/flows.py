@@ -28,7 +28,8 @@ class Flow:
     hi: int = 65535
 
     def label(self) -> str:
-        name = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMPV6: "icmpv6"}.get(self.proto, "other protocols")
+        name = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMPV6: "icmpv6", OTHER: "other protocols"}.get(
+            self.proto, f"protocol {self.proto}")
         if self.proto in (TCP, UDP):
             return f"{name}/{self.lo}" if self.lo == self.hi else f"{name}/{self.lo}-{self.hi}"
         return name
@@ -60,8 +61,8 @@ def ports_cover(lo: int | None, hi: int | None, flow: Flow) -> bool:
     return lo <= flow.lo and flow.hi <= hi
 
 
-def flow_classes(port_bounds: Iterable[tuple[int, int]]) -> list[Flow]:
-    """One Flow per distinct protocol/port class given every (from, to) range in use."""
+def flow_classes(port_bounds: Iterable[tuple[int, int]], protocols: Iterable[int] = ()) -> list[Flow]:
+    """One Flow per distinct protocol/port class given every (from, to) range and protocol in use."""
     cuts = {0, 65536}
     for lo, hi in port_bounds:
         if 0 <= lo <= 65535:
@@ -72,8 +73,32 @@ def flow_classes(port_bounds: Iterable[tuple[int, int]]) -> list[Flow]:
     out: list[Flow] = []
     for proto in (TCP, UDP):
         out.extend(Flow(proto, a, b - 1) for a, b in itertools.pairwise(edges))
-    out.extend([Flow(ICMP), Flow(ICMPV6), Flow(OTHER)])
+    out.extend([Flow(ICMP), Flow(ICMPV6)])
+    # A protocol a rule names by number (ESP 50, GRE 47, ...) needs a class of its own: folded
+    # into OTHER, which only "all traffic" rules match, a security group allowing just ESP to
+    # 0.0.0.0/0 would allow nothing and hide a live path.
+    out.extend(Flow(p) for p in sorted(set(protocols) - {-1, TCP, UDP, ICMP, ICMPV6, OTHER}) if 0 <= p <= 255)
+    out.append(Flow(OTHER))
     return out
+
+
+def _protocols(values: Iterable[Any]) -> Iterator[int]:
+    for value in values:
+        try:
+            yield proto_number(value)
+        except MissingData:
+            continue  # reported where the rule itself is read
+
+
+def sg_protocols(groups: Iterable[Mapping[str, Any]]) -> Iterator[int]:
+    for group in groups:
+        for key in ("IpPermissionsEgress", "IpPermissions"):
+            yield from _protocols(perm.get("IpProtocol", "-1") for perm in group.get(key, []) or [])
+
+
+def nacl_protocols(acls: Iterable[Mapping[str, Any]]) -> Iterator[int]:
+    for acl in acls:
+        yield from _protocols(entry.get("Protocol", "-1") for entry in acl.get("Entries", []) or [])
 
 
 def sg_port_bounds(groups: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, int]]:
@@ -137,7 +162,7 @@ def sg_egress_rules(
             names.append(ref)
         ports = "" if lo in (None, -1) or proto not in (TCP, UDP) else f":{lo}" if lo == hi else f":{lo}-{hi}"
         pname = "all traffic" if proto == -1 else f"{perm.get('IpProtocol')!s}{ports}"
-        text = f"{gid} allows {pname} to {', '.join(names) or 'nothing'}"
+        text = f"{gid} allows {pname} to {', '.join(sorted(names)) or 'nothing'}"  # sorted: AWS list order varies
         rules.append(SgRule(proto, lo, hi, AddrSet.from_cidrs(4, cidrs), AddrSet.from_cidrs(6, cidrs), text))
     return rules, unknown
 
@@ -152,7 +177,7 @@ def sg_allowed(rules: Sequence[SgRule], flow: Flow, family: int) -> tuple[AddrSe
             if dests:
                 allowed = allowed.union(dests)
                 used.append(rule.text)
-    return allowed, used
+    return allowed, sorted(used)  # sorted: the order of groups and rules in AWS responses varies
 
 
 @dataclass(frozen=True)

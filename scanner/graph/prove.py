@@ -26,6 +26,13 @@ from .proof import EgressProof
 from .topology import Topology, first_host, route_destination, route_target
 
 MAX_DEPTH = 40
+_STATIC, _PREFIX_LIST, _PROPAGATED = 0, 1, 2  # route priority at equal prefix length (rule 2)
+# VPC attachment states in which the attachment carries traffic ("modifying": subnets being
+# added or removed; botocore's enum omits it, the EC2 API returns it).
+_TGW_ATTACHMENT_FORWARDS = frozenset({"available", "modifying"})
+# Block Public Access exclusion states after which the exclusion no longer exists (EC2 API
+# reference, VpcBlockPublicAccessExclusionState; botocore's enum lists only some of them).
+_BPA_EXCLUSION_GONE = frozenset({"create-failed", "delete-complete", "disable-complete"})
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,12 @@ class _Collector:
         hops = (*pkt.hops, *final)
         sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
         key = (category, sig)
-        if key not in self.paths:
+        known = self.paths.get(key)
+        if known is None:
             self.paths[key] = (hops, {}, set(), outcome)
+        elif [h.detail for h in hops] < [h.detail for h in known[0]]:
+            # the same path met again: keep one wording whatever order AWS listed things in
+            self.paths[key] = (hops, known[1], known[2], outcome)
         _, sets, flows, _ = self.paths[key]
         sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(pkt.dests)
         flows.add(pkt.flow)
@@ -151,6 +162,10 @@ class Network:
         public = (eni.get("Association") or {}).get("PublicIp")
         v6 = tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address"))
         eid = eni["NetworkInterfaceId"]
+        if not isinstance(eni.get("Groups"), list):
+            # Without `Groups` the ENI's security groups are unknown; read as "none", nothing
+            # would be allowed out and every path would vanish.
+            raise MissingData(f"{eid} has no Groups in ec2 DescribeNetworkInterfaces: its security groups are unknown")
         return Source(
             label=f"{eid} ({label})",
             view=view,
@@ -176,7 +191,8 @@ class Network:
             v6 = (first_host(subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]),)
             notes.append(f"{subnet_id} assigns IPv6 addresses: assumed the workload has one")
         return Source(label=f"{label} in {subnet_id}", view=view, subnet_id=subnet_id,
-                      security_groups=tuple(security_groups), private_ip=first_host(subnet.get("CidrBlock", "0.0.0.0/32")),
+                      security_groups=tuple(security_groups),
+                      private_ip=first_host(subnet.get("CidrBlock", "0.0.0.0/32")),
                       public_ip=public, ipv6=v6, notes=tuple(notes))
 
     # --- proxies ---------------------------------------------------------------------------
@@ -217,7 +233,8 @@ class Network:
     def placement_proof(self, view: RegionView, subnet_id: str, security_groups: Sequence[str],
                         label: str) -> EgressProof:
         """Egress of a workload known by subnet and security groups (Studio, jobs)."""
-        key = ("placement", view.account, view.region, subnet_id, *sorted(security_groups))
+        # The label is part of the key: the proof's source and first hop name the workload.
+        key = ("placement", view.account, view.region, label, subnet_id, *sorted(security_groups))
         if key not in self._proofs:
             source = self.placement_source(view, subnet_id, security_groups, label)
             self._proofs[key] = self.prove(source)
@@ -227,15 +244,22 @@ class Network:
     def flow_classes(self) -> list[F.Flow]:
         if self._flows is None:
             bounds: list[tuple[int, int]] = []
+            protocols: list[int] = []
             for view in self.snapshot.views():
                 if view.has("ec2", "DescribeSecurityGroups"):
-                    bounds.extend(F.sg_port_bounds(view.items("ec2", "DescribeSecurityGroups", "SecurityGroups")))
+                    groups = view.items("ec2", "DescribeSecurityGroups", "SecurityGroups")
+                    bounds.extend(F.sg_port_bounds(groups))
+                    protocols.extend(F.sg_protocols(groups))
                 if view.has("ec2", "DescribeNetworkAcls"):
-                    bounds.extend(F.nacl_port_bounds(view.items("ec2", "DescribeNetworkAcls", "NetworkAcls")))
+                    acls = view.items("ec2", "DescribeNetworkAcls", "NetworkAcls")
+                    bounds.extend(F.nacl_port_bounds(acls))
+                    protocols.extend(F.nacl_protocols(acls))
                 if view.has("network-firewall", "DescribeRuleGroup"):
-                    bounds.extend(_rule_group_ports(view.response("network-firewall", "DescribeRuleGroup")))
+                    rule_groups = view.response("network-firewall", "DescribeRuleGroup")
+                    bounds.extend(_rule_group_ports(rule_groups))
+                    protocols.extend(_rule_group_protocols(rule_groups))
             bounds.append(F.EPHEMERAL)
-            self._flows = F.flow_classes(bounds)
+            self._flows = F.flow_classes(bounds, protocols)
         return self._flows
 
     def prove(self, source: Source) -> EgressProof:
@@ -323,11 +347,19 @@ class Network:
     def _lpm(self, topo: Topology, rtb: Mapping[str, Any], family: int,
              dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
         """Longest prefix match over every destination at once (rules 1, 2, 5, 6)."""
-        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []  # (len, static?0:1, set, route)
-        for route in rtb.get("Routes", []) or []:
+        if not isinstance(rtb.get("Routes"), list):
+            # DescribeRouteTables always lists at least the local route: a table without
+            # `Routes` was trimmed, and "no routes" read from it would be a PASS from nothing.
+            raise MissingData(f"{rtb.get('RouteTableId')} has no Routes in ec2 DescribeRouteTables")
+        # (prefix length, priority kind, set, route). At equal length AWS prefers a static CIDR
+        # route, then a prefix-list route, then a route propagated from a virtual private
+        # gateway ("Route priority" in the VPC user guide); a more specific route always wins.
+        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []
+        for route in rtb["Routes"]:
             cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
             if cidr:
-                entries.append((_plen(cidr), 0, AddrSet.from_cidr(cidr), route))
+                kind = _PROPAGATED if route.get("Origin") == "EnableVgwRoutePropagation" else _STATIC
+                entries.append((_plen(cidr), kind, AddrSet.from_cidr(cidr), route))
             elif route.get("DestinationPrefixListId"):
                 cidrs, problem = topo.prefix_list(route["DestinationPrefixListId"])
                 if problem:
@@ -335,31 +367,8 @@ class Network:
                 for c in cidrs:
                     s = AddrSet.from_cidrs(family, [c])
                     if s:
-                        entries.append((_plen(c), 1, s, route))
-        entries.sort(key=lambda e: (-e[0], e[1]))
-        remaining = dests
-        out: list[tuple[Mapping[str, Any], AddrSet, str]] = []
-        i = 0
-        while i < len(entries) and remaining:
-            length = entries[i][0]
-            level = [e for e in entries[i:] if e[0] == length]
-            i += len(level)
-            taken = AddrSet.empty(family)
-            static_taken = AddrSet.empty(family)
-            for _, kind, s, route in level:
-                hit = remaining.intersect(s)
-                note = ""
-                if kind == 1:
-                    hit = hit.subtract(static_taken)
-                    if hit and taken.intersect(hit):
-                        note = "prefix lists of equal length overlap: both routes treated as possible"
-                if hit:
-                    out.append((route, hit, note))
-                    taken = taken.union(hit)
-                    if kind == 0:
-                        static_taken = static_taken.union(hit)
-            remaining = remaining.subtract(taken)
-        return out
+                        entries.append((_plen(c), _PREFIX_LIST, s, route))
+        return _longest_prefix_match(entries, family, dests)
 
     def _target(self, pkt: Packet, route: Mapping[str, Any], target: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
@@ -444,17 +453,41 @@ class Network:
         mode = (opts.get("VpcBlockPublicAccessOptions") or {}).get("InternetGatewayBlockMode", "off")
         if mode in ("off", None):
             return None
-        vpc_id = self.topology(view).subnet(pkt.subnet).get("VpcId", "")
         excl = view.optional("ec2", "DescribeVpcBlockPublicAccessExclusions") or {}
-        for ex in excl.get("VpcBlockPublicAccessExclusions", []) or []:
+        # BPA only removes paths, so when in doubt an exclusion applies: it counts unless its
+        # state says it is gone ("delete-complete" ends in "complete" too, so a suffix test on
+        # the state is not enough), and it counts when it names any subnet the decision may
+        # hang on -- the subnet the packet leaves by, the subnet of the NAT whose address the
+        # IGW sees (seed 001 puts a firewall subnet between the two), the workload's own
+        # subnet -- or the VPC of any of them.
+        exclusions = excl.get("VpcBlockPublicAccessExclusions", []) or []
+        resources = self._bpa_resources(pkt) if exclusions else set()
+        for ex in exclusions:
             arn = str(ex.get("ResourceArn", ""))
-            if ex.get("State", "").endswith("complete") or ex.get("State") in (None, ""):
-                if arn.endswith(f"/{pkt.subnet}") or arn.endswith(f"/{vpc_id}"):
-                    if ex.get("InternetGatewayExclusionMode") in ("allow-bidirectional", "allow-egress"):
-                        return None
+            if ex.get("State") in _BPA_EXCLUSION_GONE:
+                continue
+            if any(arn.endswith(f"/{r}") for r in resources) \
+                    and ex.get("InternetGatewayExclusionMode") in ("allow-bidirectional", "allow-egress"):
+                return None
         if mode == "block-ingress" and (pkt.nat or gateway.startswith("eigw-")):
             return None
         return f"VPC Block Public Access ({mode}) blocks {gateway} for {pkt.subnet}"
+
+    def _bpa_resources(self, pkt: Packet) -> set[str]:
+        topo = self.topology(pkt.view)
+        subnets = {pkt.subnet}
+        if pkt.nat:
+            nat = topo.nat_gateways.get(pkt.nat) if pkt.nat.startswith("nat-") else None
+            eni = topo.enis.get(pkt.nat) if pkt.nat.startswith("eni-") else None
+            inst = topo.instances.get(pkt.nat) if pkt.nat.startswith("i-") else None
+            for owner in (nat, eni, inst):
+                if owner and owner.get("SubnetId"):
+                    subnets.add(str(owner["SubnetId"]))
+        if pkt.hops and pkt.hops[0].kind == "eni":
+            eni = topo.enis.get(pkt.hops[0].id)
+            subnets.add(str((eni or {}).get("SubnetId") or pkt.hops[0].id))
+        vpcs = {str(topo.subnets.get(s, {}).get("VpcId", "")) for s in subnets}
+        return (subnets | vpcs) - {""}
 
     def _internet(self, pkt: Packet, gateway: str, hop: Hop, col: _Collector) -> None:
         blocked = self._bpa_blocks(pkt, gateway)
@@ -480,7 +513,10 @@ class Network:
         if not attached:
             col.block(f"{igw_id} is not attached to {vpc_id}", pkt)
             return
-        out = self._exit_filters(pkt, col, igw_id)
+        routable = _internet_routable(pkt, igw_id, col)
+        if routable is None:
+            return
+        out = self._exit_filters(routable, col, igw_id)
         if out is None:
             return
         if out.public:
@@ -499,7 +535,10 @@ class Network:
         topo = self.topology(pkt.view)
         if eigw_id not in topo.eigws:
             raise MissingData(f"egress-only internet gateway {eigw_id} is not in the snapshot")
-        out = self._exit_filters(pkt, col, eigw_id)
+        routable = _internet_routable(pkt, eigw_id, col)
+        if routable is None:
+            return
+        out = self._exit_filters(routable, col, eigw_id)
         if out is not None:
             self._internet(out, eigw_id, Hop("egress-only-internet-gateway", eigw_id, "IPv6 egress"), col)
 
@@ -509,6 +548,8 @@ class Network:
         if nat is None:
             raise MissingData(f"NAT gateway {nat_id} is not in ec2 DescribeNatGateways")
         state = nat.get("State")
+        if state is None:  # unknown state must not read as "not available, forwards nothing"
+            raise MissingData(f"NAT gateway {nat_id} has no State in ec2 DescribeNatGateways")
         if state != "available":
             col.block(f"{nat_id} is {state}: it forwards nothing", pkt)
             return
@@ -591,8 +632,12 @@ class Network:
         for ref in refs:
             arn = ref.get("ResourceArn", "")
             group = view.detail("network-firewall", "DescribeRuleGroup", arn)
-            rules = (((group.get("RuleGroup") or {}).get("RulesSource") or {})
-                     .get("StatelessRulesAndCustomActions") or {}).get("StatelessRules", []) or []
+            source = ((group.get("RuleGroup") or {}).get("RulesSource") or {}).get("StatelessRulesAndCustomActions")
+            if not isinstance(source, Mapping):
+                # a stateless group always has this member; without it its pass rules are unknown
+                raise MissingData(f"stateless rule group {arn} has no RuleGroup.RulesSource."
+                                  "StatelessRulesAndCustomActions in network-firewall DescribeRuleGroup")
+            rules = source.get("StatelessRules", []) or []
             for rule in sorted(rules, key=lambda r: r.get("Priority", 0)):
                 if not remaining:
                     return
@@ -619,14 +664,20 @@ class Network:
     def _tgw(self, pkt: Packet, tgw_id: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
         subnet = topo.subnet(pkt.subnet)
-        vpc_id, az = subnet.get("VpcId"), subnet.get("AvailabilityZone")
+        vpc_id, az = str(subnet.get("VpcId", "")), str(subnet.get("AvailabilityZone", ""))
         att = self._vpc_attachment(tgw_id, vpc_id)
         if att is None:
             col.block(f"{vpc_id} has no available attachment to {tgw_id}", pkt)
             return
-        att_view, attachment = att
+        _, attachment = att
         att_id = attachment["TransitGatewayAttachmentId"]
-        local = [s for s in attachment.get("SubnetIds", []) or [] if topo.subnets.get(s, {}).get("AvailabilityZone") == az]
+        att_subnets = attachment.get("SubnetIds", []) or []
+        # An attachment subnet missing from DescribeSubnets has an unknown AZ; reading that as
+        # "no attachment subnet in this AZ" would drop the traffic on no evidence.
+        unknown = [s for s in att_subnets if s not in topo.subnets]
+        if unknown:
+            raise MissingData(f"{att_id} subnet {', '.join(unknown)} is not in ec2 DescribeSubnets")
+        local = [s for s in att_subnets if topo.subnets[s].get("AvailabilityZone") == az]
         if not local:
             col.block(f"{att_id} has no subnet in {az}: resources there cannot reach {tgw_id}", pkt)
             return
@@ -645,33 +696,39 @@ class Network:
             col.block(f"routing loop through {rtb_id}", entered)
             return
         entered = replace(entered, seen=entered.seen | {key})
-        remaining = entered.dests
-        items = []
+        # Same matching as a VPC route table (rule 23): longest prefix per prefix-list entry, and
+        # at equal length static before prefix-list before propagated routes (the order of
+        # "Route evaluation" in the Transit Gateway guide) -- not the order the API lists them.
+        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []
         for r in routes:
-            cidr = r.get("DestinationCidrBlock")
-            if cidr:
-                s = AddrSet.from_cidrs(entered.family, [cidr])
+            if r.get("DestinationCidrBlock"):
+                kind = _PROPAGATED if r.get("Type") == "propagated" else _STATIC
+                s = AddrSet.from_cidrs(entered.family, [r["DestinationCidrBlock"]])
+                if s:
+                    entries.append((_plen(r["DestinationCidrBlock"]), kind, s, r))
             elif r.get("PrefixListId"):
-                s = topo.prefix_set(r["PrefixListId"], entered.family)
-                cidr = r["PrefixListId"]
-            else:
-                continue
-            if s:
-                items.append((max((_plen(c) for c in s.cidrs()), default=0) if r.get("PrefixListId") else _plen(cidr),
-                              s, r, cidr))
-        items.sort(key=lambda t: -t[0])
-        for _, s, r, cidr in items:
-            hit = remaining.intersect(s)
-            if not hit:
-                continue
-            remaining = remaining.subtract(hit)
-            sub = replace(entered, dests=hit, hops=(*entered.hops, Hop(
-                "tgw-route-table", rtb_id, f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})")))
+                cidrs, problem = topo.prefix_list(r["PrefixListId"])
+                if problem:
+                    raise MissingData(problem)
+                for c in cidrs:
+                    s = AddrSet.from_cidrs(entered.family, [c])
+                    if s:
+                        entries.append((_plen(c), _PREFIX_LIST, s, r))
+        covered = AddrSet.empty(entered.family)
+        for r, hit, note in _longest_prefix_match(entries, entered.family, entered.dests):
+            covered = covered.union(hit)
+            cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
+            detail = f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})"
+            if note:
+                detail += f"; {note}"
+                col.notes.add(f"{rtb_id}: {note}")
+            sub = replace(entered, dests=hit, hops=(*entered.hops, Hop("tgw-route-table", rtb_id, detail)))
             if r.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {cidr} is a blackhole", sub)
                 continue
             for target in r.get("TransitGatewayAttachments", []) or []:
                 self._tgw_deliver(sub, target, az, col, depth)
+        remaining = entered.dests.subtract(covered)
         if remaining:
             col.block(f"{rtb_id} has no route for {remaining.describe()}", replace(entered, dests=remaining))
 
@@ -693,15 +750,10 @@ class Network:
         subnets = attachment.get("SubnetIds", []) or []
         same_az = [s for s in subnets if topo.subnets.get(s, {}).get("AvailabilityZone") == az]
         for sid in same_az[:1] or subnets:
-            try:
-                acl = topo.nacl_for(sid)
-            except MissingData as exc:
-                col.unknowns.add(exc.reason)
-                continue
-            src = AddrSet.from_cidrs(pkt.family, [pkt.src_ip])
-            if not F.acl_filter(F.acl_entries(acl, False, pkt.family), pkt.flow, src)[0]:
-                col.block(f"{acl.get('NetworkAclId')} of {sid} blocks traffic from {pkt.src_ip}", pkt)
-                continue
+            # No network ACL check here: for traffic *from* the transit gateway, the attachment
+            # subnet's inbound rules are not evaluated ("Network ACLs for transit gateways",
+            # Transit Gateway guide); its outbound rules are, when the packet leaves the subnet
+            # for its next hop (_enter / _exit_filters).
             hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}")
             nxt = replace(pkt, view=view, subnet=sid, hops=(*pkt.hops, hop))
             self._route(nxt, col, depth + 1)
@@ -758,7 +810,7 @@ class Network:
                 continue
             for att in view.items("ec2", "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"):
                 if att.get("TransitGatewayId") == tgw_id and att.get("VpcId") == vpc_id \
-                        and att.get("State") == "available":
+                        and att.get("State") in _TGW_ATTACHMENT_FORWARDS:
                     return view, att
         own = self.snapshot.views()
         if not any(v.has("ec2", "DescribeTransitGatewayVpcAttachments") for v in own):
@@ -774,19 +826,41 @@ class Network:
         return None
 
     def _tgw_association(self, att_id: str) -> str | None:
+        """The attachment's TGW route table; None only when the data shows it has none.
+
+        An attachment without an `Association` member is "not associated" only in the TGW
+        owner's account: a spoke account sharing someone else's TGW may not see it, and an
+        attachment that is in no DescribeTransitGatewayAttachments at all is simply unknown.
+        Either would otherwise read as "dropped", a PASS from missing data.
+        """
         collected = False
+        unassociated = False
+        owner = None
         for view in self.snapshot.views():
             if not view.has("ec2", "DescribeTransitGatewayAttachments"):
                 continue
             collected = True
             for att in view.items("ec2", "DescribeTransitGatewayAttachments", "TransitGatewayAttachments"):
-                if att.get("TransitGatewayAttachmentId") == att_id:
-                    assoc = att.get("Association") or {}
-                    if assoc.get("State") == "associated" and assoc.get("TransitGatewayRouteTableId"):
+                if att.get("TransitGatewayAttachmentId") != att_id:
+                    continue
+                assoc = att.get("Association")
+                owner = att.get("TransitGatewayOwnerId")
+                if isinstance(assoc, Mapping):
+                    # associating/disassociating may carry traffic: count them as associated
+                    if assoc.get("State") in ("associated", "associating", "disassociating") \
+                            and assoc.get("TransitGatewayRouteTableId"):
                         return str(assoc["TransitGatewayRouteTableId"])
+                    unassociated = True
+                elif owner == view.account:
+                    unassociated = True
         if not collected:
             raise MissingData("ec2 DescribeTransitGatewayAttachments was not collected")
-        return None
+        if unassociated:
+            return None
+        if owner:
+            raise MissingData(f"the route table association of {att_id} is visible only to the transit gateway "
+                              f"owner {owner}, whose DescribeTransitGatewayAttachments is not in the snapshot")
+        raise MissingData(f"transit gateway attachment {att_id} is not in ec2 DescribeTransitGatewayAttachments")
 
     def _tgw_routes(self, rtb_id: str) -> list[Mapping[str, Any]]:
         for view in self.snapshot.views():
@@ -794,13 +868,17 @@ class Network:
                 found = view.response("ec2", "SearchTransitGatewayRoutes")
                 if isinstance(found, Mapping) and rtb_id in found:
                     return list(found[rtb_id].get("Routes", []) or [])
+        for view in self.snapshot.views():  # name the failed call, when the collector recorded one
+            if any((f.account, f.region, f.operation) == (view.account, view.region, "SearchTransitGatewayRoutes")
+                   and f.resource in (None, rtb_id) for f in self.snapshot.failures):
+                raise MissingData(view.missing_reason("ec2", "SearchTransitGatewayRoutes", rtb_id))
         raise MissingData(f"ec2 SearchTransitGatewayRoutes for {rtb_id} was not collected")
 
     # --- interface endpoints (VPCE-001) -----------------------------------------------------
     def _interface_services(self, source: Source) -> set[str]:
         topo = self.topology(source.view)
         vpc_id = topo.subnet(source.subnet_id).get("VpcId")
-        out = set()
+        out: set[str] = set()
         try:
             endpoints = topo.vpc_endpoints.values()
         except MissingData:
@@ -812,12 +890,65 @@ class Network:
         return out
 
 
+# Destinations an internet gateway can reach: everything but the special-purpose ranges that are
+# not globally routable (RFC 6890: private, shared CGNAT, loopback, link-local, "this network",
+# multicast and reserved; for IPv6 everything outside global unicast 2000::/3). Without this, an
+# estate whose security groups allow only 10.0.0.0/8 while a NAT route exists would FAIL for
+# "10.1.0.0/16 reaches the internet", which no packet can.
+_NOT_INTERNET = {
+    4: AddrSet.from_cidrs(4, ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                              "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"]),
+    6: AddrSet.everything(6).subtract(AddrSet.from_cidr("2000::/3")),
+}
+
+
+def _internet_routable(pkt: Packet, gateway: str, col: _Collector) -> Packet | None:
+    """The part of the packet's destinations the internet can deliver; the rest is blocked here."""
+    unroutable = pkt.dests.intersect(_NOT_INTERNET[pkt.family])
+    if unroutable:
+        col.block(f"{gateway} cannot deliver {unroutable.describe()}: not routable on the internet",
+                  replace(pkt, dests=unroutable))
+    rest = pkt.dests.subtract(unroutable)
+    return replace(pkt, dests=rest) if rest else None
+
+
 def _managed_path(label: str, why: str) -> Path:
     hops = (Hop("workload", label, why),
             Hop("sagemaker-managed-network", "sagemaker", "SageMaker service VPC with internet access"),
             Hop("internet", "internet", ""))
     return Path(hops=hops, destinations=("0.0.0.0/0",),
                 outcome=f"reaches the internet through the SageMaker-managed network ({why})")
+
+
+def _longest_prefix_match(entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]], family: int,
+                          dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+    """Split `dests` over (prefix length, kind, set, route) entries: longest prefix first, and at
+    equal length static, then prefix-list, then propagated routes. Prefix-list routes of equal
+    length that overlap are all kept (AWS picks one, we cannot tell which) with a note."""
+    entries = sorted(entries, key=lambda e: (-e[0], e[1]))
+    remaining = dests
+    out: list[tuple[Mapping[str, Any], AddrSet, str]] = []
+    i = 0
+    while i < len(entries) and remaining:
+        length = entries[i][0]
+        level = [e for e in entries[i:] if e[0] == length]
+        i += len(level)
+        taken = AddrSet.empty(family)  # by routes of a higher-priority kind at this length
+        for kind in (_STATIC, _PREFIX_LIST, _PROPAGATED):
+            kind_taken = AddrSet.empty(family)
+            for _, k, s, route in level:
+                if k != kind:
+                    continue
+                hit = remaining.intersect(s).subtract(taken)
+                note = ""
+                if kind == _PREFIX_LIST and hit and kind_taken.intersect(hit):
+                    note = "prefix lists of equal length overlap: both routes treated as possible"
+                if hit:
+                    out.append((route, hit, note))
+                    kind_taken = kind_taken.union(hit)
+            taken = taken.union(kind_taken)
+        remaining = remaining.subtract(taken)
+    return out
 
 
 def _plen(cidr: str) -> int:
@@ -843,30 +974,39 @@ def _stateless_match(attrs: Mapping[str, Any], pkt: Packet, dests: AddrSet) -> t
     dsts = [a.get("AddressDefinition") for a in attrs.get("Destinations", []) or [] if a.get("AddressDefinition")]
     matched = dests.intersect(AddrSet.from_cidrs(pkt.family, dsts)) if dsts else dests
     dports = attrs.get("DestinationPorts") or []
-    if dports and pkt.flow.proto in (F.TCP, F.UDP):
-        if not any(F.ports_cover(p.get("FromPort"), p.get("ToPort"), pkt.flow) for p in dports):
-            return AddrSet.empty(pkt.family), True
+    if dports and pkt.flow.proto in (F.TCP, F.UDP) \
+            and not any(F.ports_cover(p.get("FromPort"), p.get("ToPort"), pkt.flow) for p in dports):
+        return AddrSet.empty(pkt.family), True
     sports = attrs.get("SourcePorts") or []
-    if sports and pkt.flow.proto in (F.TCP, F.UDP):
-        if not any(p.get("FromPort", 0) <= F.EPHEMERAL[0] and p.get("ToPort", 65535) >= F.EPHEMERAL[1]
-                   for p in sports):
-            certain = False
+    if sports and pkt.flow.proto in (F.TCP, F.UDP) \
+            and not any(p.get("FromPort", 0) <= F.EPHEMERAL[0] and p.get("ToPort", 65535) >= F.EPHEMERAL[1]
+                        for p in sports):
+        certain = False
     if attrs.get("TCPFlags"):
         certain = False
     return matched, certain
 
 
-def _rule_group_ports(groups: Any) -> Iterator[tuple[int, int]]:
+def _stateless_match_attributes(groups: Any) -> Iterator[Mapping[str, Any]]:
     if not isinstance(groups, Mapping):
         return
     for group in groups.values():
         rules = (((group.get("RuleGroup") or {}).get("RulesSource") or {})
                  .get("StatelessRulesAndCustomActions") or {}).get("StatelessRules", []) or []
         for rule in rules:
-            attrs = rule.get("RuleDefinition", {}).get("MatchAttributes", {})
-            for p in attrs.get("DestinationPorts", []) or []:
-                if isinstance(p.get("FromPort"), int) and isinstance(p.get("ToPort"), int):
-                    yield (p["FromPort"], p["ToPort"])
+            yield rule.get("RuleDefinition", {}).get("MatchAttributes", {})
+
+
+def _rule_group_ports(groups: Any) -> Iterator[tuple[int, int]]:
+    for attrs in _stateless_match_attributes(groups):
+        for p in attrs.get("DestinationPorts", []) or []:
+            if isinstance(p.get("FromPort"), int) and isinstance(p.get("ToPort"), int):
+                yield (p["FromPort"], p["ToPort"])
+
+
+def _rule_group_protocols(groups: Any) -> Iterator[int]:
+    for attrs in _stateless_match_attributes(groups):
+        yield from (p for p in attrs.get("Protocols", []) or [] if isinstance(p, int))
 
 
 def _tgw_targets(route: Mapping[str, Any]) -> str:

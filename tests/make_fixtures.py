@@ -1,0 +1,215 @@
+"""Write the network scenario fixtures: `fixtures/scenarios/net-*.json` and `fixtures/expected/net-*.json`.
+
+Run by hand after changing a scenario (`.venv/bin/python tests/make_fixtures.py`);
+`tests/graph/test_fixture_files.py` fails when the committed files and this script disagree.
+Each scenario is built with `tests/estate.py`; its expected verdicts are written here, by hand,
+from semantics.md -- never computed by running the checks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from estate import Estate, InternetGateway, Subnet, Vpc
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "fixtures" / "scenarios"
+EXPECTED = ROOT / "fixtures" / "expected"
+PROXY_SCRIPT = """#!/bin/sh
+echo "#!/bin/sh" > /etc/profile.d/proxy.sh
+echo "export HTTP_PROXY=http://{proxy}:3128" >> /etc/profile.d/proxy.sh
+echo "export HTTPS_PROXY=http://{proxy}:3128" >> /etc/profile.d/proxy.sh
+echo "export NO_PROXY=169.254.169.254" >> /etc/profile.d/proxy.sh
+chmod a+rx /etc/profile.d/proxy.sh
+"""
+
+Verdicts = dict[str, dict[str, str]]
+
+
+# --- seed 000: notebooks behind a squid proxy in the default VPC ---------------------------------
+def _seed000(notebook: str, *, direct_internet: bool = False) -> tuple[Estate, Vpc, Subnet, Subnet, InternetGateway]:
+    e = Estate()
+    v = e.vpc("172.31.0.0/16", default=True)
+    igw = v.igw()
+    v.main_route_table.route("0.0.0.0/0", igw)  # the default VPC's public subnets use the main table
+    public = v.subnet("172.31.0.0/20", az="eu-west-1a", public_ip_on_launch=True)
+    private = v.subnet("172.31.48.0/20", az="eu-west-1a", name="sagemaker-private")
+    private.route_table("private")  # only the local route: "perfect for a private subnet"
+    proxy_sg = v.sg("squid").egress("0.0.0.0/0", proto="tcp", ports=(80, 80)).egress("0.0.0.0/0", proto="tcp",
+                                                                                      ports=(443, 443))
+    proxy = public.instance([v.default_sg, proxy_sg], public_ip="198.51.100.10", tags={"safemaker:role": "proxy"},
+                            name="squid")
+    private.notebook(notebook, lifecycle=PROXY_SCRIPT.format(proxy=proxy.eni.private_ip),
+                     direct_internet=direct_internet, root_access=False)
+    return e, v, public, private, igw
+
+
+def seed000_proxy() -> tuple[Estate, Verdicts]:
+    e, *_ = _seed000("nb-proxy")
+    # No IPv6, no gateway endpoint, the only host with a way out is the sanctioned proxy, and
+    # nothing (no interface endpoint, no NAT) reaches the SageMaker API: VPCE-001 FAIL.
+    return e, {"NET-001": {"nb-proxy": "PASS"}, "NET-004": {"nb-proxy": "PASS"}, "NET-005": {"nb-proxy": "PASS"},
+               "NET-006": {"nb-proxy": "PASS"}, "NET-007": {"nb-proxy": "PASS"}, "VPCE-001": {"nb-proxy": "FAIL"}}
+
+
+def seed000_nat_added() -> tuple[Estate, Verdicts]:
+    """The blog's warning: a NAT gateway 'would effectively grant full internet access'."""
+    e, _, public, private, _ = _seed000("nb-nat")
+    private.route_table().route("0.0.0.0/0", public.nat_gateway())
+    return e, {"NET-001": {"nb-nat": "FAIL"}, "NET-004": {"nb-nat": "PASS"}}
+
+
+def direct_internet() -> tuple[Estate, Verdicts]:
+    e, *_ = _seed000("nb-direct", direct_internet=True)
+    return e, {"NET-001": {"nb-direct": "FAIL"}, "NET-004": {"nb-direct": "PASS"}}
+
+
+def blackhole() -> tuple[Estate, Verdicts]:
+    """The NAT gateway was deleted: its route stays as a blackhole and drops everything."""
+    e, _, _, private, _ = _seed000("nb-blackhole")
+    private.route_table().blackhole("0.0.0.0/0", "nat-0a1b2c3d4e5f60718")
+    return e, {"NET-001": {"nb-blackhole": "PASS"}, "NET-004": {"nb-blackhole": "PASS"}}
+
+
+def latent_igw() -> tuple[Estate, Verdicts]:
+    """The 'private' subnet routes to the IGW; the notebook only lacks a public address."""
+    e, _, _, private, igw = _seed000("nb-latent")
+    private.route_table().route("0.0.0.0/0", igw)
+    return e, {"NET-001": {"nb-latent": "PASS"}, "NET-004": {"nb-latent": "FAIL"}}
+
+
+# --- seed 001: NAT gateway behind AWS Network Firewall -------------------------------------------
+def _seed001(notebook: str, *, stateless_default: str = "aws:forward_to_sfe",
+             ipv6: bool = False) -> tuple[Estate, Vpc, dict[str, Subnet], InternetGateway]:
+    e = Estate()
+    v = e.vpc("10.2.0.0/16", ipv6="2600:1f18:2f:5a00::/56" if ipv6 else None)
+    igw = v.igw()
+    subnets = {
+        "firewall": v.subnet("10.2.1.0/24", name="firewall"),
+        "nat": v.subnet("10.2.2.0/24", name="nat"),
+        "sagemaker": v.subnet("10.2.3.0/24", name="sagemaker", ipv6="2600:1f18:2f:5a03::/64" if ipv6 else None),
+    }
+    policy = e.firewall_policy("network-firewall-policy-sagemaker-studio-vpc-firewall",
+                               stateless_default=stateless_default,
+                               stateful=[e.domain_allowlist([".kaggle.com"], "domain-allow-sagemaker-studio")])
+    fw = v.firewall([subnets["firewall"]], policy, "network-firewall-sagemaker-studio-vpc-firewall").logging("ALERT")
+    nat = subnets["nat"].nat_gateway()
+    subnets["firewall"].route_table("firewall").route("0.0.0.0/0", igw)
+    subnets["nat"].route_table("nat").route("0.0.0.0/0", fw.endpoint())
+    v.route_table("igw-edge").edge(igw).route(subnets["nat"].cidr, fw.endpoint())
+    sagemaker_rt = subnets["sagemaker"].route_table("sagemaker").route("0.0.0.0/0", nat)
+    v.gateway_endpoint("s3", route_tables=[sagemaker_rt])
+    endpoint_sg = v.sg("vpc-endpoints")
+    for service in ("sagemaker.api", "sagemaker.runtime", "sts"):
+        v.interface_endpoint(service, [subnets["sagemaker"]])
+    sagemaker_sg = v.sg("sagemaker", egress_all=True)
+    endpoint_sg.egress("10.2.0.0/16")
+    subnets["sagemaker"].notebook(notebook, sg=sagemaker_sg, ipv6=ipv6, root_access=False)
+    return e, v, subnets, igw
+
+
+def seed001_firewall() -> tuple[Estate, Verdicts]:
+    e, *_ = _seed001("nb-firewall")
+    # The S3 gateway endpoint keeps AWS's default full-access policy (NET-006 FAIL); the
+    # sagemaker.api and sagemaker.runtime interface endpoints exist (VPCE-001 PASS).
+    return e, {"NET-001": {"nb-firewall": "PASS"}, "NET-004": {"nb-firewall": "PASS"},
+               "NET-005": {"nb-firewall": "PASS"}, "NET-006": {"nb-firewall": "FAIL"},
+               "VPCE-001": {"nb-firewall": "PASS"}}
+
+
+def stateless_pass() -> tuple[Estate, Verdicts]:
+    """Stateless default aws:pass: the traffic crosses the endpoint but is never inspected."""
+    e, *_ = _seed001("nb-stateless-pass", stateless_default="aws:pass")
+    return e, {"NET-001": {"nb-stateless-pass": "FAIL"}, "NET-004": {"nb-stateless-pass": "PASS"}}
+
+
+def more_specific_route() -> tuple[Estate, Verdicts]:
+    """The NAT subnet sends 52.0.0.0/8 straight to the IGW: longest prefix beats the firewall."""
+    e, _, subnets, igw = _seed001("nb-more-specific")
+    subnets["nat"].route_table().route("52.0.0.0/8", igw)
+    return e, {"NET-001": {"nb-more-specific": "FAIL"}, "NET-004": {"nb-more-specific": "PASS"}}
+
+
+def ipv6_eigw() -> tuple[Estate, Verdicts]:
+    """Dual stack: IPv4 is inspected, IPv6 leaves through an egress-only IGW."""
+    e, v, subnets, _ = _seed001("nb-ipv6", ipv6=True)
+    subnets["sagemaker"].route_table().route("::/0", v.eigw())
+    return e, {"NET-001": {"nb-ipv6": "FAIL"}, "NET-004": {"nb-ipv6": "PASS"}, "NET-005": {"nb-ipv6": "FAIL"}}
+
+
+# --- centralised egress through a transit gateway ------------------------------------------------
+def tgw_egress() -> tuple[Estate, Verdicts]:
+    """Spoke VPC -> TGW -> egress VPC with a NAT gateway and no firewall."""
+    e = Estate()
+    spoke = e.vpc("10.10.0.0/16", name="spoke")
+    spoke_subnet = spoke.subnet("10.10.1.0/24", name="spoke-sagemaker")
+    egress = e.vpc("10.99.0.0/16", name="egress")
+    igw = egress.igw()
+    public = egress.subnet("10.99.1.0/24", name="egress-public")
+    nat = public.nat_gateway()
+    tgw_subnet = egress.subnet("10.99.2.0/28", name="egress-tgw")
+    tgw = e.tgw("hub")
+    spoke_rt, egress_rt = tgw.route_table(), tgw.route_table()
+    spoke_att = tgw.attach(spoke, [spoke_subnet], route_table=spoke_rt)
+    egress_att = tgw.attach(egress, [tgw_subnet], route_table=egress_rt)
+    spoke_rt.route("0.0.0.0/0", egress_att)
+    egress_rt.route(spoke.cidr, spoke_att, kind="propagated")
+    spoke_subnet.route_table().route("0.0.0.0/0", tgw)
+    tgw_subnet.route_table().route("0.0.0.0/0", nat)
+    public.route_table().route("0.0.0.0/0", igw).route(spoke.cidr, tgw)
+    spoke_subnet.notebook("nb-spoke", sg=spoke.sg("sagemaker", egress_all=True))
+    return e, {"NET-001": {"nb-spoke": "FAIL"}, "NET-004": {"nb-spoke": "PASS"}}
+
+
+BUILDERS: dict[str, Callable[[], tuple[Estate, Verdicts]]] = {
+    "seed000-proxy": seed000_proxy,
+    "seed000-nat-added": seed000_nat_added,
+    "direct-internet": direct_internet,
+    "seed001-firewall": seed001_firewall,
+    "stateless-pass": stateless_pass,
+    "more-specific-route": more_specific_route,
+    "ipv6-eigw": ipv6_eigw,
+    "tgw-egress": tgw_egress,
+    "blackhole": blackhole,
+    "latent-igw": latent_igw,
+}
+
+
+def _text(value: object) -> str:
+    return json.dumps(value, indent=1) + "\n"
+
+
+def generate() -> dict[Path, str]:
+    """Every fixture file this script owns, path -> exact text."""
+    out: dict[Path, str] = {}
+    for name, build in BUILDERS.items():
+        estate, expected = build()
+        out[SCENARIOS / f"net-{name}.json"] = _text(estate.build())
+        out[EXPECTED / f"net-{name}.json"] = _text(expected)
+    return out
+
+
+def main() -> None:
+    from safemaker.scanner.validate import validate_snapshot
+
+    files = generate()
+    for path, text in files.items():
+        if path.parent == SCENARIOS:
+            validate_snapshot(json.loads(text), str(path))
+    for folder in (SCENARIOS, EXPECTED):
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("net-*.json"):
+            if stale not in files:
+                stale.unlink()
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
