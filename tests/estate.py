@@ -104,6 +104,8 @@ class Estate:
         self.bpa_mode: str | None = None
         self.bpa_exclusions: list[Json] = []
         self._omitted: list[tuple[str, str]] = []
+        self._listed: dict[tuple[str, str, str], list[Json]] = {}
+        self._detailed: dict[tuple[str, str], dict[str, Json]] = {}
         self._errors: list[Json] = []
 
     # --- identifiers -------------------------------------------------------------------------
@@ -175,6 +177,63 @@ class Estate:
         self.notebooks.append(nb)
         return nb
 
+    # --- SageMaker workloads known by placement (Studio, jobs, models) -----------------------
+    def _add(self, service: str, list_op: str, key: str, summary: Json, detail_op: str, ident: str,
+             detail: Json) -> None:
+        self._listed.setdefault((service, list_op, key), []).append(summary)
+        self._detailed.setdefault((service, detail_op), {})[ident] = detail
+
+    def domain(self, domain_id: str, *, mode: str = "VpcOnly", subnets: list[Subnet] | None = None,
+               sgs: list[SecurityGroup] | None = None, profiles: dict[str, list[SecurityGroup]] | None = None) -> str:
+        """A Studio domain (rule 26) with user profiles, each adding its own security groups."""
+        arn = self.arn("sagemaker", f"domain/{domain_id}")
+        summary = {"DomainArn": arn, "DomainId": domain_id, "DomainName": domain_id, "Status": "InService",
+                   "CreationTime": WHEN, "LastModifiedTime": WHEN, "Url": f"https://{domain_id}.studio.example"}
+        detail: Json = {**summary, "AuthMode": "IAM", "AppNetworkAccessType": mode,
+                        "DefaultUserSettings": {"ExecutionRole": f"arn:aws:iam::{self.account}:role/studio",
+                                                "SecurityGroups": [g.id for g in sgs or []]},
+                        "SubnetIds": [s.id for s in subnets or []]}
+        if subnets:
+            detail["VpcId"] = subnets[0].vpc.id
+        self._add("sagemaker", "ListDomains", "Domains", summary, "DescribeDomain", domain_id, detail)
+        for name, groups in (profiles or {}).items():
+            p_summary = {"DomainId": domain_id, "UserProfileName": name, "Status": "InService",
+                         "CreationTime": WHEN, "LastModifiedTime": WHEN}
+            p_detail = {**p_summary, "UserProfileArn": self.arn("sagemaker", f"user-profile/{domain_id}/{name}"),
+                        "UserSettings": {"SecurityGroups": [g.id for g in groups]}}
+            self._add("sagemaker", "ListUserProfiles", "UserProfiles", p_summary, "DescribeUserProfile",
+                      f"{domain_id}/{name}", p_detail)
+        return domain_id
+
+    def training_job(self, name: str, *, isolated: bool = False, encrypted: bool = True,
+                     subnets: list[Subnet] | None = None, sgs: list[SecurityGroup] | None = None) -> str:
+        """A training job (rule 27): SageMaker's network unless isolated or given a VpcConfig."""
+        arn = self.arn("sagemaker", f"training-job/{name}")
+        summary = {"TrainingJobName": name, "TrainingJobArn": arn, "CreationTime": WHEN,
+                   "TrainingJobStatus": "Completed"}
+        detail: Json = {**summary, "ModelArtifacts": {"S3ModelArtifacts": f"s3://models/{name}"},
+                        "SecondaryStatus": "Completed", "AlgorithmSpecification": {"TrainingInputMode": "File"},
+                        "RoleArn": f"arn:aws:iam::{self.account}:role/train",
+                        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+                        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+                        "EnableNetworkIsolation": isolated, "EnableInterContainerTrafficEncryption": encrypted}
+        if subnets:
+            detail["VpcConfig"] = {"SecurityGroupIds": [g.id for g in sgs or []], "Subnets": [s.id for s in subnets]}
+        self._add("sagemaker", "ListTrainingJobs", "TrainingJobSummaries", summary, "DescribeTrainingJob", name,
+                  detail)
+        return name
+
+    def model(self, name: str, *, isolated: bool = False, subnets: list[Subnet] | None = None,
+              sgs: list[SecurityGroup] | None = None) -> str:
+        arn = self.arn("sagemaker", f"model/{name}")
+        summary = {"ModelName": name, "ModelArn": arn, "CreationTime": WHEN}
+        detail: Json = {**summary, "ExecutionRoleArn": f"arn:aws:iam::{self.account}:role/model",
+                        "EnableNetworkIsolation": isolated}
+        if subnets:
+            detail["VpcConfig"] = {"SecurityGroupIds": [g.id for g in sgs or []], "Subnets": [s.id for s in subnets]}
+        self._add("sagemaker", "ListModels", "Models", summary, "DescribeModel", name, detail)
+        return name
+
     # --- VPC Block Public Access -------------------------------------------------------------
     def block_public_access(self, mode: Literal["off", "block-bidirectional", "block-ingress"]) -> Estate:
         self.bpa_mode = mode
@@ -208,6 +267,10 @@ class Estate:
                 if op not in services[service]:
                     key = _LIST_KEYS.get(op)
                     services[service][op] = {key: []} if key else {}
+        for (service, op, key), items in sorted(self._listed.items()):
+            services[service].setdefault(op, {key: []})[key].extend(items)
+        for (service, op), entries in sorted(self._detailed.items()):
+            services[service].setdefault(op, {}).update(entries)
         for service, op in self._omitted:
             services[service].pop(op, None)
         return {

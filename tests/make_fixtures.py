@@ -116,8 +116,10 @@ def _seed001(notebook: str, *, stateless_default: str = "aws:forward_to_sfe",
 def seed001_firewall() -> tuple[Estate, Verdicts]:
     e, *_ = _seed001("nb-firewall")
     # The S3 gateway endpoint keeps AWS's default full-access policy (NET-006 FAIL); the
-    # sagemaker.api and sagemaker.runtime interface endpoints exist (VPCE-001 PASS).
+    # sagemaker.api and sagemaker.runtime interface endpoints exist (VPCE-001 PASS); the IGW
+    # edge route table sends the NAT subnet back through the endpoint (NET-008 PASS).
     return e, {"NET-001": {"nb-firewall": "PASS"}, "NET-004": {"nb-firewall": "PASS"},
+               "NET-008": {"network-firewall-sagemaker-studio-vpc-firewall": "PASS"},
                "NET-005": {"nb-firewall": "PASS"}, "NET-006": {"nb-firewall": "FAIL"},
                "VPCE-001": {"nb-firewall": "PASS"}}
 
@@ -166,7 +168,94 @@ def tgw_egress() -> tuple[Estate, Verdicts]:
     return e, {"NET-001": {"nb-spoke": "FAIL"}, "NET-004": {"nb-spoke": "PASS"}}
 
 
+# --- Studio domains, jobs and models (rules 26, 27) -----------------------------------------------
+def workloads() -> tuple[Estate, Verdicts]:
+    """One private VPC (local routes only) and one whose subnet has a NAT route, with domains,
+    jobs and models placed in each, plus workloads outside any VPC."""
+    e = Estate()
+    closed = e.vpc("10.10.0.0/16", name="closed")
+    closed_subnet = closed.subnet("10.10.1.0/24", name="closed-private")
+    closed_sg = closed.sg("closed-apps", egress_all=True)
+    opened = e.vpc("10.20.0.0/16", name="opened")
+    public = opened.subnet("10.20.1.0/24", name="opened-public")
+    public.route_table().route("0.0.0.0/0", opened.igw())
+    apps = opened.subnet("10.20.2.0/24", name="opened-apps")
+    apps.route_table().route("0.0.0.0/0", public.nat_gateway())
+    narrow = opened.sg("narrow").egress("10.20.0.0/16")
+    wide = opened.sg("wide-profile", egress_all=True)
+    e.domain("d-public-internet-fail", mode="PublicInternetOnly")
+    e.domain("d-vpconly-closed-pass", subnets=[closed_subnet], sgs=[closed_sg],
+             profiles={"analyst": [closed_sg]})
+    e.domain("d-vpconly-nat-fail", subnets=[apps], sgs=[opened.default_sg])
+    # The domain default only reaches the VPC; one user profile adds egress everywhere.
+    e.domain("d-profile-opens-fail", subnets=[apps], sgs=[narrow], profiles={"bob": [wide], "amy": []})
+    e.domain("d-narrow-sg-pass", subnets=[apps], sgs=[narrow], profiles={"amy": []})
+    e.training_job("train-no-vpc-fail", encrypted=False)
+    e.training_job("train-isolated-pass", isolated=True)
+    e.training_job("train-closed-vpc-pass", subnets=[closed_subnet], sgs=[closed_sg])
+    e.training_job("train-nat-vpc-fail", subnets=[apps], sgs=[opened.default_sg])
+    e.model("model-no-vpc-fail")
+    e.model("model-isolated-pass", isolated=True)
+    e.model("model-nat-vpc-fail", subnets=[apps], sgs=[wide])
+    return e, {
+        "NET-002": {"d-public-internet-fail": "FAIL", "d-vpconly-closed-pass": "PASS", "d-vpconly-nat-fail": "FAIL",
+                    "d-profile-opens-fail": "FAIL", "d-narrow-sg-pass": "PASS"},
+        "NET-003": {"train-no-vpc-fail": "FAIL", "train-isolated-pass": "PASS", "train-closed-vpc-pass": "PASS",
+                    "train-nat-vpc-fail": "FAIL", "model-no-vpc-fail": "FAIL", "model-isolated-pass": "PASS",
+                    "model-nat-vpc-fail": "FAIL"},
+        # closed VPC: no interface endpoints and no internet path; the NAT VPC reaches the API by NAT.
+        "VPCE-001": {"d-vpconly-closed-pass": "FAIL", "d-vpconly-nat-fail": "PASS",
+                     "d-public-internet-fail": "PASS"},
+    }
+
+
+def workloads_unknown_profiles() -> tuple[Estate, Verdicts]:
+    """User profiles were not readable: a VpcOnly domain with no path found cannot PASS."""
+    e = Estate()
+    v = e.vpc("10.30.0.0/16")
+    private = v.subnet("10.30.1.0/24")
+    e.domain("d-profiles-unknown-error", subnets=[private], sgs=[v.sg("apps", egress_all=True)])
+    e.omit("sagemaker", "ListUserProfiles", error_code="AccessDeniedException")
+    return e, {"NET-002": {"d-profiles-unknown-error": "ERROR"}}
+
+
+# --- unsanctioned relays (NET-007) -------------------------------------------------------------
+def relay() -> tuple[Estate, Verdicts]:
+    """A build box with a public IP in the notebook's VPC, reachable on SSH: a relay. The
+    notebook in the other VPC reaches no such host."""
+    e = Estate()
+    v = e.vpc("10.40.0.0/16")
+    public = v.subnet("10.40.1.0/24", name="public")
+    public.route_table().route("0.0.0.0/0", v.igw())
+    private = v.subnet("10.40.2.0/24", name="private")
+    nb_sg = v.sg("notebook", egress_all=True)
+    box_sg = v.sg("build-box", egress_all=True)
+    box_sg.ingress_rules.append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [],
+                                 "Ipv6Ranges": [], "PrefixListIds": [],
+                                 "UserIdGroupPairs": [{"GroupId": nb_sg.id, "UserId": e.account}]})
+    public.instance(box_sg, public_ip="198.51.100.20", name="build-box")
+    private.notebook("nb-relay-fail", sg=nb_sg)
+    lonely = e.vpc("10.41.0.0/16")
+    lonely.subnet("10.41.1.0/24").notebook("nb-no-relay-pass", sg=lonely.sg("nb", egress_all=True))
+    return e, {"NET-007": {"nb-relay-fail": "FAIL", "nb-no-relay-pass": "PASS"},
+               "NET-001": {"nb-relay-fail": "PASS", "nb-no-relay-pass": "PASS"}}
+
+
+# --- return-path symmetry (NET-008) ------------------------------------------------------------
+def firewall_return_missing() -> tuple[Estate, Verdicts]:
+    """Seed 001 without the IGW edge route table: replies to the NAT subnet bypass the firewall."""
+    e, v, subnets, igw = _seed001("nb-asymmetric")
+    for rt in e.route_tables:
+        rt.edge_gateways = [(g, a) for g, a in rt.edge_gateways if g is not igw]
+    return e, {"NET-008": {"network-firewall-sagemaker-studio-vpc-firewall": "FAIL"},
+               "NET-001": {"nb-asymmetric": "PASS"}}
+
+
 BUILDERS: dict[str, Callable[[], tuple[Estate, Verdicts]]] = {
+    "workloads": workloads,
+    "workloads-unknown-profiles": workloads_unknown_profiles,
+    "relay": relay,
+    "firewall-return-missing": firewall_return_missing,
     "seed000-proxy": seed000_proxy,
     "seed000-nat-added": seed000_nat_added,
     "direct-internet": direct_internet,
