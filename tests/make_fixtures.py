@@ -244,7 +244,7 @@ def relay() -> tuple[Estate, Verdicts]:
 # --- return-path symmetry (NET-008) ------------------------------------------------------------
 def firewall_return_missing() -> tuple[Estate, Verdicts]:
     """Seed 001 without the IGW edge route table: replies to the NAT subnet bypass the firewall."""
-    e, v, subnets, igw = _seed001("nb-asymmetric")
+    e, _, _, igw = _seed001("nb-asymmetric")
     for rt in e.route_tables:
         rt.edge_gateways = [(g, a) for g, a in rt.edge_gateways if g is not igw]
     return e, {"NET-008": {"network-firewall-sagemaker-studio-vpc-firewall": "FAIL"},
