@@ -10,9 +10,9 @@ from typing import Any
 
 import boto3
 import pytest
-from safemaker.scanner.collect import collect_snapshot, planned_operations
 
 import safemaker
+from safemaker.scanner.collect import collect_snapshot, planned_operations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from safemaker.scanner.collect import account_id, collect_snapshot
 from safemaker.scanner.errors import CollectionError
 

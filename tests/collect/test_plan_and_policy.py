@@ -11,6 +11,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
+
 from safemaker.scanner.collect import PLAN, collect_snapshot, iam_actions, iam_policy, planned_operations
 from safemaker.scanner.collect.plan import IAM_PREFIX
 from safemaker.scanner.collect.runner import merge_pages, to_json

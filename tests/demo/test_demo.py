@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from safemaker.scanner import demo
 from safemaker.scanner.demo import DEMO_EXPECTED, build_demo_snapshot, simulated
 

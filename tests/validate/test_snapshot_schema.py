@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from safemaker.scanner.errors import SnapshotError
 from safemaker.scanner.validate import ACCOUNT_PATTERN, REGION_PATTERN, SCHEMA, envelope_schema, validate_snapshot
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from safemaker.scanner.errors import SnapshotError
 from safemaker.scanner.validate import (
     ACCOUNT_PATTERN,
