@@ -23,6 +23,9 @@ _NETWORK_OPS = (
 _NOTEBOOK_OPS = (("sagemaker", "DescribeNotebookInstance"), *_NETWORK_OPS)
 SEED_000 = "Seed 000: SageMaker notebooks behind a squid web proxy (private subnet, no NAT)"
 SEED_001 = "Seed 001: Studio + AWS Network Firewall (NAT subnet routes through the firewall endpoint)"
+# Semantics rule 19: a known limitation of every PASS, stated rather than proven.
+DNS_LIMITATION = ("known limitation: DNS queries answered by the Route 53 Resolver inside the VPC are not seen by "
+                  "the firewall or proxy (DNS tunnelling is outside this proof)")
 
 
 def _first_path_summary(path: Path) -> str:
@@ -78,7 +81,7 @@ def net_001(ctx: CheckContext, resource: Resource) -> Verdict:
         msg = "no path to the internet exists"
     blocked = _blocked_summary(proof)
     return Verdict.passed(f"{proof.source}: {msg}" + (f"; {blocked}" if blocked else ""),
-                          paths=proof.inspected, notes=(*proof.notes, *proof.blocked))
+                          paths=proof.inspected, notes=(*proof.notes, *proof.blocked, DNS_LIMITATION))
 
 
 @check(

@@ -844,9 +844,21 @@ class StatefulFinding:
     leaks: tuple[str, ...]  # pass rules letting a whole protocol through to any destination
     unknown: tuple[str, ...]  # not understood items that might pass traffic
     notes: tuple[str, ...] = field(default=())
+    # protocols fully dropped by catch-all rules whose source is not limited to $HOME_NET
+    dropped_any_source: frozenset[str] = field(default=frozenset())
+    domain_list_groups: tuple[str, ...] = field(default=())  # groups with a RulesSourceList (rule 18)
+    home_net_drop_groups: tuple[str, ...] = field(default=())  # groups with catch-all drops from $HOME_NET
 
     def drops_everything_else(self) -> bool:
         return self.default_drop is not None or covers_all_protocols(self.dropped_protocols)
+
+    def drops_outside_home_net(self) -> bool:
+        """Is traffic from sources outside HOME_NET dropped whatever the domain lists say?
+
+        Domain lists, and rules written for `$HOME_NET`, do not match other sources (rule 18);
+        the STRICT_ORDER default drop actions and catch-all drops from any source do.
+        """
+        return self.default_drop is not None or covers_all_protocols(self.dropped_any_source)
 
 
 def covers_protocol(dropped: Iterable[str], protocol: str) -> bool:
@@ -876,6 +888,9 @@ def analyse_stateful(policy: Policy, groups: Mapping[str, RuleGroup | None]) -> 
     allow: list[str] = []
     drops: list[str] = []
     dropped: set[str] = set()
+    dropped_any_source: set[str] = set()
+    domain_list_groups: list[str] = []
+    home_net_drop_groups: list[str] = []
     leaks: list[str] = []
     defaults = policy.stateful_defaults
     default_drop = None
@@ -908,6 +923,8 @@ def analyse_stateful(policy: Policy, groups: Mapping[str, RuleGroup | None]) -> 
         notes.extend(group.notes)
         for item in group.unparsed:
             (unknown if item.may_pass else notes).append(f"not understood: {item.describe()}")
+        if group.domain_lists:
+            domain_list_groups.append(ref.arn)
         for dl in group.domain_lists:
             if dl.kind is DomainListType.ALLOWLIST:
                 allow.append(dl.describe())
@@ -924,8 +941,12 @@ def analyse_stateful(policy: Policy, groups: Mapping[str, RuleGroup | None]) -> 
                     seen_drops.add(rule.protocol)
                     if rule.flow and "established" in rule.flow:
                         notes.append(f"{rule.label()} drops only established flows (flow:{rule.flow})")
-                    if rule.source.lower() == "$home_net":
+                    if "$home_net" in rule.source.lower():
                         notes.append(f"{rule.label()} drops traffic from $HOME_NET only")
+                        if ref.arn not in home_net_drop_groups:
+                            home_net_drop_groups.append(ref.arn)
+                    else:
+                        dropped_any_source.add(rule.protocol)
                 elif whole is None:
                     notes.append(f"drop rule with an undefined variable, not counted: {rule.describe()}")
             elif rule.action is StatefulAction.PASS:
@@ -956,5 +977,6 @@ def analyse_stateful(policy: Policy, groups: Mapping[str, RuleGroup | None]) -> 
     return StatefulFinding(
         rule_order=order, default_actions=defaults, default_drop=default_drop, allowlists=tuple(allow),
         catch_all_drops=tuple(drops), dropped_protocols=frozenset(dropped), leaks=tuple(leaks),
-        unknown=tuple(unknown), notes=tuple(notes),
+        unknown=tuple(unknown), notes=tuple(notes), dropped_any_source=frozenset(dropped_any_source),
+        domain_list_groups=tuple(domain_list_groups), home_net_drop_groups=tuple(home_net_drop_groups),
     )

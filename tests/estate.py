@@ -157,17 +157,35 @@ class Estate:
         self.rule_groups.append(group)
         return group
 
-    def domain_allowlist(self, domains: list[str], name: str = "allowed-domains") -> RuleGroup:
+    def domain_allowlist(self, domains: list[str], name: str = "allowed-domains", *,
+                         home_net: list[str] | None = None, strict: bool = False) -> RuleGroup:
+        """A domain ALLOWLIST (rule 17); `home_net` sets the group's HOME_NET IP set (rule 18) and
+        `strict` its StatefulRuleOptions to STRICT_ORDER (for policies in strict order)."""
         group = RuleGroup(self, name, "STATEFUL", domains=domains)
+        group.home_net = home_net
+        group.rule_order = "STRICT_ORDER" if strict else "DEFAULT_ACTION_ORDER"
+        self.rule_groups.append(group)
+        return group
+
+    def suricata_rule_group(self, name: str, rules: str, *, home_net: list[str] | None = None,
+                            strict: bool = False) -> RuleGroup:
+        """A stateful rule group of Suricata rules (RulesString)."""
+        group = RuleGroup(self, name, "STATEFUL")
+        group.rules_string = rules
+        group.home_net = home_net
+        group.rule_order = "STRICT_ORDER" if strict else "DEFAULT_ACTION_ORDER"
         self.rule_groups.append(group)
         return group
 
     def firewall_policy(self, name: str = "policy", *, stateless_default: str = "aws:forward_to_sfe",
                         fragment_default: str | None = None, stateless: list[RuleGroup] | None = None,
                         stateful: list[RuleGroup] | None = None,
-                        stateful_default: list[str] | None = None) -> FirewallPolicy:
+                        stateful_default: list[str] | None = None,
+                        home_net: list[str] | None = None) -> FirewallPolicy:
+        """`home_net`: the policy's PolicyVariables.RuleVariables.HOME_NET (rule 18)."""
         policy = FirewallPolicy(self, name, stateless_default, fragment_default or stateless_default,
                                 stateless or [], stateful or [], stateful_default)
+        policy.home_net = home_net
         self.policies.append(policy)
         return policy
 
@@ -1039,6 +1057,9 @@ class RuleGroup:
         self.arn = estate.arn("network-firewall", f"{kind.lower()}-rulegroup/{name}")
         self.rules: list[Json] = []
         self.domains = domains or []
+        self.home_net: list[str] | None = None  # RuleVariables.IPSets.HOME_NET
+        self.rule_order = "DEFAULT_ACTION_ORDER"
+        self.rules_string: str | None = None  # Suricata rules instead of a domain list
 
     def rule(self, priority: int, action: str, *, src: list[str] | None = None, dst: list[str] | None = None,
              protocols: list[int] | None = None, dst_ports: tuple[int, int] | None = None) -> RuleGroup:
@@ -1056,10 +1077,15 @@ class RuleGroup:
         if self.kind == "STATELESS":
             source: Json = {"StatelessRulesAndCustomActions": {"StatelessRules": list(self.rules), "CustomActions": []}}
             options: Json = {}
+        elif self.rules_string is not None:
+            source = {"RulesString": self.rules_string}
+            options = {"StatefulRuleOptions": {"RuleOrder": self.rule_order}}
         else:
             source = {"RulesSourceList": {"Targets": list(self.domains), "TargetTypes": ["TLS_SNI", "HTTP_HOST"],
                                           "GeneratedRulesType": "ALLOWLIST"}}
-            options = {"StatefulRuleOptions": {"RuleOrder": "DEFAULT_ACTION_ORDER"}}
+            options = {"StatefulRuleOptions": {"RuleOrder": self.rule_order}}
+        if self.home_net is not None:
+            options["RuleVariables"] = {"IPSets": {"HOME_NET": {"Definition": list(self.home_net)}}}
         return {
             "UpdateToken": "token-1",
             "RuleGroup": {"RulesSource": source, **options},
@@ -1080,6 +1106,7 @@ class FirewallPolicy:
         self.stateless = stateless
         self.stateful = stateful
         self.stateful_default = stateful_default
+        self.home_net: list[str] | None = None  # PolicyVariables.RuleVariables.HOME_NET
 
     def describe(self) -> Json:
         policy: Json = {
@@ -1087,8 +1114,12 @@ class FirewallPolicy:
                                              for i, g in enumerate(self.stateless)],
             "StatelessDefaultActions": [self.default],
             "StatelessFragmentDefaultActions": [self.fragment_default],
-            "StatefulRuleGroupReferences": [{"ResourceArn": g.arn} for g in self.stateful],
+            "StatefulRuleGroupReferences": [{"ResourceArn": g.arn, "Priority": (i + 1) * 10}
+                                            if g.rule_order == "STRICT_ORDER" else {"ResourceArn": g.arn}
+                                            for i, g in enumerate(self.stateful)],
         }
+        if self.home_net is not None:
+            policy["PolicyVariables"] = {"RuleVariables": {"HOME_NET": {"Definition": list(self.home_net)}}}
         if self.stateful_default is not None:
             policy["StatefulDefaultActions"] = list(self.stateful_default)
             policy["StatefulEngineOptions"] = {"RuleOrder": "STRICT_ORDER"}

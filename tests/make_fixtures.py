@@ -251,7 +251,139 @@ def firewall_return_missing() -> tuple[Estate, Verdicts]:
                "NET-001": {"nb-asymmetric": "PASS"}}
 
 
+# --- centralised inspection through a transit gateway (rules 15, 18, 23) ------------------------
+HOME_NET_DROP = "drop ip $HOME_NET any -> $EXTERNAL_NET any (msg:\"not on the allowlist\"; sid:1000001;)"
+
+
+def centralised_inspection(*, home_net: list[str] | None = None, group_home_net: list[str] | None = None,
+                           drop_rules: str = HOME_NET_DROP) -> Estate:
+    """Spoke VPC -> TGW -> inspection VPC (TGW subnet -> firewall endpoint -> NAT -> IGW), and a
+    notebook in the inspection VPC itself. The firewall sees the spoke's own addresses (the NAT
+    comes after it): outside the default HOME_NET, the inspection VPC's CIDR (rule 18)."""
+    e = Estate()
+    spoke = e.vpc("10.10.0.0/16", name="spoke")
+    spoke_apps = spoke.subnet("10.10.1.0/24", name="spoke-apps")
+    spoke_tgw = spoke.subnet("10.10.9.0/28", name="spoke-tgw")
+    hub = e.vpc("10.50.0.0/16", name="inspection")
+    igw = hub.igw()
+    hub_tgw = hub.subnet("10.50.0.0/28", name="inspection-tgw")
+    fw_subnet = hub.subnet("10.50.1.0/28", name="inspection-firewall")
+    nat_subnet = hub.subnet("10.50.2.0/24", name="inspection-nat")
+    hub_apps = hub.subnet("10.50.3.0/24", name="inspection-apps")
+    allow = e.domain_allowlist([".kaggle.com", ".pypi.org"], "sagemaker-domains", home_net=group_home_net)
+    drops = e.suricata_rule_group("drop-the-rest", drop_rules)
+    fw = hub.firewall([fw_subnet], e.firewall_policy("central-policy", stateful=[allow, drops], home_net=home_net),
+                      "central-fw").logging("ALERT", "FLOW")
+    nat = nat_subnet.nat_gateway()
+    tgw = e.tgw("hub")
+    spoke_rt, hub_rt = tgw.route_table(), tgw.route_table()
+    spoke_att = tgw.attach(spoke, [spoke_tgw], route_table=spoke_rt)
+    hub_att = tgw.attach(hub, [hub_tgw], route_table=hub_rt, appliance_mode=True)
+    spoke_rt.route("0.0.0.0/0", hub_att)
+    hub_rt.route(spoke.cidr, spoke_att, kind="propagated")
+    spoke_apps.route_table("spoke-apps").route("0.0.0.0/0", tgw)
+    hub_tgw.route_table("inspection-tgw").route("0.0.0.0/0", fw.endpoint())
+    fw_subnet.route_table("inspection-firewall").route("0.0.0.0/0", nat).route(spoke.cidr, tgw)
+    nat_subnet.route_table("inspection-nat").route("0.0.0.0/0", igw).route(spoke.cidr, fw.endpoint()) \
+        .route(hub_apps.cidr, fw.endpoint())
+    hub_apps.route_table("inspection-apps").route("0.0.0.0/0", fw.endpoint())
+    spoke_apps.notebook("nb-spoke", sg=spoke.sg("spoke-notebooks", egress_all=True), root_access=False)
+    hub_apps.notebook("nb-hub", sg=hub.sg("hub-notebooks", egress_all=True), root_access=False)
+    return e
+
+
+def home_net_spoke_outside() -> tuple[Estate, Verdicts]:
+    """Rule 18: both notebooks are inspected (NET-001 PASS), but the spoke's addresses are not in
+    HOME_NET, so the domain allowlist and the `$HOME_NET` drop rule never match its traffic
+    (FW-002 FAIL for central-policy; asserted in tests/graph/test_semantics_more.py, the
+    fixture-file test runs the network checks only)."""
+    return centralised_inspection(), {"NET-001": {"nb-spoke": "PASS", "nb-hub": "PASS"},
+                                      "NET-004": {"nb-spoke": "PASS", "nb-hub": "PASS"}}
+
+
+def tgw_inspection_chain() -> Estate:
+    """The `safemaker explain` readability scenario: ten route tables between the notebook and
+    the internet. spoke-apps -> appliance (spoke) -> TGW -> inspection VPC: TGW subnet ->
+    packet broker appliance -> firewall endpoint -> TGW -> egress VPC: TGW subnet -> private NAT
+    gateway -> public NAT gateway -> IGW."""
+    e = Estate()
+    spoke = e.vpc("10.10.0.0/16", name="spoke")
+    spoke_apps = spoke.subnet("10.10.1.0/24", name="spoke-apps")
+    spoke_appliances = spoke.subnet("10.10.2.0/24", name="spoke-appliances")
+    spoke_tgw = spoke.subnet("10.10.9.0/28", name="spoke-tgw")
+    insp = e.vpc("10.50.0.0/16", name="inspection")
+    insp_tgw = insp.subnet("10.50.0.0/28", name="inspection-tgw")
+    broker_subnet = insp.subnet("10.50.1.0/24", name="inspection-broker")
+    fw_subnet = insp.subnet("10.50.2.0/28", name="inspection-firewall")
+    egress = e.vpc("10.99.0.0/16", name="egress")
+    igw = egress.igw()
+    egress_tgw = egress.subnet("10.99.0.0/28", name="egress-tgw")
+    private_nat_subnet = egress.subnet("10.99.1.0/24", name="egress-private-nat")
+    public_subnet = egress.subnet("10.99.2.0/24", name="egress-public")
+    policy = e.firewall_policy("inspection-policy", stateful=[e.domain_allowlist([".kaggle.com"], "ml-domains"),
+                                                             e.suricata_rule_group("drop-rest", HOME_NET_DROP)])
+    fw = insp.firewall([fw_subnet], policy, "inspection-fw").logging("ALERT")
+    spoke_box = spoke_appliances.instance(source_dest_check=False, name="spoke-sdwan")
+    broker = broker_subnet.instance(source_dest_check=False, name="packet-broker")
+    private_nat = private_nat_subnet.nat_gateway(private=True)
+    public_nat = public_subnet.nat_gateway()
+    tgw = e.tgw("core")
+    spoke_rt, insp_rt, egress_rt = tgw.route_table(), tgw.route_table(), tgw.route_table()
+    spoke_att = tgw.attach(spoke, [spoke_tgw], route_table=spoke_rt)
+    insp_att = tgw.attach(insp, [insp_tgw], route_table=insp_rt, appliance_mode=True)
+    egress_att = tgw.attach(egress, [egress_tgw], route_table=egress_rt)
+    spoke_rt.route("0.0.0.0/0", insp_att)
+    insp_rt.route("0.0.0.0/0", egress_att).route(spoke.cidr, spoke_att, kind="propagated")
+    egress_rt.route(spoke.cidr, insp_att)
+    spoke_apps.route_table("spoke-apps").route("0.0.0.0/0", spoke_box)
+    spoke_appliances.route_table("spoke-appliances").route("0.0.0.0/0", tgw)
+    insp_tgw.route_table("inspection-tgw").route("0.0.0.0/0", broker)
+    broker_subnet.route_table("inspection-broker").route("0.0.0.0/0", fw.endpoint())
+    fw_subnet.route_table("inspection-firewall").route("0.0.0.0/0", tgw)
+    egress_tgw.route_table("egress-tgw").route("0.0.0.0/0", private_nat)
+    private_nat_subnet.route_table("egress-private-nat").route("0.0.0.0/0", public_nat)
+    public_subnet.route_table("egress-public").route("0.0.0.0/0", igw).route("10.0.0.0/8", tgw)
+    spoke_apps.notebook("nb-chain", sg=spoke.sg("chain-notebooks", egress_all=True), root_access=False)
+    return e
+
+
+def tgw_inspection_chain_fixture() -> tuple[Estate, Verdicts]:
+    return tgw_inspection_chain(), {"NET-001": {"nb-chain": "PASS"}, "NET-004": {"nb-chain": "PASS"},
+                                    "NET-005": {"nb-chain": "PASS"}, "VPCE-001": {"nb-chain": "PASS"}}
+
+
+def firewall_front_nat() -> Estate:
+    """Rule 15, firewall in front of the NAT gateway: protected subnet -> firewall endpoint ->
+    firewall subnet -> NAT (another subnet) -> IGW, in two VPCs. In `return` the NAT subnet routes
+    the protected CIDR back to the endpoint; in `asymmetric` it does not (replies go straight to
+    the protected subnet by the local route and the firewall sees one direction only)."""
+    e = Estate()
+    for name, cidr, back in (("return", "10.60.0.0/16", True), ("asymmetric", "10.61.0.0/16", False)):
+        v = e.vpc(cidr, name=name)
+        base = cidr.split(".0.0/")[0]
+        public = v.subnet(f"{base}.1.0/24", name=f"{name}-nat")
+        fw_subnet = v.subnet(f"{base}.2.0/28", name=f"{name}-firewall")
+        protected = v.subnet(f"{base}.3.0/24", name=f"{name}-protected")
+        nat = public.nat_gateway()
+        fw = v.firewall([fw_subnet], e.firewall_policy(f"{name}-policy"), f"fw-front-nat-{name}")
+        nat_rt = public.route_table(f"{name}-nat").route("0.0.0.0/0", v.igw())
+        if back:
+            nat_rt.route(protected.cidr, fw.endpoint())
+        fw_subnet.route_table(f"{name}-firewall").route("0.0.0.0/0", nat)
+        protected.route_table(f"{name}-protected").route("0.0.0.0/0", fw.endpoint())
+        protected.notebook(f"nb-{name}", sg=v.sg(f"{name}-notebooks", egress_all=True), root_access=False)
+    return e
+
+
+def firewall_front_nat_fixture() -> tuple[Estate, Verdicts]:
+    return firewall_front_nat(), {"NET-008": {"fw-front-nat-return": "PASS", "fw-front-nat-asymmetric": "FAIL"},
+                                  "NET-001": {"nb-return": "PASS", "nb-asymmetric": "PASS"}}
+
+
 BUILDERS: dict[str, Callable[[], tuple[Estate, Verdicts]]] = {
+    "home-net-spoke-outside": home_net_spoke_outside,
+    "tgw-inspection-chain": tgw_inspection_chain_fixture,
+    "firewall-front-nat": firewall_front_nat_fixture,
     "workloads": workloads,
     "workloads-unknown-profiles": workloads_unknown_profiles,
     "relay": relay,

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import MissingData
 from ..model import Hop, Path
 from .addrs import AddrSet
+from .prove import _NOT_INTERNET
 from .topology import Topology, route_target
 
 
@@ -57,7 +58,11 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list
             if subnet_id == fw_subnet:
                 continue
             rtb, _ = topo.route_table_for(subnet_id)
-            if not any(route_target(r) == vpce and r.get("DestinationCidrBlock") for r in rtb.get("Routes", []) or []):
+            # A subnet is protected when it sends internet-bound traffic to the endpoint; a route
+            # for private ranges only (the NAT subnet sending replies back, rule 15) is return routing.
+            if not any(route_target(r) == vpce and r.get("DestinationCidrBlock")
+                       and AddrSet.from_cidr(r["DestinationCidrBlock"]).subtract(_NOT_INTERNET[4])
+                       for r in rtb.get("Routes", []) or []):
                 continue
             cidr = subnet.get("CidrBlock")
             if not cidr:
