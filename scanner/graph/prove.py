@@ -64,6 +64,10 @@ class Packet:
     nat: str | None
     hops: tuple[Hop, ...]
     seen: frozenset[str]
+    # The VPC whose internet gateway can map the source's public IPv4 address (rule 7): an IGW
+    # only translates addresses of its own VPC, so a public address does not travel across a
+    # transit gateway to another VPC's IGW.
+    mapped_vpc: str = ""
 
 
 @dataclass
@@ -166,6 +170,8 @@ class Network:
             # Without `Groups` the ENI's security groups are unknown; read as "none", nothing
             # would be allowed out and every path would vanish.
             raise MissingData(f"{eid} has no Groups in ec2 DescribeNetworkInterfaces: its security groups are unknown")
+        if not eni.get("PrivateIpAddress"):  # the source address of every flow (NACLs, firewall rules)
+            raise MissingData(f"{eid} has no PrivateIpAddress in ec2 DescribeNetworkInterfaces")
         return Source(
             label=f"{eid} ({label})",
             view=view,
@@ -217,7 +223,17 @@ class Network:
     def _notebook_proof(self, resource: Resource) -> EgressProof:
         nb = resource.detail()
         direct = nb.get("DirectInternetAccess")
-        source = self.notebook_source(resource)
+        try:
+            source = self.notebook_source(resource)
+        except MissingData as exc:
+            if direct == "Disabled":
+                raise
+            # SageMaker's own network gives internet access whatever the VPC data says (rule 24):
+            # the FAIL stands even though the VPC side could not be read.
+            why = "DirectInternetAccess is Enabled" if direct == "Enabled" else \
+                "DirectInternetAccess is not set (AWS default: Enabled)"
+            path = _managed_path(f"notebook {resource.id}", why)
+            return EgressProof(source=f"notebook {resource.id}", uninspected=(path,), unknowns=(exc.reason,))
         if source is None:
             if direct == "Disabled":
                 raise MissingData(f"notebook {resource.id} has DirectInternetAccess Disabled but no SubnetId")
@@ -288,7 +304,7 @@ class Network:
                 detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
                 pkt = Packet(source.view, source.subnet_id, family, allowed, flow, src_ip, public,
                              family == 4 and not source.public_ip, None, None,
-                             (replace(start, detail=detail),), frozenset())
+                             (replace(start, detail=detail),), frozenset(), str(subnet.get("VpcId", "")))
                 self._route(pkt, col, depth=0)
         _ = subnet
         return EgressProof(
@@ -519,7 +535,11 @@ class Network:
         out = self._exit_filters(routable, col, igw_id)
         if out is None:
             return
-        if out.public:
+        foreign = out.family == 4 and bool(out.mapped_vpc) and out.mapped_vpc != vpc_id
+        if foreign and (out.public or out.untranslated_private):
+            col.block(f"{igw_id} cannot translate {out.src_ip}: its address belongs to {out.mapped_vpc}, "
+                      f"not {vpc_id}", out)
+        elif out.public:
             how = f"source NAT by {out.nat}" if out.nat else ("IPv6 address" if out.family == 6 else "public IPv4")
             self._internet(out, igw_id, Hop("internet-gateway", igw_id, how), col)
         elif out.untranslated_private:
@@ -565,7 +585,8 @@ class Network:
             return
         kind = "private" if private else f"public {public_ip or ''}".strip()
         hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
-        nxt = replace(entered, src_ip=nat_ip, public=not private,
+        nxt = replace(entered, src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
+                      topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", "")),
                       untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
         self._route(nxt, col, depth + 1)
 
@@ -590,6 +611,11 @@ class Network:
             col.path("gateway-endpoint", pkt, (hop,), f"reaches {service} through gateway endpoint {vpce_id}")
             return
         if etype == "GatewayLoadBalancer":
+            if not pkt.view.has("network-firewall", "ListFirewalls"):
+                # Network Firewall endpoints are Gateway Load Balancer endpoints: without the
+                # firewalls, this one may be one; counting it as uninspected would be a false FAIL.
+                raise MissingData(f"{vpce_id} is a Gateway Load Balancer endpoint, possibly of a firewall: "
+                                  + pkt.view.missing_reason("network-firewall", "ListFirewalls"))
             subnets = endpoint.get("SubnetIds", []) or []
             if not subnets:
                 raise MissingData(f"{vpce_id} has no subnet")
@@ -799,6 +825,7 @@ class Network:
                   f"forwards (source/destination check off), {eni.get('SubnetId')}")
         nxt = replace(entered, src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
                       public=bool(public_ip) if pkt.family == 4 else True,
+                      mapped_vpc=str(topo.subnet(str(eni.get("SubnetId", ""))).get("VpcId", "")),
                       untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
                       hops=(*entered.hops, hop))
         self._route(nxt, col, depth + 1)

@@ -1,0 +1,22 @@
+"""Hypothesis profiles for the oracle property test.
+
+`ci` (default) is bounded and derandomised so that `make test` is fast and reproducible; `long`
+is for hunting: `HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/oracle`. The profile is
+applied to the oracle tests only (test_property.py reads ORACLE_PROFILE), not loaded globally, so
+other tests that use hypothesis keep their own defaults.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_SLOW_DATA, print_blob=True)
+settings.register_profile("long", max_examples=5000, deadline=None, database=None,
+                          suppress_health_check=_SLOW_DATA, print_blob=True)
+
+ORACLE_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")

@@ -1,0 +1,767 @@
+"""A brute-force reference for NET-001: single concrete packets walked hop by hop.
+
+Independent of `safemaker.scanner.graph` on purpose (it shares no code with it): the engine reasons
+over whole address sets and traffic classes; this oracle picks concrete packets and forwards each
+one like AWS would. The probe set is complete, not a sample: every CIDR and port range in the estate
+is cut into elementary intervals and each interval is probed at its first value (plus the values just
+before and after every boundary, for good measure), so two packets inside one interval cannot behave
+differently. Protocols: tcp/udp at every port boundary, every protocol number any rule names, and 47 /
+253 for "a protocol no rule names"; ICMP (1) and ICMPv6 (58) in both families.
+
+Verdict: FAIL if DirectInternetAccess is not Disabled, or some probe reaches the internet without a
+firewall that forwarded it to the stateful engine and without ending at a sanctioned proxy; else
+UNKNOWN if some probe met something unresolvable; else PASS.
+
+Conventions (the same the engine documents, so that a disagreement is a bug, not a taste):
+- Security groups: stateful, so only the source ENI's egress rules are checked (union of groups).
+- NACLs at every subnet crossing, both directions. Leaving subnet S for destination D: S outbound
+  must allow D, and S inbound must allow the reply from D to SOME destination port in 1024-65535
+  (tcp/udp; other protocols: the same protocol). Entering subnet T from source address A: T inbound
+  must allow A, and T outbound must allow the reply to A on some port in 1024-65535. Staying in the
+  same subnet crosses nothing. A NAT gateway, firewall endpoint or NAT instance in another subnet is
+  entered this way with the packet's source at that point (the notebook's private IP for a NAT
+  gateway). Reaching an IGW/EIGW checks the exit of the current subnet.
+- Transit gateway, per the AWS page "Network ACLs for transit gateways": entering the source VPC's
+  attachment subnet is an ordinary crossing; traffic *from* the TGW into the destination VPC's
+  attachment subnet is not evaluated by that subnet's inbound rules (its outbound rules are, when the
+  packet leaves it for the next hop, as an ordinary crossing/exit).
+- IGW: forwards only for a source the IGW can map to a public address: an ENI with a public IPv4, a
+  public NAT gateway or a NAT instance with a public IPv4 - in the IGW's own VPC (an IGW cannot map an
+  address that lives in another VPC). IPv6 sources are always public, wherever they come from (the
+  engine's convention too; whether AWS forwards another VPC's IPv6 source is not asserted here).
+  EIGW: IPv6 only, not checked for attachment.
+- IGW/EIGW deliver only globally routable destinations (NOT_INTERNET_V4 / GLOBAL_V6 below, the
+  engine's list): a packet to 10.1.2.3 that meets an IGW goes nowhere.
+- Block Public Access is not modelled: taken as off, as when it is absent (only the engine reads it).
+- Longest prefix match on the concrete address; prefix lists expand to entries; on equal length a
+  static route beats a prefix-list route, which beats a VGW-propagated route; equal-length prefix
+  lists are all followed (ambiguous). Transit gateway tables use the same match (static, prefix
+  list, propagated).
+  Blackhole drops, no fallback. An unresolvable prefix list in a route table makes that table unknown.
+- NAT gateway: not `available` = drops; IPv6 route to it (NAT64) = unknown; private connectivity
+  never gives a public address. Source becomes the NAT's private IP; its subnet's table decides.
+- Firewall endpoint: vpce id found in DescribeFirewall SyncStates; stateless rule groups by reference
+  priority, rules by priority, first standard action (custom actions ignored), then the standard
+  StatelessDefaultActions. forward_to_sfe = inspected, pass = not inspected, drop = dropped. The
+  packet then follows the endpoint subnet's route table.
+- ENI/instance target: a sanctioned proxy (instance tag safemaker:role=proxy, or named by the
+  HTTP(S)_PROXY host of any notebook lifecycle configuration in the region) ends inspected;
+  SourceDestCheck false = NAT instance (source becomes its private IP, public if it has a public IPv4);
+  SourceDestCheck true drops. Peering, VGW, gateway endpoints, local: end, not the internet.
+- A routing loop drops the packet (the state repeats, so it never leaves).
+- The notebook's source: its NetworkInterfaceId (missing from the snapshot = unknown), else the ENI
+  whose description names it, else its subnet's first usable address (network + 4). An ENI record
+  without Groups = unknown.
+
+`quirks` lets a test emulate a known, already-reported engine deviation (see test_property.py) so that
+the property keeps hunting for new bugs while the old ones wait for a fix:
+- "public-any-vpc": an IGW gives internet access to any source that was public anywhere.
+- "numbered-protocols-ignored": a rule naming a protocol other than tcp/udp/icmp/icmpv6 (e.g. 50,
+  ESP) never matches; only all-protocol rules match such packets (the engine until bc2673b).
+- "dia-needs-source": with DirectInternetAccess not Disabled, an unresolvable notebook ENI/subnet
+  gives unknown instead of FAIL.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+FAIL, PASS, UNKNOWN = "FAIL", "PASS", "unknown"
+INTERNET, INSPECTED, DROPPED, UNRESOLVED = "internet", "inspected", "dropped", "unresolved"
+TCP, UDP = 6, 17
+PROTO_NAMES = {"tcp": TCP, "udp": UDP, "icmp": 1, "icmpv6": 58, "-1": -1, "all": -1}
+FIXED_V4 = ("8.8.8.8", "52.95.110.1", "1.1.1.1", "0.0.0.0", "255.255.255.255")
+FIXED_V6 = ("2600::1", "2001:4860:4860::8888", "::", "64:ff9b::808:808")
+FIXED_PORTS = (0, 53, 80, 443, 1023, 1024, 3128, 65535)
+OTHER_PROTOS = (1, 58, 50, 47, 253)  # 253: named by no rule
+# Not deliverable on the internet (the engine's list: RFC 6890 private, CGNAT, loopback, link-local,
+# "this network", multicast/reserved; IPv6 outside global unicast 2000::/3).
+NOT_INTERNET_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                   "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3")
+GLOBAL_V6 = "2000::/3"
+EPHEMERAL = (1024, 65535)
+PROXY_SETTING = re.compile(r"(?i)\bhttps?_proxy\s*=\s*[\"']?(?:[a-z]+://)?(?:[^@/\s\"']*@)?([^:/\s\"']+)")
+Obj = Mapping[str, Any]
+Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Unknown(Exception):
+    """Something the walk needs is not in the snapshot."""
+
+
+@dataclass(frozen=True)
+class Pkt:
+    family: int
+    dst: Addr
+    proto: int
+    port: int | None
+    subnet: str
+    src: str
+    public_in: str | None  # VPC whose IGW maps the source to a public address; "*" = IPv6
+    inspected: bool
+
+
+def net(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr, strict=False)
+
+
+def contains(cidr: str, addr: Addr | str) -> bool:
+    n = net(cidr)
+    a = ipaddress.ip_address(addr) if isinstance(addr, str) else addr
+    return n.version == a.version and a in n
+
+
+class Region:
+    """One account/region of the snapshot, with the lookups the walk needs."""
+
+    def __init__(self, data: Obj, quirks: frozenset[str]) -> None:
+        self.data = data
+        self.quirks = quirks
+        self._index: dict[tuple[str, str, str], dict[str, Obj]] = {}
+        self._cache: dict[str, Any] = {}
+
+    def op(self, service: str, operation: str) -> Any:
+        svc = self.data.get(service) or {}
+        if operation not in svc:
+            raise Unknown(f"{service} {operation} not collected")
+        return svc[operation]
+
+    def has(self, service: str, operation: str) -> bool:
+        return operation in (self.data.get(service) or {})
+
+    def items(self, operation: str, key: str, service: str = "ec2") -> list[Any]:
+        return list(self.op(service, operation).get(key) or [])
+
+    def find(self, operation: str, key: str, id_key: str, ident: str) -> Obj:
+        index = self._index.get((operation, key, id_key))
+        if index is None:
+            index = {str(i.get(id_key)): i for i in self.items(operation, key)}
+            self._index[(operation, key, id_key)] = index
+        if ident not in index:
+            raise Unknown(f"{ident} not in {operation}")
+        return index[ident]
+
+    def detail(self, service: str, operation: str, key: str) -> Obj:
+        resp = self.op(service, operation)
+        if key not in resp:
+            raise Unknown(f"{service} {operation}[{key}] not collected")
+        return resp[key]  # type: ignore[no-any-return]
+
+    # --- lookups ---------------------------------------------------------------------------
+    def subnet(self, sid: str) -> Obj:
+        return self.find("DescribeSubnets", "Subnets", "SubnetId", sid)
+
+    def route_table(self, sid: str) -> Obj:
+        vpc = self.subnet(sid).get("VpcId")
+        main = None
+        for rtb in self.items("DescribeRouteTables", "RouteTables"):
+            for a in rtb.get("Associations") or []:
+                if (a.get("AssociationState") or {}).get("State", "associated") not in ("associated", "associating"):
+                    continue
+                if a.get("SubnetId") == sid:
+                    return rtb  # type: ignore[no-any-return]
+                if a.get("Main") and rtb.get("VpcId") == vpc:
+                    main = rtb
+        if main is None:
+            raise Unknown(f"no route table for {sid}")
+        return main
+
+    def nacl(self, sid: str) -> Obj:
+        vpc = self.subnet(sid).get("VpcId")
+        default = None
+        for acl in self.items("DescribeNetworkAcls", "NetworkAcls"):
+            if any(a.get("SubnetId") == sid for a in acl.get("Associations") or []):
+                return acl  # type: ignore[no-any-return]
+            if acl.get("IsDefault") and acl.get("VpcId") == vpc:
+                default = acl
+        if default is None:
+            raise Unknown(f"no network ACL for {sid}")
+        return default
+
+    def prefix_list(self, plid: str) -> list[str]:
+        if self.has("ec2", "GetManagedPrefixListEntries"):
+            entries = self.op("ec2", "GetManagedPrefixListEntries")
+            if plid in entries:
+                return [e["Cidr"] for e in entries[plid].get("Entries") or [] if e.get("Cidr")]
+        if self.has("ec2", "DescribePrefixLists"):
+            for pl in self.items("DescribePrefixLists", "PrefixLists"):
+                if pl.get("PrefixListId") == plid:
+                    return list(pl.get("Cidrs") or [])
+        raise Unknown(f"prefix list {plid} unresolved")
+
+    def enis(self) -> dict[str, Obj]:
+        if "enis" not in self._cache:
+            items = self.items("DescribeNetworkInterfaces", "NetworkInterfaces")
+            self._cache["enis"] = {e["NetworkInterfaceId"]: e for e in items}
+        return self._cache["enis"]  # type: ignore[no-any-return]
+
+    def instances(self) -> dict[str, Obj]:
+        if "instances" not in self._cache:
+            out = {}
+            for res in self.items("DescribeInstances", "Reservations"):
+                for inst in res.get("Instances") or []:
+                    out[inst["InstanceId"]] = inst
+            self._cache["instances"] = out
+        return self._cache["instances"]  # type: ignore[no-any-return]
+
+    def proxies(self) -> set[str]:
+        """Sanctioned proxy instances: tag safemaker:role=proxy, or the host of an HTTP(S)_PROXY
+        setting in any notebook lifecycle configuration (IP or ip-a-b-c-d DNS name) (contracts §4)."""
+        if "proxies" not in self._cache:
+            out = {iid for iid, inst in self.instances().items()
+                   if any(t.get("Key") == "safemaker:role" and str(t.get("Value")).strip().lower() == "proxy"
+                          for t in inst.get("Tags") or [])}
+            configs = (self.data.get("sagemaker") or {}).get("DescribeNotebookInstanceLifecycleConfig") or {}
+            for config in configs.values():
+                for hook in (config.get("OnCreate") or []) + (config.get("OnStart") or []):
+                    text = base64.b64decode(hook.get("Content", "")).decode("utf-8", "replace")
+                    for host in PROXY_SETTING.findall(text):
+                        dns = re.match(r"ip-(\d+)-(\d+)-(\d+)-(\d+)", host)
+                        ip = ".".join(dns.groups()) if dns else host
+                        out |= {owner for owner, addrs in self.instance_addresses().items() if ip in addrs}
+            self._cache["proxies"] = out
+        return self._cache["proxies"]  # type: ignore[no-any-return]
+
+    def instance_addresses(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for iid, inst in self.instances().items():
+            for iface in inst.get("NetworkInterfaces") or []:
+                eni = self.enis().get(iface.get("NetworkInterfaceId", ""), iface)
+                out.setdefault(iid, set()).update(
+                    [eni.get("PrivateIpAddress", "")] + [a.get("PrivateIpAddress", "") for a in
+                                                         eni.get("PrivateIpAddresses") or []])
+            out.setdefault(iid, set()).add(inst.get("PrivateIpAddress", ""))
+        return out
+
+    def group_members(self) -> dict[str, list[str]]:
+        """Addresses of the ENIs in each security group (for egress rules naming a group)."""
+        if "members" not in self._cache:
+            members: dict[str, list[str]] = {}
+            for eni in self.enis().values():
+                ips = [a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses") or [] if a.get("PrivateIpAddress")]
+                ips += [a["Ipv6Address"] for a in eni.get("Ipv6Addresses") or [] if a.get("Ipv6Address")]
+                for g in eni.get("Groups") or []:
+                    members.setdefault(g.get("GroupId", ""), []).extend(ips)
+            self._cache["members"] = members
+        return self._cache["members"]  # type: ignore[no-any-return]
+
+
+# --- filters ------------------------------------------------------------------------------------
+def proto_of(value: Any) -> int:
+    text = str(value).lower()
+    return PROTO_NAMES[text] if text in PROTO_NAMES else int(text)
+
+
+def proto_matches(rule_proto: int, p: Pkt, quirks: frozenset[str]) -> bool:
+    if rule_proto == -1:
+        return True
+    if "numbered-protocols-ignored" in quirks and p.proto not in (TCP, UDP, 1, 58):
+        return False  # the engine's "other protocols" class: only all-protocol rules match it
+    return rule_proto == p.proto
+
+
+def acl_allows(acl: Obj, egress: bool, p: Pkt, port: int | None, addr: Addr | str,
+               quirks: frozenset[str] = frozenset()) -> bool:
+    """First matching entry in rule-number order decides; no match denies."""
+    field = "CidrBlock" if p.family == 4 else "Ipv6CidrBlock"
+    entries = [e for e in acl.get("Entries") or [] if bool(e.get("Egress")) == egress and e.get(field)]
+    for e in sorted(entries, key=lambda e: int(e.get("RuleNumber", 32767))):
+        proto = proto_of(e.get("Protocol", "-1"))
+        if not proto_matches(proto, p, quirks):
+            continue
+        rng = e.get("PortRange")
+        if p.proto in (TCP, UDP) and proto != -1 and rng and port is not None \
+                and not (rng.get("From", 0) <= port <= rng.get("To", 65535)):
+            continue
+        if contains(e[field], addr):
+            return str(e.get("RuleAction")).lower() == "allow"
+    return False
+
+
+def reply_allowed(acl: Obj, egress: bool, p: Pkt, addr: Addr | str, quirks: frozenset[str]) -> bool:
+    """The reply (to some ephemeral port for tcp/udp) passes this NACL direction."""
+    if p.proto not in (TCP, UDP):
+        return acl_allows(acl, egress, p, None, addr, quirks)
+    ports = {EPHEMERAL[0], EPHEMERAL[1]}
+    for e in acl.get("Entries") or []:
+        rng = e.get("PortRange") or {}
+        for q in (rng.get("From"), rng.get("To")):
+            if isinstance(q, int):
+                ports.update({q - 1, q, q + 1})
+    return any(acl_allows(acl, egress, p, q, addr, quirks) for q in sorted(ports) if EPHEMERAL[0] <= q <= EPHEMERAL[1])
+
+
+def sg_allows(region: Region, groups: list[str], p: Pkt) -> bool:
+    unresolved = False
+    members = region.group_members()
+    for gid in groups:
+        sg = region.find("DescribeSecurityGroups", "SecurityGroups", "GroupId", gid)
+        for perm in sg.get("IpPermissionsEgress") or []:
+            proto = proto_of(perm.get("IpProtocol", "-1"))
+            if not proto_matches(proto, p, region.quirks):
+                continue
+            lo, hi = perm.get("FromPort"), perm.get("ToPort")
+            if p.proto in (TCP, UDP) and proto != -1 and lo not in (None, -1) and hi is not None \
+                    and not (lo <= (p.port or 0) <= hi):
+                continue
+            cidrs = [r["CidrIp"] for r in perm.get("IpRanges") or [] if r.get("CidrIp")]
+            cidrs += [r["CidrIpv6"] for r in perm.get("Ipv6Ranges") or [] if r.get("CidrIpv6")]
+            for pair in perm.get("UserIdGroupPairs") or []:
+                cidrs += members.get(pair.get("GroupId", ""), [])
+            for pl in perm.get("PrefixListIds") or []:
+                try:
+                    cidrs += region.prefix_list(pl.get("PrefixListId", ""))
+                except Unknown:
+                    unresolved = True
+            if any(contains(c, p.dst) for c in cidrs):
+                return True
+    if unresolved:
+        raise Unknown("security group prefix list unresolved")
+    return False
+
+
+# --- the walk -----------------------------------------------------------------------------------
+TARGET_KEYS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId",
+               "EgressOnlyInternetGatewayId", "InstanceId", "NetworkInterfaceId")
+
+
+class Walk:
+    def __init__(self, region: Region) -> None:
+        self.r = region
+
+    def outcomes(self, p: Pkt) -> Iterator[str]:
+        try:
+            yield from self.route(p, frozenset())
+        except Unknown:
+            yield UNRESOLVED
+
+    def route(self, p: Pkt, seen: frozenset[Any]) -> Iterator[str]:
+        state = ("rtb", p.subnet, p.src, p.public_in, p.inspected)
+        if state in seen:
+            yield DROPPED  # routing loop
+            return
+        seen = seen | {state}
+        rtb = self.r.route_table(p.subnet)
+        for route in self.lpm(rtb.get("Routes") or [], p):
+            try:
+                yield from self.target(p, route, seen)
+            except Unknown:
+                yield UNRESOLVED
+
+    def lpm(self, routes: list[Obj], p: Pkt) -> list[Obj]:
+        """Routes chosen for p.dst: longest match; on a tie static CIDR, then prefix list (all of
+        them: ambiguous), then propagated (all of them)."""
+        best: list[tuple[int, int, Obj]] = []  # (length, rank, route)
+        for route in routes:
+            cidr = route.get("DestinationCidrBlock" if p.family == 4 else "DestinationIpv6CidrBlock")
+            lengths: list[int] = []
+            rank = 0
+            if cidr:
+                lengths = [net(cidr).prefixlen] if contains(cidr, p.dst) else []
+                if route.get("Origin") == "EnableVgwRoutePropagation" or route.get("Type") == "propagated":
+                    rank = 2
+            elif route.get("DestinationPrefixListId"):
+                lengths = [net(c).prefixlen for c in self.r.prefix_list(route["DestinationPrefixListId"])
+                           if contains(c, p.dst)]
+                rank = 1
+            if lengths:
+                best.append((max(lengths), rank, route))
+        if not best:
+            return []
+        top = max(b[0] for b in best)
+        rank = min(b[1] for b in best if b[0] == top)
+        chosen = [b[2] for b in best if b[0] == top and b[1] == rank]
+        return chosen[:1] if rank == 0 else chosen
+
+    def target(self, p: Pkt, route: Obj, seen: frozenset[Any]) -> Iterator[str]:
+        if route.get("State") == "blackhole":
+            yield DROPPED
+            return
+        tid = next((str(route[k]) for k in TARGET_KEYS if route.get(k)), "")
+        if tid == "local" or tid.startswith(("pcx-", "vgw-")):
+            yield DROPPED  # stays in the VPC / ends in the peer / leaves to on-premises
+        elif tid.startswith("igw-"):
+            yield self.igw(p, tid)
+        elif tid.startswith("eigw-"):
+            yield self.eigw(p, tid)
+        elif tid.startswith("nat-"):
+            yield from self.nat(p, tid, seen)
+        elif tid.startswith("vpce-"):
+            yield from self.vpce(p, tid, seen)
+        elif tid.startswith("tgw-"):
+            yield from self.tgw(p, tid, seen)
+        elif tid.startswith(("eni-", "i-")):
+            yield from self.eni_target(p, route, seen)
+        else:
+            raise Unknown(f"target {tid!r} not modelled")
+
+    # --- crossings ---------------------------------------------------------------------------
+    def exit_ok(self, p: Pkt) -> bool:
+        acl, q = self.r.nacl(p.subnet), self.r.quirks
+        return acl_allows(acl, True, p, p.port, p.dst, q) and reply_allowed(acl, False, p, p.dst, q)
+
+    def enter(self, p: Pkt, subnet: str) -> Pkt | None:
+        if subnet == p.subnet:
+            return p
+        if not self.exit_ok(p):
+            return None
+        acl, q = self.r.nacl(subnet), self.r.quirks
+        if not (acl_allows(acl, False, p, p.port, p.src, q) and reply_allowed(acl, True, p, p.src, q)):
+            return None
+        return replace(p, subnet=subnet)
+
+    def leave(self, p: Pkt) -> str:
+        return INSPECTED if p.inspected else INTERNET
+
+    def routable(self, p: Pkt) -> bool:
+        if p.family == 6:
+            return contains(GLOBAL_V6, p.dst)
+        return not any(contains(c, p.dst) for c in NOT_INTERNET_V4)
+
+    # --- targets -----------------------------------------------------------------------------
+    def igw(self, p: Pkt, igw_id: str) -> str:
+        igw = self.r.find("DescribeInternetGateways", "InternetGateways", "InternetGatewayId", igw_id)
+        vpc = self.r.subnet(p.subnet).get("VpcId")
+        if not any(a.get("VpcId") == vpc and a.get("State") in ("available", "attached")
+                   for a in igw.get("Attachments") or []):
+            return DROPPED
+        if not self.routable(p) or not self.exit_ok(p):
+            return DROPPED
+        public = p.public_in == "*" or (p.public_in is not None
+                                        and ("public-any-vpc" in self.r.quirks or p.public_in == vpc))
+        return self.leave(p) if public else DROPPED
+
+    def eigw(self, p: Pkt, eigw_id: str) -> str:
+        if p.family != 6:
+            return DROPPED
+        self.r.find("DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways",
+                    "EgressOnlyInternetGatewayId", eigw_id)
+        return self.leave(p) if self.routable(p) and self.exit_ok(p) else DROPPED
+
+    def nat(self, p: Pkt, nat_id: str, seen: frozenset[Any]) -> Iterator[str]:
+        nat = self.r.find("DescribeNatGateways", "NatGateways", "NatGatewayId", nat_id)
+        if nat.get("State") != "available":
+            yield DROPPED
+            return
+        if p.family == 6:
+            raise Unknown("NAT64 not modelled")
+        entered = self.enter(p, nat.get("SubnetId", ""))
+        if entered is None:
+            yield DROPPED
+            return
+        private_ip = next((a["PrivateIp"] for a in nat.get("NatGatewayAddresses") or [] if a.get("PrivateIp")),
+                          p.src)
+        public = None if nat.get("ConnectivityType", "public") == "private" else self.r.subnet(nat["SubnetId"])["VpcId"]
+        yield from self.route(replace(entered, src=private_ip, public_in=public), seen)
+
+    def vpce(self, p: Pkt, vpce_id: str, seen: frozenset[Any]) -> Iterator[str]:
+        if self.r.has("network-firewall", "ListFirewalls"):
+            for fw in self.r.items("ListFirewalls", "Firewalls", "network-firewall"):
+                desc = self.r.detail("network-firewall", "DescribeFirewall", fw.get("FirewallArn", ""))
+                for sync in ((desc.get("FirewallStatus") or {}).get("SyncStates") or {}).values():
+                    att = sync.get("Attachment") or {}
+                    if att.get("EndpointId") == vpce_id and att.get("SubnetId"):
+                        yield from self.firewall(p, desc, att["SubnetId"], seen)
+                        return
+        endpoint = self.r.find("DescribeVpcEndpoints", "VpcEndpoints", "VpcEndpointId", vpce_id)
+        if endpoint.get("VpcEndpointType") != "Gateway":
+            raise Unknown(f"{vpce_id} endpoint type not modelled")
+        yield DROPPED  # gateway endpoint: an AWS service, not the internet
+
+    def firewall(self, p: Pkt, desc: Obj, subnet: str, seen: frozenset[Any]) -> Iterator[str]:
+        policy_arn = (desc.get("Firewall") or {}).get("FirewallPolicyArn", "")
+        policy = self.r.detail("network-firewall", "DescribeFirewallPolicy", policy_arn).get("FirewallPolicy") or {}
+        entered = self.enter(p, subnet)
+        if entered is None:
+            yield DROPPED
+            return
+        action = self.stateless(policy, entered)
+        if action == "aws:drop":
+            yield DROPPED
+            return
+        inspected = entered.inspected or action == "aws:forward_to_sfe"
+        yield from self.route(replace(entered, inspected=inspected), seen)
+
+    def stateless(self, policy: Obj, p: Pkt) -> str:
+        refs = sorted(policy.get("StatelessRuleGroupReferences") or [], key=lambda r: r.get("Priority", 0))
+        for ref in refs:
+            group = self.r.detail("network-firewall", "DescribeRuleGroup", ref.get("ResourceArn", ""))
+            source = ((group.get("RuleGroup") or {}).get("RulesSource") or {})
+            rules = (source.get("StatelessRulesAndCustomActions") or {}).get("StatelessRules") or []
+            for rule in sorted(rules, key=lambda r: r.get("Priority", 0)):
+                definition = rule.get("RuleDefinition") or {}
+                action = standard_action(definition.get("Actions") or [])
+                if action and self.rule_matches(definition.get("MatchAttributes") or {}, p):
+                    return action
+        action = standard_action(policy.get("StatelessDefaultActions") or [])
+        if action is None:
+            raise Unknown("no standard stateless default action")
+        return action
+
+    def rule_matches(self, attrs: Obj, p: Pkt) -> bool:
+        protos = attrs.get("Protocols") or []
+        if protos and not any(proto_matches(int(x), p, self.r.quirks) for x in protos):
+            return False
+        sources = [a["AddressDefinition"] for a in attrs.get("Sources") or [] if a.get("AddressDefinition")]
+        if sources and not any(contains(c, p.src) for c in sources):
+            return False
+        dests = [a["AddressDefinition"] for a in attrs.get("Destinations") or [] if a.get("AddressDefinition")]
+        if dests and not any(contains(c, p.dst) for c in dests):
+            return False
+        ports = attrs.get("DestinationPorts") or []
+        if ports and p.proto in (TCP, UDP) and not any(r["FromPort"] <= (p.port or 0) <= r["ToPort"] for r in ports):
+            return False
+        if attrs.get("SourcePorts") or attrs.get("TCPFlags"):
+            raise Unknown("source ports / TCP flags not modelled by the oracle")
+        return True
+
+    def eni_target(self, p: Pkt, route: Obj, seen: frozenset[Any]) -> Iterator[str]:
+        enis, instances = self.r.enis(), self.r.instances()
+        eni = enis.get(route.get("NetworkInterfaceId") or "")
+        if eni is None and route.get("InstanceId"):
+            inst = instances.get(route["InstanceId"])
+            if inst is None:
+                raise Unknown("instance not collected")
+            primary = next((i for i in inst.get("NetworkInterfaces") or []
+                            if (i.get("Attachment") or {}).get("DeviceIndex") == 0), None)
+            if primary is None:
+                raise Unknown("instance has no primary interface")
+            eni = enis.get(primary["NetworkInterfaceId"], primary)
+        if eni is None:
+            raise Unknown("ENI not collected")
+        owner = (eni.get("Attachment") or {}).get("InstanceId") or route.get("InstanceId")
+        if owner in self.r.proxies():
+            yield INSPECTED  # terminates at a sanctioned proxy
+            return
+        sdc = eni.get("SourceDestCheck")
+        if sdc is None and owner in instances:
+            sdc = instances[owner].get("SourceDestCheck")
+        if sdc is None:
+            raise Unknown("SourceDestCheck unknown")
+        if sdc:
+            yield DROPPED
+            return
+        entered = self.enter(p, eni.get("SubnetId", ""))
+        if entered is None:
+            yield DROPPED
+            return
+        public = "*" if p.family == 6 else (eni.get("VpcId") if (eni.get("Association") or {}).get("PublicIp")
+                                            else None)
+        yield from self.route(replace(entered, src=eni.get("PrivateIpAddress", p.src), public_in=public), seen)
+
+    def tgw(self, p: Pkt, tgw_id: str, seen: frozenset[Any]) -> Iterator[str]:
+        subnet = self.r.subnet(p.subnet)
+        vpc, az = subnet.get("VpcId"), subnet.get("AvailabilityZone")
+        vpc_atts = self.r.items("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+        att = next((a for a in vpc_atts if a.get("TransitGatewayId") == tgw_id and a.get("VpcId") == vpc
+                    and a.get("State") == "available"), None)
+        if att is None:
+            yield DROPPED
+            return
+        subnets = {s["SubnetId"]: s for s in self.r.items("DescribeSubnets", "Subnets")}
+        local = [s for s in att.get("SubnetIds") or [] if (subnets.get(s) or {}).get("AvailabilityZone") == az]
+        if not local:
+            yield DROPPED  # no attachment subnet in this AZ
+            return
+        entered = self.enter(p, local[0])
+        if entered is None:
+            yield DROPPED
+            return
+        rtb_id = None
+        for a in self.r.items("DescribeTransitGatewayAttachments", "TransitGatewayAttachments"):
+            assoc = a.get("Association") or {}
+            if a.get("TransitGatewayAttachmentId") == att["TransitGatewayAttachmentId"] \
+                    and assoc.get("State") == "associated":
+                rtb_id = assoc.get("TransitGatewayRouteTableId")
+        if rtb_id is None:
+            yield DROPPED
+            return
+        state = ("tgw", rtb_id, p.src, p.public_in, p.inspected)
+        if state in seen:
+            yield DROPPED
+            return
+        seen = seen | {state}
+        routes = [tgw_route_as_vpc_route(r) for r in
+                  self.r.detail("ec2", "SearchTransitGatewayRoutes", rtb_id).get("Routes") or []]
+        chosen = self.lpm(routes, entered)
+        if not chosen:
+            yield DROPPED  # no route
+        for route in chosen:
+            if route.get("State") == "blackhole":
+                yield DROPPED
+                continue
+            for target in route.get("TransitGatewayAttachments") or []:
+                try:
+                    yield from self.tgw_deliver(entered, target, az or "", seen)
+                except Unknown:
+                    yield UNRESOLVED
+
+    def tgw_deliver(self, p: Pkt, target: Obj, az: str, seen: frozenset[Any]) -> Iterator[str]:
+        kind, att_id = target.get("ResourceType"), target.get("TransitGatewayAttachmentId")
+        if kind in ("vpn", "direct-connect-gateway"):
+            yield DROPPED
+            return
+        if kind != "vpc":
+            raise Unknown(f"attachment type {kind} not modelled")
+        att = next((a for a in self.r.items("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+                    if a.get("TransitGatewayAttachmentId") == att_id), None)
+        if att is None:
+            raise Unknown(f"attachment {att_id} not collected")
+        subnets = {s["SubnetId"]: s for s in self.r.items("DescribeSubnets", "Subnets")}
+        ids = att.get("SubnetIds") or []
+        same_az = [s for s in ids if (subnets.get(s) or {}).get("AvailabilityZone") == az]
+        for sid in same_az[:1] or ids:
+            yield from self.route(replace(p, subnet=sid), seen)
+
+
+def tgw_route_as_vpc_route(route: Obj) -> dict[str, Any]:
+    """A TGW route keyed like a VPC route, so one longest-prefix match serves both."""
+    out = {k: v for k, v in route.items() if k not in ("DestinationCidrBlock", "PrefixListId")}
+    cidr = route.get("DestinationCidrBlock")
+    if cidr:
+        out["DestinationIpv6CidrBlock" if ":" in cidr else "DestinationCidrBlock"] = cidr
+    elif route.get("PrefixListId"):
+        out["DestinationPrefixListId"] = route["PrefixListId"]
+    return out
+
+
+def standard_action(actions: list[Any]) -> str | None:
+    return next((str(a) for a in actions if a in ("aws:pass", "aws:drop", "aws:forward_to_sfe")), None)
+
+
+# --- probes and the verdict ---------------------------------------------------------------------
+def all_cidrs(node: Any) -> Iterator[str]:
+    """Every CIDR-looking string anywhere in the region's data."""
+    if isinstance(node, Mapping):
+        for v in node.values():
+            yield from all_cidrs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from all_cidrs(v)
+    elif isinstance(node, str) and "/" in node and not node.startswith(("arn:", "http")):
+        try:
+            yield str(net(node))
+        except ValueError:
+            return
+
+
+def probe_addresses(data: Obj) -> dict[int, list[Addr]]:
+    out: dict[int, set[int]] = {4: set(), 6: set()}
+    top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+    for cidr in {*all_cidrs(data), *NOT_INTERNET_V4, GLOBAL_V6}:
+        n = net(cidr)
+        lo, hi = int(n.network_address), int(n.broadcast_address)
+        out[n.version].update(v for v in (lo - 1, lo, hi, hi + 1) if 0 <= v <= top[n.version])
+    for fam, fixed in ((4, FIXED_V4), (6, FIXED_V6)):
+        out[fam].update(int(ipaddress.ip_address(a)) for a in fixed)
+    cls = {4: ipaddress.IPv4Address, 6: ipaddress.IPv6Address}
+    return {fam: [cls[fam](v) for v in sorted(vals)] for fam, vals in out.items()}
+
+
+def probe_ports(data: Obj) -> list[tuple[int, int | None]]:
+    """(protocol, destination port) probes: tcp/udp at every port boundary, every named protocol."""
+    ports = set(FIXED_PORTS)
+    protos: set[int] = set(OTHER_PROTOS)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for a, b in (("FromPort", "ToPort"), ("From", "To")):
+                if isinstance(node.get(a), int) and isinstance(node.get(b), int) and node[a] >= 0:
+                    ports.update(q for q in (node[a] - 1, node[a], node[b], node[b] + 1) if 0 <= q <= 65535)
+            for key in ("Protocol", "IpProtocol"):
+                value = node.get(key)
+                if isinstance(value, str) and (value.lower() in PROTO_NAMES or value.lstrip("-").isdigit()):
+                    protos.add(proto_of(value))
+            protos.update(x for x in node.get("Protocols") or [] if isinstance(x, int))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(data)
+    protos -= {-1, TCP, UDP}
+    return [(pr, q) for pr in (TCP, UDP) for q in sorted(ports)] + [(pr, None) for pr in sorted(protos)]
+
+
+def notebook_source(region: Region, name: str) -> tuple[str, list[str], str, str | None, list[str]]:
+    """(subnet, groups, private IP, public IP, IPv6 addresses) of the notebook's ENI."""
+    nb = region.detail("sagemaker", "DescribeNotebookInstance", name)
+    sid = nb.get("SubnetId")
+    if not sid:
+        raise Unknown("notebook without subnet")
+    enis = region.enis()
+    eni = enis.get(nb.get("NetworkInterfaceId") or "")
+    if eni is None and nb.get("NetworkInterfaceId"):
+        raise Unknown("notebook ENI not collected")
+    if eni is None:
+        suffix = f"SageMaker Notebook Instance {name}"
+        eni = next((e for e in enis.values() if str(e.get("Description", "")).endswith(suffix)
+                    and e.get("SubnetId") == sid), None)
+    if eni is None:  # placed by subnet: first usable host, public/IPv6 as the subnet assigns them
+        subnet = region.subnet(sid)
+        first = str(net(subnet["CidrBlock"]).network_address + 4)
+        v6 = [str(net(a["Ipv6CidrBlock"]).network_address + 4)
+              for a in subnet.get("Ipv6CidrBlockAssociationSet") or []][:1] \
+            if subnet.get("AssignIpv6AddressOnCreation") else []
+        return sid, list(nb.get("SecurityGroups") or []), first, \
+            "auto" if subnet.get("MapPublicIpOnLaunch") else None, v6
+    if not isinstance(eni.get("Groups"), list):
+        raise Unknown("the ENI's security groups are not in the snapshot")
+    groups = [g["GroupId"] for g in eni["Groups"] if g.get("GroupId")]
+    v6 = [a["Ipv6Address"] for a in eni.get("Ipv6Addresses") or [] if a.get("Ipv6Address")]
+    return eni.get("SubnetId", ""), groups, eni.get("PrivateIpAddress", ""), \
+        (eni.get("Association") or {}).get("PublicIp"), v6
+
+
+def decide(doc: Obj, notebook: str, quirks: frozenset[str] = frozenset()) -> str:
+    """NET-001 for the notebook (searched in every account/region): FAIL, PASS or unknown."""
+    for regions in (doc.get("accounts") or {}).values():
+        for data in regions.values():
+            listed = ((data.get("sagemaker") or {}).get("ListNotebookInstances") or {}).get("NotebookInstances") or []
+            if any(n.get("NotebookInstanceName") == notebook for n in listed):
+                return decide_region(Region(data, quirks), notebook)
+    raise KeyError(notebook)
+
+
+def decide_region(region: Region, name: str) -> str:
+    try:
+        nb = region.detail("sagemaker", "DescribeNotebookInstance", name)
+    except Unknown:
+        return UNKNOWN
+    direct = nb.get("DirectInternetAccess") != "Disabled"
+    if direct and "dia-needs-source" not in region.quirks:
+        return FAIL  # SageMaker's own network has internet access (rule 24)
+    try:
+        sid, groups, private, public, v6 = notebook_source(region, name)
+        vpc = region.subnet(sid).get("VpcId")
+    except Unknown:
+        return UNKNOWN
+    if direct:
+        return FAIL
+    walk = Walk(region)
+    addresses = probe_addresses(region.data)
+    probes = probe_ports(region.data)
+    unknown = False
+    for family in (4, 6) if v6 else (4,):
+        src = private if family == 4 else v6[0]
+        public_in = (vpc if public else None) if family == 4 else "*"
+        for dst in addresses[family]:
+            for proto, port in probes:
+                p = Pkt(family, dst, proto, port, sid, src, public_in, False)
+                try:
+                    if not sg_allows(region, groups, p):
+                        continue
+                except Unknown:
+                    unknown = True
+                    continue
+                for outcome in walk.outcomes(p):
+                    if outcome == INTERNET:
+                        return FAIL
+                    unknown = unknown or outcome == UNRESOLVED
+    return UNKNOWN if unknown else PASS
