@@ -220,6 +220,11 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     return merged
 
 
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """The organization options actually given (unset ones are not passed on)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def _interrupted(exc: KeyboardInterrupt, path: str | None, partial: bool) -> None:
     """Ctrl-C while collecting: nothing is written unless --partial (and a path) says so."""
     from .collect.runner import CollectionInterrupted
@@ -264,7 +269,7 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
             output: str, partial: bool, **org: Any) -> None:
     """Read-only calls to AWS (or AWS_ENDPOINT_URL); writes a snapshot."""
     try:
-        doc = _collect(profile, regions, role_arns, external_id, **org)
+        doc = _collect(profile, regions, role_arns, external_id, **_given(org))
     except KeyboardInterrupt as exc:
         _interrupted(exc, output, partial)
         raise
@@ -292,7 +297,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
 
         load_baseline(baseline_path)  # check it before spending minutes collecting
     try:
-        doc = _collect(profile, regions, role_arns, external_id, **org)
+        doc = _collect(profile, regions, role_arns, external_id, **_given(org))
     except KeyboardInterrupt as exc:
         _interrupted(exc, snapshot_out, partial)
         raise

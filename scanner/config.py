@@ -46,6 +46,12 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(path, "", f"cannot read file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"byte {exc.start}", "not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(path, "", "not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
     return parse_config(doc, path)
 
 

@@ -14,6 +14,14 @@
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped: the CLI promises one line,
+    and file names, TOML keys and JSON keys may hold any character."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class SafemakerError(Exception):
     """Base of all user-facing failures."""
 
@@ -24,7 +32,7 @@ class InputError(SafemakerError):
         self.place = place
         self.problem = problem
         where = f"{source}: {place}: " if place else f"{source}: "
-        super().__init__(f"{where}{problem}")
+        super().__init__(one_line(f"{where}{problem}"))
 
 
 class SnapshotError(InputError):

@@ -22,7 +22,9 @@ _ASSIGN = re.compile(
     r"""(?<![A-Za-z0-9_])(?P<name>(?:https?|no)_proxy)\s*[=:]\s*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s;&|"'>]+)""",
     re.IGNORECASE,
 )
-_CREDS = re.compile(r"(?<=://)[^/@\s]+@")
+# Everything between "scheme://" and the LAST "@" of the authority: a password may itself hold
+# "@" ("user:p@ss@proxy"), and stopping at the first one would leave its tail in the output.
+_CREDS = re.compile(r"(?<=://)[^/\s?#]*@")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,16 @@ class LifecycleSettings:
 def redact(text: str) -> str:
     """Hide `user:password@` in URLs: lifecycle scripts leak into findings otherwise."""
     return _CREDS.sub("***@", text)
+
+
+def redact_proxy(value: str) -> str:
+    """A proxy setting as findings may show it: with or without a scheme, no credentials."""
+    if "@" not in value:
+        return value
+    if "://" in value:
+        return redact(value)
+    # "user:secret@proxy:3128" is a valid proxy setting too (curl, pip and requests accept it).
+    return "***@" + value.rsplit("@", 1)[1]
 
 
 def decode_scripts(config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -120,4 +132,4 @@ def _proxy_setting(variable: str, value: str) -> ProxySetting | None:
     host = parts.hostname or ""
     if not host:
         return None
-    return ProxySetting(variable=variable, url=redact(value), host=host, port=port)
+    return ProxySetting(variable=variable, url=redact_proxy(value), host=host, port=port)

@@ -31,6 +31,7 @@ import base64
 import binascii
 import contextlib
 import difflib
+import ipaddress
 import json
 import re
 import threading
@@ -207,7 +208,7 @@ def _is_base64(value: str) -> bool:
 # whose scalar members carry the exact Python type to compare with `type(x) is t`, which also
 # keeps bool out of integers (bool is a subclass of int, so isinstance would let `true` through).
 
-_STRUCT, _LIST, _MAP, _SCALAR, _FLOAT, _TIMESTAMP, _BLOB, _ANY = range(8)
+_STRUCT, _LIST, _MAP, _SCALAR, _FLOAT, _TIMESTAMP, _BLOB, _ANY, _CIDR, _IP = range(10)
 
 _SCALAR_TYPES: Final[Mapping[str, type]] = MappingProxyType(
     {"string": str, "integer": int, "long": int, "boolean": bool}
@@ -249,6 +250,10 @@ class _Node:
             return "ISO-8601 timestamp string"
         if kind == _BLOB:
             return "base64 string"
+        if kind == _CIDR:
+            return _CIDR_WORDS[self.shape]
+        if kind == _IP:
+            return f"an IPv{self.shape[-1]} address"
         if self.pytype is not None:
             return _SCALAR_WORDS[self.pytype]
         return "any JSON value"
@@ -256,12 +261,105 @@ class _Node:
 
 _ANY_NODE: Final = _Node(_ANY, "document")
 
+# --------------------------------------------------------------------------------------------
+# CIDR-typed members
+#
+# botocore types them as plain strings, but the prover parses every one of them: a route to
+# "10.0.0.0/33" (or an interface whose PrivateIpAddress is "") would otherwise reach it as a
+# ValueError and end as an "internal error" for every check of the region. They are recognised
+# by member name, which EC2 and Network Firewall use consistently for CIDR blocks and addresses,
+# and checked like any other type, at their place.
+
+_CIDR_MEMBERS: Final[Mapping[str, int]] = MappingProxyType({
+    # member name -> IP version it must hold (0: either)
+    "CidrBlock": 4, "DestinationCidrBlock": 4, "CidrIp": 4,
+    "Ipv6CidrBlock": 6, "DestinationIpv6CidrBlock": 6, "CidrIpv6": 6,
+    "Cidr": 0, "AddressDefinition": 0,
+})
+#: Members that are lists of CIDR blocks.
+_CIDR_LISTS: Final[Mapping[str, int]] = MappingProxyType({"Cidrs": 0, "TransitGatewayCidrBlocks": 0})
+_CIDR_WORDS: Final[Mapping[str, str]] = MappingProxyType({
+    "cidr4": "an IPv4 CIDR block such as 10.0.0.0/16",
+    "cidr6": "an IPv6 CIDR block such as 2001:db8::/56",
+    "cidr0": "a CIDR block such as 10.0.0.0/16 or 2001:db8::/56",
+})
+_CIDR_NODES: Final[Mapping[int, _Node]] = MappingProxyType(
+    {version: _Node(_CIDR, f"cidr{version}") for version in (0, 4, 6)}
+)
+
+
+#: Members holding one IP address, and its version; the prover parses these too.
+_IP_MEMBERS: Final[Mapping[str, int]] = MappingProxyType({
+    "PrivateIpAddress": 4, "PublicIpAddress": 4, "PrivateIp": 4, "PublicIp": 4, "CarrierIp": 4,
+    "CustomerOwnedIp": 4, "Ipv6Address": 6,
+})
+_IP_NODES: Final[Mapping[int, _Node]] = MappingProxyType({version: _Node(_IP, f"ip{version}") for version in (4, 6)})
+
+
+@lru_cache(maxsize=1 << 16)
+def _ip_version(value: str) -> int | None:
+    try:
+        return ipaddress.ip_address(value).version
+    except ValueError:
+        return None
+
+
+def _ip_problem(value: object, version: int) -> str | None:
+    if type(value) is not str:
+        return f"expected string, got {_got(value)}"
+    if _ip_version(value) != version:
+        return f"not a valid IPv{version} address: {_quote(value)}"
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _cidr_version(value: str) -> int | None:
+    """4 or 6 for a CIDR block written as address/length, None when it is not one."""
+    if value.count("/") != 1:
+        return None
+    address, length = value.split("/")
+    if not length.isdigit() or length != length.strip() or not address:
+        return None
+    try:
+        return ipaddress.ip_network(value, strict=False).version
+    except ValueError:
+        return None
+
+
+def _cidr_problem(value: object, version: int) -> str | None:
+    if type(value) is not str:
+        return f"expected string, got {_got(value)}"
+    found = _cidr_version(value)
+    if found is None:
+        return f"not a valid CIDR block: {_quote(value)} (expected {_CIDR_WORDS[f'cidr{version}']})"
+    if version and found != version:
+        return f"not a valid IPv{version} CIDR block: {_quote(value)} is IPv{found}"
+    return None
+
 
 class _Compiler:
     """Turns one service's botocore shapes into _Nodes, each shape name compiled at most once."""
 
     def __init__(self) -> None:
         self.nodes: dict[str, _Node] = {}
+        self._cidr_lists: dict[str, _Node] = {}
+
+    def _typed(self, member_name: str, child: _Node) -> _Node:
+        """A string member that holds CIDR blocks or an IP address, by its name, gets that check."""
+        if member_name in _CIDR_MEMBERS and child.kind == _SCALAR and child.pytype is str:
+            return _CIDR_NODES[_CIDR_MEMBERS[member_name]]
+        if member_name in _IP_MEMBERS and child.kind == _SCALAR and child.pytype is str:
+            return _IP_NODES[_IP_MEMBERS[member_name]]
+        item = child.item
+        if member_name in _CIDR_LISTS and child.kind == _LIST and item is not None \
+                and item.kind == _SCALAR and item.pytype is str:
+            key = f"{child.shape}/{member_name}"
+            if key not in self._cidr_lists:
+                node = _Node(_LIST, child.shape)
+                node.item = _CIDR_NODES[_CIDR_LISTS[member_name]]
+                self._cidr_lists[key] = node
+            return self._cidr_lists[key]
+        return child
 
     def node(self, shape: Shape) -> _Node:
         from botocore.model import ListShape, MapShape, StructureShape
@@ -281,7 +379,7 @@ class _Compiler:
             # Registered before its members so recursive shapes terminate.
             self.nodes[shape.name] = node
             for name, member in shape.members.items():
-                node.members[name] = self.node(member)
+                node.members[name] = self._typed(name, self.node(member))
             return node
         if isinstance(shape, ListShape):
             node = _Node(_LIST, shape.name)
@@ -460,6 +558,10 @@ def _walk(node: _Node, value: object, path: _Path, depth: int, sink: _Sink) -> N
             sink.add(path, f"expected an ISO-8601 timestamp string, got {_got(value)}")
     elif kind == _BLOB and (type(value) is not str or not _is_base64(value)):
         sink.add(path, f"expected a base64 string, got {_got(value)}")
+    elif kind in (_CIDR, _IP):
+        check = _cidr_problem if kind == _CIDR else _ip_problem
+        if problem := check(value, int(node.shape[-1])):
+            sink.add(path, problem)
     # _ANY: documents and jsonvalue members hold arbitrary JSON by definition.
 
 
@@ -653,6 +755,101 @@ def _check_envelope(doc: object, source: str) -> dict[str, Any]:
     return doc
 
 
+# --------------------------------------------------------------------------------------------
+# Identifiers that must be present and unique within one account and region
+#
+# The checks index resources by these identifiers; an entry without one cannot be referred to,
+# and two different entries under one ID would make every verdict depend on which one an index
+# happens to keep. (This is the one place where output members are required: AWS never omits
+# them.) Identical repeats are accepted: a paginated list can hand out an entry twice while the
+# estate changes, and they mean one thing.
+
+_UNIQUE: Final[Mapping[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]]] = MappingProxyType({
+    # (service, operation) -> (path to the items, "*" = every element; the fields forming the ID)
+    ("ec2", "DescribeVpcs"): (("Vpcs", "*"), ("VpcId",)),
+    ("ec2", "DescribeSubnets"): (("Subnets", "*"), ("SubnetId",)),
+    ("ec2", "DescribeRouteTables"): (("RouteTables", "*"), ("RouteTableId",)),
+    ("ec2", "DescribeInternetGateways"): (("InternetGateways", "*"), ("InternetGatewayId",)),
+    ("ec2", "DescribeEgressOnlyInternetGateways"): (("EgressOnlyInternetGateways", "*"),
+                                                    ("EgressOnlyInternetGatewayId",)),
+    ("ec2", "DescribeNatGateways"): (("NatGateways", "*"), ("NatGatewayId",)),
+    ("ec2", "DescribeVpcEndpoints"): (("VpcEndpoints", "*"), ("VpcEndpointId",)),
+    ("ec2", "DescribeSecurityGroups"): (("SecurityGroups", "*"), ("GroupId",)),
+    ("ec2", "DescribeNetworkAcls"): (("NetworkAcls", "*"), ("NetworkAclId",)),
+    ("ec2", "DescribeNetworkInterfaces"): (("NetworkInterfaces", "*"), ("NetworkInterfaceId",)),
+    ("ec2", "DescribeInstances"): (("Reservations", "*", "Instances", "*"), ("InstanceId",)),
+    ("ec2", "DescribeVpcPeeringConnections"): (("VpcPeeringConnections", "*"), ("VpcPeeringConnectionId",)),
+    ("ec2", "DescribeTransitGateways"): (("TransitGateways", "*"), ("TransitGatewayId",)),
+    ("ec2", "DescribeTransitGatewayAttachments"): (("TransitGatewayAttachments", "*"),
+                                                   ("TransitGatewayAttachmentId",)),
+    ("ec2", "DescribeTransitGatewayVpcAttachments"): (("TransitGatewayVpcAttachments", "*"),
+                                                      ("TransitGatewayAttachmentId",)),
+    ("ec2", "DescribeTransitGatewayRouteTables"): (("TransitGatewayRouteTables", "*"),
+                                                   ("TransitGatewayRouteTableId",)),
+    ("ec2", "DescribeManagedPrefixLists"): (("PrefixLists", "*"), ("PrefixListId",)),
+    ("ec2", "DescribePrefixLists"): (("PrefixLists", "*"), ("PrefixListId",)),
+    ("network-firewall", "ListFirewalls"): (("Firewalls", "*"), ("FirewallArn",)),
+    ("sagemaker", "ListNotebookInstances"): (("NotebookInstances", "*"), ("NotebookInstanceName",)),
+    ("sagemaker", "ListDomains"): (("Domains", "*"), ("DomainId",)),
+    ("sagemaker", "ListUserProfiles"): (("UserProfiles", "*"), ("DomainId", "UserProfileName")),
+    ("sagemaker", "ListSpaces"): (("Spaces", "*"), ("DomainId", "SpaceName")),
+    ("sagemaker", "ListTrainingJobs"): (("TrainingJobSummaries", "*"), ("TrainingJobName",)),
+    ("sagemaker", "ListProcessingJobs"): (("ProcessingJobSummaries", "*"), ("ProcessingJobName",)),
+    ("sagemaker", "ListModels"): (("Models", "*"), ("ModelName",)),
+})
+
+
+def _items_at(value: object, steps: tuple[str, ...], path: _Path) -> Any:
+    """(place, item) pairs along `steps` of an already shape-checked response."""
+    if not steps:
+        yield path, value
+        return
+    head, rest = steps[0], steps[1:]
+    if head == "*":
+        if type(value) is list:
+            for index, item in enumerate(value):
+                yield from _items_at(item, rest, (path, index))
+    elif type(value) is dict and head in value:
+        yield from _items_at(value[head], rest, (path, head))
+
+
+def _check_unique(service: str, operation: str, value: object, at_operation: _Path, source: str) -> None:
+    spec = _UNIQUE.get((service, operation))
+    if spec is None:
+        return
+    steps, fields = spec
+    seen: dict[tuple[str, ...], tuple[_Path, object]] = {}
+    for place, item in _items_at(value, steps, None):
+        if type(item) is not dict:
+            continue
+        ident = tuple(item.get(f) for f in fields)
+        for name, part in zip(fields, ident, strict=True):
+            if type(part) is not str or not part:
+                # AWS always returns it; without it the entry cannot be referred to or indexed.
+                shown = "missing" if part is None else f"expected a non-empty string, got {_got(part)}"
+                raise _fail(source, _join(at_operation, (place, name)),
+                            f"{shown}: every entry of {operation} is identified by {name}")
+        key = tuple(str(part) for part in ident)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = (place, item)
+        elif first[1] != item:
+            shown = "/".join(key)
+            raise _fail(source, _join(at_operation, place),
+                        f"duplicate {'/'.join(fields)} {_quote(shown)}: {render_place(first[0])} has the same "
+                        "identifier with different content (one of them must go)")
+
+
+def _join(prefix: _Path, relative: _Path) -> _Path:
+    parts: list[str | int] = []
+    while relative is not None:
+        relative, segment = relative
+        parts.append(segment)
+    for segment in reversed(parts):
+        prefix = (prefix, segment)
+    return prefix
+
+
 def validate_snapshot(doc: object, source: str) -> None:
     """Raise SnapshotError naming `source` and the place of the FIRST problem in `doc`.
 
@@ -689,6 +886,7 @@ def validate_snapshot(doc: object, source: str) -> None:
                         if problem := _known_operation(service, operation):
                             raise _fail(source, at_operation, problem)
                         _check_operation_value(service, operation, value, at_operation, sink)
+                        _check_unique(service, operation, value, at_operation, source)
     except _Stop:
         path, problem = sink.problems[0]
         raise _fail(source, path, problem) from None

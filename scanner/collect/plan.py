@@ -7,7 +7,8 @@ nothing outside that policy.
 
 Steps run in the order listed, one region at a time, so a per-resource step always comes after
 the step that supplies its identifiers. A step whose identifier source is absent (its call
-failed) is skipped: absence already says "unknown", and the source's failure is in ``errors``.
+failed) is skipped: absence already says "unknown"; the source's failure is in ``errors``, and so
+is the skipped step, with error_code ``SourceFailed`` and a message naming the failed call.
 
 STS ``GetCallerIdentity`` is called once per run to learn the account id; it needs no IAM
 permission (AWS allows it even under an explicit deny), so it is not in the plan or the policy.

@@ -11,6 +11,11 @@ Design choices that matter to the rest of the project:
   token, routes the API says it dropped) is left out rather than stored partially.
 * Regions are collected concurrently; within a region the plan runs in order, and results are
   assembled in sorted region order, so the same AWS data gives the same document.
+* Ctrl-C stops the run at once: no new request is sent (every client checks a cancel flag before
+  each HTTP attempt, retries included), regions not started are dropped, and the caller gets
+  ``CollectionInterrupted`` carrying a valid partial snapshot, to write only if asked to.
+* Retries are bounded (``max_attempts`` attempts per call, throttling included) and every
+  client has connect and read timeouts: a run always ends.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any
 
 from botocore import xform_name
@@ -41,6 +47,12 @@ MAX_PAGES = 10_000
 # Dropped from every page: they describe the transport, not the estate.
 _TRANSPORT_KEYS = frozenset({"ResponseMetadata", "NextToken", "Marker", "NextMarker"})
 _MESSAGE_LIMIT = 500
+#: error_code of a per-resource step that was not called because its source call failed.
+SKIPPED_CODE = "SourceFailed"
+#: error_code of a region whose collection was interrupted (the snapshot is partial).
+INTERRUPTED_CODE = "Interrupted"
+#: Seconds an interrupted run waits for calls in flight to end before assembling what it has.
+INTERRUPT_GRACE = 2.0
 
 Progress = Callable[[str], None]
 
@@ -54,9 +66,13 @@ class _IncompleteResult(Exception):
 
 
 def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
-    """The botocore settings of every collector client (adaptive retries absorb throttling)."""
+    """The botocore settings of every collector client (adaptive retries absorb throttling).
+
+    ``max_attempts`` counts every attempt, the first included. (botocore's ``max_attempts`` key
+    counts retries only, one fewer; ``total_max_attempts`` is the count meant here.)
+    """
     return Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts},
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra=USER_AGENT,
@@ -122,25 +138,72 @@ def collect_snapshot(
     account = account_id(session, endpoint_url=endpoint_url, region=wanted[0])
     say(f"collect {account}: regions {', '.join(wanted)}")
 
-    factory = _ClientFactory(session, endpoint_url, client_config(max_attempts))
-    collectors = [_RegionCollector(account, region, factory, say) for region in wanted]
+    cancel = threading.Event()
+    factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel)
+    collectors = [_RegionCollector(account, region, factory, say, cancel) for region in wanted]
     workers = max(1, min(max_workers, len(collectors)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-collect") as pool:
-        futures = [pool.submit(c.run) for c in collectors]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-collect")
+    futures = [pool.submit(c.run) for c in collectors]
+    try:
         for future in futures:
-            future.result()  # re-raises only on a bug in the collector itself
+            future.result()  # re-raises only on a bug in the collector itself, or an interrupt
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the main thread while it waits here (or a worker, then its future):
+        # stop every collector at its next call, drop the regions not started, and hand the
+        # caller what was complete, marked as interrupted, to write only if it asked for that.
+        cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        futures_wait(futures, timeout=INTERRUPT_GRACE)
+        say(f"collect {account}: interrupted")
+        raise CollectionInterrupted(_assemble(account, started, collectors, interrupted=True)) from None
+    except BaseException:
+        cancel.set()  # a bug in one collector: stop the others too, rather than leave them running
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return _assemble(account, started, collectors, interrupted=False)
 
+
+class CollectionInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a collection. ``partial`` is a valid snapshot of what was complete, with
+    an ``Interrupted`` entry in ``errors`` for every region that was not finished; callers write
+    it only when asked to (``--partial``), and otherwise let the interrupt end the run."""
+
+    def __init__(self, partial: dict[str, Any]) -> None:
+        super().__init__("collection interrupted")
+        self.partial = partial
+
+
+def _assemble(account: str, started: str, collectors: Sequence[_RegionCollector], *,
+              interrupted: bool) -> dict[str, Any]:
     regions_data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     for c in sorted(collectors, key=lambda c: c.region):
-        regions_data[c.region] = {svc: dict(sorted(ops.items())) for svc, ops in sorted(c.data.items())}
-        errors.extend(c.errors)
+        with c.lock:
+            regions_data[c.region] = {svc: dict(sorted(ops.items())) for svc, ops in sorted(c.data.items())}
+            errors.extend(c.errors)
+            if interrupted and not c.finished:
+                errors.append(interrupted_entry(account, c.region, c.steps_done))
     return {
         "schema": SCHEMA,
         "created": started,
         "tool_version": __version__,
         "accounts": {account: regions_data},
         "errors": errors,
+    }
+
+
+def interrupted_entry(account: str, region: str, steps_done: int | None = None) -> dict[str, Any]:
+    """The error entry of a region whose collection was interrupted: everything it lacks is unknown."""
+    done = f" after {steps_done} of {len(PLAN)} steps" if steps_done is not None else ""
+    return {
+        "account": account,
+        "region": region,
+        "service": "safemaker",
+        "operation": "Collect",
+        "resource": None,
+        "error_code": INTERRUPTED_CODE,
+        "message": f"collection interrupted (Ctrl-C){done}: operations missing here were not collected",
     }
 
 
@@ -158,15 +221,30 @@ def _serialised(progress: Progress | None) -> Progress:
     return say
 
 
-class _ClientFactory:
-    """One client per (service, region), made under a lock: clients are thread-safe, sessions not."""
+class _Cancelled(BaseException):
+    """Unwinds a collector once the run is interrupted (BaseException: no `except Exception`
+    on the way records it as a failed call)."""
 
-    def __init__(self, session: Any, endpoint_url: str | None, config: Config) -> None:
+
+class _ClientFactory:
+    """One client per (service, region), made under a lock: clients are thread-safe, sessions not.
+
+    Each client checks the run's cancel flag before every HTTP attempt, so an interrupted run
+    starts no new request, not even a retry.
+    """
+
+    def __init__(self, session: Any, endpoint_url: str | None, config: Config,
+                 cancel: threading.Event | None = None) -> None:
         self._session = session
         self._endpoint_url = endpoint_url
         self._config = config
+        self._cancel = cancel or threading.Event()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+
+    def _check_cancel(self, **_: Any) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
 
     def get(self, service: str, region: str) -> Any:
         with self._lock:
@@ -176,6 +254,7 @@ class _ClientFactory:
                 if self._endpoint_url:
                     kwargs["endpoint_url"] = self._endpoint_url
                 client = self._session.client(service, **kwargs)
+                client.meta.events.register_first("before-send", self._check_cancel)
                 self._clients[(service, region)] = client
             return client
 
@@ -183,20 +262,38 @@ class _ClientFactory:
 class _RegionCollector:
     """Runs the whole plan in one region, sequentially, keeping results and errors apart."""
 
-    def __init__(self, account: str, region: str, clients: _ClientFactory, say: Progress) -> None:
+    def __init__(self, account: str, region: str, clients: _ClientFactory, say: Progress,
+                 cancel: threading.Event | None = None) -> None:
         self.account = account
         self.region = region
         self.data: dict[str, dict[str, Any]] = {}
         self.errors: list[dict[str, Any]] = []
+        # Held while a step's result is stored, and while an interrupted run copies what is
+        # done: a step is in the partial snapshot whole or not at all.
+        self.lock = threading.Lock()
+        self.finished = False
+        self.steps_done = 0
+        self._cancel = cancel or threading.Event()
+        self._skipped: dict[tuple[str, str], str] = {}  # skipped step -> the failed call at its root
         self._clients = clients
         self._say = say
 
     def run(self) -> None:
-        for step in PLAN:
-            if step.per_resource:
-                self._per_resource(step)
-            else:
-                self._list_style(step)
+        try:
+            for step in PLAN:
+                if self._cancel.is_set():
+                    return
+                if step.per_resource:
+                    self._per_resource(step)
+                else:
+                    self._list_style(step)
+                self.steps_done += 1
+        except _Cancelled:
+            return
+        except KeyboardInterrupt:
+            self._cancel.set()  # raised in this worker: stop the others before the main thread knows
+            raise
+        self.finished = True
         self._say(f"collect {self.where}: done ({len(self.errors)} errors)")
 
     @property
@@ -209,22 +306,57 @@ class _RegionCollector:
         except Exception as exc:  # every failure of a call is data, not a crash
             self._fail(step, None, exc)
             return
-        self.data.setdefault(step.service, {})[step.operation] = result
+        self._store(step, result)
         count = f" ({len(result.get(step.list_key) or [])})" if step.list_key else ""
         self._say(f"collect {self.where}: {step.service} {step.operation}{count}")
 
     def _per_resource(self, step: Step) -> None:
         targets = self._targets(step)
         if targets is None:
-            return  # the identifiers' source is absent; its own error entry explains why
+            self._skip(step)  # the identifiers' source is absent; its own error entry explains why
+            return
         results: dict[str, Any] = {}
         for key, params in targets:
             try:
                 results[key] = self._call(step, {**step.params, **params})
             except Exception as exc:  # one bad resource must not hide the others
                 self._fail(step, key, exc)
-        self.data.setdefault(step.service, {})[step.operation] = results
+        self._store(step, results)
         self._say(f"collect {self.where}: {step.service} {step.operation} ({len(results)})")
+
+    def _store(self, step: Step, result: dict[str, Any]) -> None:
+        with self.lock:
+            if self._cancel.is_set():
+                raise _Cancelled  # the partial snapshot may already have been taken
+            self.data.setdefault(step.service, {})[step.operation] = result
+
+    def _add_error(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.errors.append(entry)
+
+    def _skip(self, step: Step) -> None:
+        """Record a step that was not called because its source is absent.
+
+        The entry names the failed call at the root, so that every verdict that needed this
+        step's data says which call to fix (through RegionView.missing_reason), not only that
+        the data "was not collected".
+        """
+        source = next(s for s in step.sources if s.operation not in self.data.get(s.service, {}))
+        immediate = f"{source.service} {source.operation}"
+        root = self._skipped.get((source.service, source.operation), immediate)
+        self._skipped[(step.service, step.operation)] = root
+        via = "" if root == immediate else f", which was not called either because {root} failed"
+        self._add_error({
+            "account": self.account,
+            "region": self.region,
+            "service": step.service,
+            "operation": step.operation,
+            "resource": None,
+            "error_code": SKIPPED_CODE,
+            "message": f"not called: its identifiers come from {immediate}{via}"
+                       + ("" if via else ", which failed"),
+        })
+        self._say(f"collect {self.where}: {step.service} {step.operation} not called ({root} failed)")
 
     def _targets(self, step: Step) -> list[tuple[str, dict[str, str]]] | None:
         """Distinct (snapshot key, request parameters) pairs, in the order the sources list them."""
@@ -270,7 +402,7 @@ class _RegionCollector:
 
     def _fail(self, step: Step, resource: str | None, exc: Exception) -> None:
         code, message = error_fields(exc)
-        self.errors.append({
+        entry = {
             "account": self.account,
             "region": self.region,
             "service": step.service,
@@ -278,7 +410,8 @@ class _RegionCollector:
             "resource": resource,
             "error_code": code,
             "message": message,
-        })
+        }
+        self._add_error(entry)
         target = f" {resource}" if resource else ""
         optional = " (optional)" if step.optional else ""
         self._say(f"collect {self.where}: {step.service} {step.operation}{target} failed{optional}: {code}")

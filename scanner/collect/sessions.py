@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import CollectionError
@@ -35,4 +36,19 @@ def assumed_session(base: Any, role_arn: str, *, external_id: str | None = None,
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=base.region_name,
+        botocore_session=_sharing_models(base),
     )
+
+
+def _sharing_models(base: Any) -> Any:
+    """A fresh botocore session that reuses the base session's loader of botocore's data files.
+
+    Without it every assumed session parses endpoints.json and the service models again, about a
+    second per account: most of the cost of collecting a small account of an organization. The
+    loader only caches read-only data; nothing else (credentials, events) is shared.
+    """
+    core = botocore.session.Session()
+    parent = getattr(base, "_session", None)
+    if isinstance(parent, botocore.session.Session):
+        core.register_component("data_loader", parent.get_component("data_loader"))
+    return core

@@ -1,0 +1,258 @@
+"""Collecting every account of an AWS Organization, or a shard of them.
+
+The caller's credentials (the management account, or a delegated administrator) list the
+organization's accounts with Organizations ``ListAccounts``; in each ACTIVE account the collector
+assumes ``arn:aws:iam::<id>:role/<role name>`` and collects it like a single account, in the
+regions given or, without them, in the regions enabled for that account (EC2 ``DescribeRegions``
+with ``AllRegions=False``). The per-account snapshots are merged into one document.
+
+One account never stops the others: a role that cannot be assumed, a region list that cannot be
+read, a collection that cannot start are recorded in ``errors`` with the account id, and the
+account still appears in ``accounts`` with the regions it would have been collected in, holding
+nothing. Absent means unknown, so every check then reports ERROR for that account, naming the
+failed call, instead of the account silently dropping out of the report.
+
+Sharding (``--account-shard i/n``) takes the accounts whose index in the sorted list of selected
+accounts is ``i-1`` modulo ``n``, so that n runs with i = 1..n cover every account exactly once;
+``safemaker merge`` joins their snapshots.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from safemaker import __version__
+
+from ..errors import CollectionError
+from ..merge import merge_snapshots
+from ..validate import ACCOUNT_PATTERN, REGION_PATTERN
+from .runner import SCHEMA, CollectionInterrupted, client_config, collect_snapshot, error_fields, interrupted_entry
+
+Progress = Callable[[str], None]
+Assume = Callable[..., Any]
+
+#: IAM role names: letters, digits and +=,.@_- up to 64 characters (IAM user guide, "IAM names").
+_ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}")
+_ACCOUNT_RE = re.compile(ACCOUNT_PATTERN)
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1-based
+    count: int
+
+    def takes(self, position: int) -> bool:
+        return position % self.count == self.index - 1
+
+
+def parse_shard(text: str) -> Shard:
+    """``"i/n"`` with 1 <= i <= n; CollectionError (exit 2) otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not m:
+        raise CollectionError(f"--account-shard {text!r}: expected i/n, e.g. 1/4")
+    index, count = int(m.group(1)), int(m.group(2))
+    if not 1 <= index <= count:
+        raise CollectionError(f"--account-shard {text!r}: i must be between 1 and n")
+    return Shard(index, count)
+
+
+def parse_accounts(text: str | None) -> list[str] | None:
+    """``"1111,2222"`` as a list of 12-digit account ids; None when not given."""
+    if text is None:
+        return None
+    ids = [a.strip() for a in text.split(",") if a.strip()]
+    bad = [a for a in ids if not _ACCOUNT_RE.fullmatch(a)]
+    if bad or not ids:
+        raise CollectionError(f"--accounts {text!r}: expected 12-digit account ids separated by commas")
+    return sorted(set(ids))
+
+
+def select_accounts(active: Sequence[str], wanted: Sequence[str] | None, shard: Shard | None) -> list[str]:
+    """The accounts of this run: the wanted ones (all when None), sorted, then this shard's."""
+    chosen = sorted(set(active) if wanted is None else set(wanted))
+    return [a for i, a in enumerate(chosen) if shard is None or shard.takes(i)]
+
+
+def list_accounts(session: Any, *, endpoint_url: str | None = None) -> dict[str, str]:
+    """Every account of the organization -> its status (ACTIVE, SUSPENDED, PENDING_CLOSURE)."""
+    try:
+        client = session.client("organizations", region_name=getattr(session, "region_name", None) or "us-east-1",
+                                endpoint_url=endpoint_url, config=client_config())
+        out: dict[str, str] = {}
+        for page in client.get_paginator("list_accounts").paginate():
+            for account in page.get("Accounts", []):
+                out[str(account["Id"])] = str(account.get("Status", ""))
+    except (BotoCoreError, ClientError) as exc:
+        code, message = error_fields(exc)
+        raise CollectionError(f"cannot list the organization's accounts (organizations ListAccounts): "
+                              f"{code}: {message}") from None
+    return out
+
+
+def enabled_regions(session: Any, region: str, *, endpoint_url: str | None = None) -> list[str]:
+    """The regions enabled for the session's account, sorted (raises BotoCoreError/ClientError)."""
+    client = session.client("ec2", region_name=region, endpoint_url=endpoint_url, config=client_config())
+    response = client.describe_regions(AllRegions=False)
+    return sorted(str(r["RegionName"]) for r in response.get("Regions", []) if r.get("RegionName"))
+
+
+def _error(account: str, region: str, service: str, operation: str, resource: str | None,
+           exc: BaseException) -> dict[str, Any]:
+    code, message = error_fields(exc)
+    if isinstance(exc, CollectionError):
+        code = "CollectionError"
+    return {"account": account, "region": region, "service": service, "operation": operation,
+            "resource": resource, "error_code": code, "message": message}
+
+
+def collect_organization(
+    base: Any,
+    role_name: str,
+    *,
+    regions: Sequence[str] = (),
+    accounts: Sequence[str] | None = None,
+    shard: Shard | None = None,
+    external_id: str | None = None,
+    endpoint_url: str | None = None,
+    progress: Progress | None = None,
+    assume: Assume | None = None,
+    max_attempts: int | None = None,
+) -> dict[str, Any]:
+    """One snapshot of the selected accounts of the organization the `base` session can list.
+
+    ``assume(base, role_arn, external_id=..., endpoint_url=...)`` makes the session of one
+    account (sessions.assumed_session by default; tests wrap it).
+    """
+    from .sessions import assumed_session
+
+    if not _ROLE_NAME_RE.fullmatch(role_name or ""):
+        raise CollectionError(f"--org-role-name {role_name!r} is not an IAM role name")
+    say = progress or (lambda _line: None)
+    assume = assume or assumed_session
+    for region in regions:
+        if not re.fullmatch(REGION_PATTERN, region):
+            raise CollectionError(f"not an AWS region name: {region!r} (expected e.g. eu-west-1)")
+    home = getattr(base, "region_name", None) or next(iter(regions), None) or "us-east-1"
+    statuses = list_accounts(base, endpoint_url=endpoint_url)
+    active = sorted(a for a, status in statuses.items() if status == "ACTIVE")
+    errors: list[dict[str, Any]] = []
+    wanted = list(accounts) if accounts is not None else None
+    if wanted is not None:
+        for account in wanted:
+            if account not in active:
+                state = statuses.get(account)
+                why = f"its status is {state}" if state else "it is not a member of the organization"
+                exc = CollectionError(f"account {account} is not collected: {why}")
+                errors.append(_error(account, "", "organizations", "ListAccounts", account, exc))
+        wanted = [a for a in wanted if a in active]
+    selected = select_accounts(active, wanted, shard)
+    shard_text = f" (shard {shard.index}/{shard.count})" if shard else ""
+    say(f"collect organization: {len(selected)} of {len(active)} active accounts{shard_text}")
+
+    docs: list[tuple[str, Mapping[str, Any]]] = []
+    placeholders: dict[str, list[str]] = {}
+    done = 0
+    try:
+        for account in selected:
+            _collect_account(base, account, role_name, regions, home, external_id, endpoint_url, progress,
+                             assume, max_attempts, docs, placeholders, errors, say)
+            done += 1
+    except KeyboardInterrupt as interrupt:
+        # The account being collected keeps what it finished (CollectionInterrupted carries it);
+        # the accounts not reached are named, so a partial snapshot says what it lacks.
+        if isinstance(interrupt, CollectionInterrupted):
+            docs.append((selected[done], interrupt.partial))
+        elif done < len(selected):
+            errors.append(interrupted_entry(selected[done], ""))
+        errors.extend(interrupted_entry(a, "") for a in selected[done + 1:])
+        raise CollectionInterrupted(_combine(docs, placeholders, errors, say)) from None
+    return _combine(docs, placeholders, errors, say)
+
+
+def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[str], home: str,
+                     external_id: str | None, endpoint_url: str | None, progress: Progress | None,
+                     assume: Assume, max_attempts: int | None, docs: list[tuple[str, Mapping[str, Any]]],
+                     placeholders: dict[str, list[str]], errors: list[dict[str, Any]], say: Progress) -> None:
+    role_arn = f"arn:aws:iam::{account}:role/{role_name}"
+    try:
+        session = assume(base, role_arn, external_id=external_id, endpoint_url=endpoint_url)
+    except CollectionError as exc:
+        fallback = list(regions) or [home]
+        say(f"collect {account}: {exc}")
+        errors.extend(_error(account, r, "sts", "AssumeRole", role_arn, exc) for r in fallback)
+        placeholders[account] = fallback
+        return
+    account_regions = list(regions)
+    if not account_regions:
+        try:
+            account_regions = enabled_regions(session, home, endpoint_url=endpoint_url)
+        except (BotoCoreError, ClientError) as exc:
+            say(f"collect {account}: cannot list its regions, collecting {home} only")
+            errors.append(_error(account, home, "ec2", "DescribeRegions", None, exc))
+            account_regions = [home]
+    kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "progress": progress}
+    if max_attempts is not None:
+        kwargs["max_attempts"] = max_attempts
+    try:
+        doc = collect_snapshot(session, account_regions, **kwargs)
+    except CollectionError as exc:
+        say(f"collect {account}: {exc}")
+        errors.extend(_error(account, r, "sts", "GetCallerIdentity", None, exc) for r in account_regions)
+        placeholders[account] = account_regions
+        return
+    collected = set(doc.get("accounts", {}))
+    if collected != {account}:
+        # The role lives in another account than its ARN says: keep the data, say so.
+        wrong = CollectionError(f"role {role_arn} belongs to account(s) {', '.join(sorted(collected))}")
+        errors.append(_error(account, "", "sts", "GetCallerIdentity", role_arn, wrong))
+    docs.append((account, doc))
+
+
+def _combine(docs: Sequence[tuple[str, Mapping[str, Any]]], placeholders: Mapping[str, list[str]],
+             errors: list[dict[str, Any]], say: Progress) -> dict[str, Any]:
+    if docs:
+        merged, conflicts = merge_snapshots(docs)
+        for conflict in conflicts:
+            say(f"collect organization: merge conflict: {conflict}")
+    else:
+        merged = {"schema": SCHEMA, "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "tool_version": __version__, "accounts": {}, "errors": []}
+    for account, account_regions in placeholders.items():
+        merged["accounts"].setdefault(account, {}).update({r: {} for r in account_regions})
+    merged["accounts"] = {a: dict(sorted(r.items())) for a, r in sorted(merged["accounts"].items())}
+    merged["errors"] = [*errors, *merged.get("errors", [])]
+    return merged
+
+
+def org_caller_policy(role_name: str = "*") -> dict[str, Any]:
+    """What the caller of an organization-wide run needs (management or delegated administrator
+    account): list the accounts, assume the collection role in each. Shipped, with role name
+    "*" (narrow it to yours), as scanner/policy/safemaker-org-caller.json."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "SafemakerOrgListAccounts", "Effect": "Allow", "Action": ["organizations:ListAccounts"],
+             "Resource": "*"},
+            {"Sid": "SafemakerOrgAssumeRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+             "Resource": f"arn:aws:iam::*:role/{role_name}"},
+        ],
+    }
+
+
+#: What the role in each account needs on top of safemaker-readonly.json when --regions is not
+#: given: the enabled regions are read with it. Shipped as scanner/policy/safemaker-org-member.json.
+MEMBER_EXTRA_ACTIONS = ("ec2:DescribeRegions",)
+
+
+def org_member_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "SafemakerOrgMemberRegions", "Effect": "Allow",
+                       "Action": list(MEMBER_EXTRA_ACTIONS), "Resource": "*"}],
+    }

@@ -1,0 +1,1 @@
+"""Fault, throttling, fuzz and safety tests (issue "Reliability and security")."""
