@@ -276,6 +276,11 @@ _CIDR_MEMBERS: Final[Mapping[str, int]] = MappingProxyType({
     "Ipv6CidrBlock": 6, "DestinationIpv6CidrBlock": 6, "CidrIpv6": 6,
     "Cidr": 0, "AddressDefinition": 0,
 })
+#: (shape, member) pairs whose family differs from the member name's usual one: a transit gateway
+#: route has no DestinationIpv6CidrBlock and carries both families in DestinationCidrBlock.
+_CIDR_SHAPE_OVERRIDES: Final[Mapping[tuple[str, str], int]] = MappingProxyType({
+    ("TransitGatewayRoute", "DestinationCidrBlock"): 0,
+})
 #: Members that are lists of CIDR blocks.
 _CIDR_LISTS: Final[Mapping[str, int]] = MappingProxyType({"Cidrs": 0, "TransitGatewayCidrBlocks": 0})
 _CIDR_WORDS: Final[Mapping[str, str]] = MappingProxyType({
@@ -344,10 +349,11 @@ class _Compiler:
         self.nodes: dict[str, _Node] = {}
         self._cidr_lists: dict[str, _Node] = {}
 
-    def _typed(self, member_name: str, child: _Node) -> _Node:
+    def _typed(self, member_name: str, child: _Node, parent: str = "") -> _Node:
         """A string member that holds CIDR blocks or an IP address, by its name, gets that check."""
         if member_name in _CIDR_MEMBERS and child.kind == _SCALAR and child.pytype is str:
-            return _CIDR_NODES[_CIDR_MEMBERS[member_name]]
+            version = _CIDR_SHAPE_OVERRIDES.get((parent, member_name), _CIDR_MEMBERS[member_name])
+            return _CIDR_NODES[version]
         if member_name in _IP_MEMBERS and child.kind == _SCALAR and child.pytype is str:
             return _IP_NODES[_IP_MEMBERS[member_name]]
         item = child.item
@@ -379,7 +385,7 @@ class _Compiler:
             # Registered before its members so recursive shapes terminate.
             self.nodes[shape.name] = node
             for name, member in shape.members.items():
-                node.members[name] = self._typed(name, self.node(member))
+                node.members[name] = self._typed(name, self.node(member), shape.name)
             return node
         if isinstance(shape, ListShape):
             node = _Node(_LIST, shape.name)
