@@ -1,0 +1,357 @@
+"""Scale benchmarks: `make bench` (never run by the tests).
+
+Analysis: for each size, a synthetic estate (`safemaker.scanner.synth`) is written to a file by
+one subprocess and read back, validated and analysed by another, so that the peak RSS reported is
+that of the analyze path alone, per size. Columns: load (json), validate (validate_snapshot),
+analyze (`run_checks(Snapshot(doc), load_registry())`), peak RSS of the analysing process,
+findings, and cpu(2N)/cpu(N) for the analyze step where the previous size is half this one. The
+NET-001 column counts verdicts that differ from what the synthetic variant must get (0 expected).
+The ratio uses CPU seconds of the analysing process, which other load on the machine does not
+inflate the way it inflates wall time.
+
+Collection: a local moto server (127.0.0.1, free port) holds K copies of a small demo VPC (public
+and private subnet, IGW, NAT gateway, route tables, security group, notebook instance);
+`collect_snapshot` runs against it and every API call is counted with a `before-call` handler.
+
+    bench/run.py [--max N] [--quick] [--seed S] [--timeout SEC] [--no-collect] [--keep DIR]
+    bench/run.py --profile N [--sample K]   # cProfile of the analyze path on K notebooks of size N
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+SIZES = (100, 200, 500, 1000, 2000, 5000, 10000)
+QUICK_MAX = 200
+COPIES = (1, 2, 4)
+REGION = "eu-west-1"
+
+
+def shape(notebooks: int) -> int:
+    """VPCs for a size: notebooks/2, at most 5,000 (synth gives about 10 subnets per VPC)."""
+    return max(6, min(5000, notebooks // 2))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _emit(result: dict[str, Any]) -> None:
+    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# workers (each runs in its own process)
+
+
+def worker_synth(vpcs: int, notebooks: int, seed: int, path: str) -> None:
+    from safemaker.scanner.synth import synth_json
+
+    start = time.perf_counter()
+    text = synth_json(vpcs, notebooks, seed)
+    elapsed = time.perf_counter() - start
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    _emit({"synth_s": elapsed, "bytes": len(text)})
+
+
+def worker_analyze(path: str) -> None:
+    from safemaker.scanner.engine import run_checks
+    from safemaker.scanner.registry import load_registry
+    from safemaker.scanner.snapshot import Snapshot, read_json
+    from safemaker.scanner.synth import EXPECTED, variant_of
+    from safemaker.scanner.validate import validate_snapshot
+
+    start = time.perf_counter()
+    doc = read_json(path)
+    load_s = time.perf_counter() - start
+    rss_loaded = _rss_mb()
+    start = time.perf_counter()
+    validate_snapshot(doc, source=path)
+    validate_s = time.perf_counter() - start
+    registry = load_registry()
+    start, cpu = time.perf_counter(), time.process_time()
+    findings = run_checks(Snapshot(doc, path), registry)
+    analyze_s, analyze_cpu = time.perf_counter() - start, time.process_time() - cpu
+    statuses = collections.Counter(f.status.value for f in findings)
+    wrong = 0
+    for f in findings:
+        variant = variant_of(f.resource.id) if f.check_id == "NET-001" else None
+        if variant is not None and EXPECTED[variant][0] != f.status.value:
+            wrong += 1
+    region = next(iter(next(iter(doc["accounts"].values())).values()))
+    _emit({
+        "subnets": len(region["ec2"]["DescribeSubnets"]["Subnets"]),
+        "vpcs": len(region["ec2"]["DescribeVpcs"]["Vpcs"]),
+        "notebooks": len(region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]),
+        "load_s": load_s, "validate_s": validate_s, "analyze_s": analyze_s, "analyze_cpu": analyze_cpu,
+        "rss_loaded_mb": rss_loaded, "rss_peak_mb": _rss_mb(),
+        "findings": len(findings), "statuses": dict(statuses), "net001_wrong": wrong,
+    })
+
+
+def worker_profile(notebooks: int, seed: int, sample: int, out: str) -> None:
+    """cProfile of run_checks on `sample` notebooks of a full-size estate (all of its network)."""
+    import cProfile
+    import pstats
+
+    from safemaker.scanner.engine import run_checks
+    from safemaker.scanner.registry import load_registry
+    from safemaker.scanner.snapshot import Snapshot
+    from safemaker.scanner.synth import synth_snapshot
+
+    doc = synth_snapshot(shape(notebooks), notebooks, seed)
+    region = doc["accounts"]["111122223333"][REGION]
+    listed = region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]
+    step = max(1, len(listed) // sample)
+    region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"] = listed[::step][:sample]
+    registry = load_registry()
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    findings = run_checks(Snapshot(doc), registry)
+    profiler.disable()
+    elapsed = time.perf_counter() - start
+    profiler.dump_stats(out)
+    with open(out + ".txt", "w", encoding="utf-8") as fh:
+        stats = pstats.Stats(profiler, stream=fh)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
+    _emit({"profile_s": elapsed, "findings": len(findings), "sampled": min(sample, len(listed))})
+
+
+def worker_collect(copies: int) -> None:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
+                       "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                       "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from safemaker.scanner.collect import collect_snapshot
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        start = time.perf_counter()
+        _build_estate(boto3.session.Session(region_name=REGION), url, copies)
+        build_s = time.perf_counter() - start
+        session = boto3.session.Session(region_name=REGION)
+        calls: collections.Counter[str] = collections.Counter()
+
+        def count(model: Any, **_: Any) -> None:
+            calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+        session.events.register("before-call", count)
+        start = time.perf_counter()
+        doc = collect_snapshot(session, [REGION], endpoint_url=url, max_attempts=2)
+        collect_s = time.perf_counter() - start
+    finally:
+        server.stop()
+    region = next(iter(doc["accounts"].values()))[REGION]
+    by_service: collections.Counter[str] = collections.Counter()
+    for key, n in calls.items():
+        by_service[key.split(":", 1)[0]] += n
+    _emit({
+        "failed": sorted({f"{e['service']}:{e['operation']}" for e in doc.get("errors", [])}),
+        "copies": copies, "build_s": build_s, "collect_s": collect_s, "requests": sum(calls.values()),
+        "by_service": dict(sorted(by_service.items())), "errors": len(doc.get("errors", [])),
+        "notebooks": len(region.get("sagemaker", {}).get("ListNotebookInstances", {}).get("NotebookInstances", [])),
+        "vpcs": len(region.get("ec2", {}).get("DescribeVpcs", {}).get("Vpcs", [])),
+    })
+
+
+def _build_estate(session: Any, url: str, copies: int) -> None:
+    """K copies of a small demo layout: a private notebook subnet behind a NAT gateway."""
+    ec2 = session.client("ec2", endpoint_url=url)
+    sm = session.client("sagemaker", endpoint_url=url)
+    iam = session.client("iam", endpoint_url=url)
+    role = iam.create_role(RoleName="bench-sagemaker", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "sagemaker.amazonaws.com"}}]}))["Role"]["Arn"]
+    for k in range(copies):
+        vpc = ec2.create_vpc(CidrBlock=f"10.{k}.0.0/16")["Vpc"]["VpcId"]
+        public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{k}.0.0/24", AvailabilityZone=f"{REGION}a")
+        private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{k}.1.0/24", AvailabilityZone=f"{REGION}a")
+        public_id, private_id = public["Subnet"]["SubnetId"], private["Subnet"]["SubnetId"]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=public_id, AllocationId=eip)["NatGateway"]["NatGatewayId"]
+        public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public_id)
+        private_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+        ec2.associate_route_table(RouteTableId=private_rt, SubnetId=private_id)
+        sg = ec2.create_security_group(GroupName=f"notebooks-{k}", Description="notebooks", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": f"10.{k}.0.0/16"}]}])
+        sm.create_notebook_instance(NotebookInstanceName=f"bench-nb-{k}", InstanceType="ml.t3.medium",
+                                    RoleArn=role, SubnetId=private_id, SecurityGroupIds=[sg],
+                                    DirectInternetAccess="Disabled")
+
+
+# --------------------------------------------------------------------------------------------
+# driver
+
+
+def _child(args: list[str], timeout: float | None) -> dict[str, Any] | None:
+    """Run this script as a worker; None on timeout. Worker stderr is shown only when it fails
+    (the moto server logs every request and every unimplemented operation there)."""
+    cmd = [sys.executable, os.path.abspath(__file__), *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            loaded: dict[str, Any] = json.loads(line[len("RESULT "):])
+            return loaded
+    sys.stderr.write(proc.stderr[-4000:])
+    raise RuntimeError(f"worker {' '.join(args)} failed with exit status {proc.returncode}")
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+
+
+def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str) -> None:
+    head = ["notebooks", "vpcs", "subnets", "snap MB", "synth s", "load s", "validate s", "analyze s", "cpu s",
+            "RSS load MB", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong", "cpu(2N)/cpu(N)"]
+    widths = [max(len(h), 9) for h in head]
+    widths[12] = 17
+    print("\n== analysis (one process per size; analyze = run_checks over Snapshot(doc)) ==")
+    print(_row(head, widths))
+    times: dict[int, float] = {}
+    stopped = False
+    for n in sizes:
+        vpcs = shape(n)
+        if stopped:
+            print(_row([str(n), str(vpcs)] + ["skipped"] + [""] * (len(head) - 3), widths))
+            continue
+        path = os.path.join(folder, f"synth-{n}.json")
+        made = _child(["--worker", "synth", "--vpcs", str(vpcs), "--notebooks", str(n), "--seed", str(seed),
+                       "--path", path], timeout)
+        if made is None:
+            print(_row([str(n), str(vpcs), f"synth timeout >{timeout:.0f}s"] + [""] * (len(head) - 3), widths))
+            stopped = True
+            continue
+        res = _child(["--worker", "analyze", "--path", path], timeout)
+        if res is None:
+            cells = [str(n), str(vpcs), "", f"{made['bytes'] / 1e6:.1f}", f"{made['synth_s']:.1f}",
+                     "", "", f"timeout >{timeout:.0f}s"] + [""] * (len(head) - 8)
+            print(_row(cells, widths))
+            stopped = True
+            os.unlink(path)
+            continue
+        times[n] = res["analyze_cpu"]
+        ratio = f"{res['analyze_cpu'] / times[n // 2]:.2f}" if n // 2 in times and n % 2 == 0 else ""
+        st = res["statuses"]
+        print(_row([
+            str(res["notebooks"]), str(res["vpcs"]), str(res["subnets"]), f"{made['bytes'] / 1e6:.1f}",
+            f"{made['synth_s']:.1f}", f"{res['load_s']:.1f}", f"{res['validate_s']:.1f}", f"{res['analyze_s']:.1f}",
+            f"{res['analyze_cpu']:.1f}", f"{res['rss_loaded_mb']:.0f}", f"{res['rss_peak_mb']:.0f}",
+            str(res["findings"]),
+            f"{st.get('PASS', 0)}/{st.get('FAIL', 0)}/{st.get('ERROR', 0)}", str(res["net001_wrong"]), ratio,
+        ], widths), flush=True)
+        if not os.environ.get("SAFEMAKER_BENCH_KEEP"):
+            os.unlink(path)
+
+
+def bench_collection(copies: tuple[int, ...], timeout: float) -> None:
+    print("\n== collection (collect_snapshot against a local moto server, requests counted by before-call) ==")
+    head = ["K copies", "build s", "collect s", "requests", "req/copy", "errors", "notebooks", "by service"]
+    widths = [8, 8, 9, 8, 8, 6, 9, 40]
+    print(_row(head[:-1], widths[:-1]) + "  by service")
+    last: dict[str, Any] | None = None
+    for k in copies:
+        res = _child(["--worker", "collect", "--copies", str(k)], timeout)
+        if res is None:
+            print(_row([str(k), "", f"timeout >{timeout:.0f}s"] + [""] * 4, widths[:-1]))
+            continue
+        by = ", ".join(f"{s} {n}" for s, n in res["by_service"].items())
+        print(_row([str(k), f"{res['build_s']:.1f}", f"{res['collect_s']:.1f}", str(res["requests"]),
+                    f"{res['requests'] / k:.1f}", str(res["errors"]), str(res["notebooks"])], widths[:-1])
+              + f"  {by}", flush=True)
+        last = res
+    if last is not None and last["failed"]:
+        print(f"  calls moto cannot answer (recorded in errors, as absent data): {', '.join(last['failed'])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max", type=int, default=max(SIZES), help="largest notebook count to run")
+    parser.add_argument("--quick", action="store_true", help=f"sizes up to {QUICK_MAX} and K=1 only")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="per-process limit in seconds")
+    parser.add_argument("--no-collect", action="store_true", help="skip the collection benchmark")
+    parser.add_argument("--no-analysis", action="store_true", help="skip the analysis benchmark")
+    parser.add_argument("--keep", default=None, help="folder to keep the synthetic snapshots in")
+    parser.add_argument("--profile", type=int, default=None, metavar="N", help="profile the analyze path at N")
+    parser.add_argument("--sample", type=int, default=50, help="notebooks analysed under --profile")
+    parser.add_argument("--worker", choices=("synth", "analyze", "collect", "profile"), help=argparse.SUPPRESS)
+    parser.add_argument("--vpcs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--notebooks", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--copies", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker == "synth":
+        worker_synth(args.vpcs, args.notebooks, args.seed, args.path)
+        return 0
+    if args.worker == "analyze":
+        worker_analyze(args.path)
+        return 0
+    if args.worker == "collect":
+        worker_collect(args.copies)
+        return 0
+    if args.worker == "profile":
+        worker_profile(args.notebooks, args.seed, args.sample, args.path)
+        return 0
+    if args.profile is not None:
+        out = os.path.abspath(f"bench-profile-{args.profile}.prof")
+        res = _child(["--worker", "profile", "--notebooks", str(args.profile), "--seed", str(args.seed),
+                      "--sample", str(args.sample), "--path", out], args.timeout)
+        if res is None:
+            print(f"profile timed out after {args.timeout:.0f}s")
+            return 1
+        print(f"profiled {res['sampled']} of {args.profile} notebooks in {res['profile_s']:.1f}s "
+              f"({res['findings']} findings); stats in {out} and {out}.txt")
+        with open(out + ".txt", encoding="utf-8") as fh:
+            print(fh.read())
+        return 0
+
+    limit = min(args.max, QUICK_MAX) if args.quick else args.max
+    sizes = [n for n in SIZES if n <= limit]
+    print(f"safemaker bench: sizes {sizes}, seed {args.seed}, per-process timeout {args.timeout:.0f}s, "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    if not args.no_analysis and sizes:
+        if args.keep:
+            os.makedirs(args.keep, exist_ok=True)
+            os.environ["SAFEMAKER_BENCH_KEEP"] = "1"
+            bench_analysis(sizes, args.seed, args.timeout, args.keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix="safemaker-bench-") as folder:
+                bench_analysis(sizes, args.seed, args.timeout, folder)
+    if not args.no_collect:
+        bench_collection((1,) if args.quick else COPIES, args.timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
