@@ -38,7 +38,8 @@ def merge_snapshots(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict
         "created": created,
         "tool_version": sorted(versions)[-1] if versions else "",
         "accounts": {a: dict(sorted(r.items())) for a, r in sorted(accounts.items())},
-        "errors": errors,
+        # grouped by account and region, in call order within each, as one collection writes them
+        "errors": sorted(errors, key=lambda e: (str(e.get("account", "")), str(e.get("region", "")))),
     }
     return merged, conflicts
 
