@@ -131,6 +131,7 @@ class Network:
         self._flows: list[F.Flow] | None = None
         self._proxy_cache: dict[tuple[str, str], dict[str, str]] = {}
         self._proofs: dict[tuple[str, ...], EgressProof] = {}
+        self._acl_parts: dict[tuple[Any, ...], tuple[tuple[F.AclEntry, AddrSet], ...]] = {}
 
     def topology(self, view: RegionView) -> Topology:
         key = (view.account, view.region)
@@ -416,15 +417,24 @@ class Network:
         else:
             raise MissingData(f"route target {target} is not modelled")
 
+    def _acl_filter(self, view: RegionView, acl: Mapping[str, Any], egress: bool, flow: F.Flow,
+                    addrs: AddrSet) -> tuple[AddrSet, list[str]]:
+        """`flows.acl_filter`, with each ACL's first-match partition computed once per flow."""
+        key = (view.account, view.region, str(acl.get("NetworkAclId")), egress, addrs.family, flow)
+        part = self._acl_parts.get(key)
+        if part is None:
+            part = F.acl_partition(F.acl_entries(acl, egress, addrs.family), flow, addrs.family)
+            self._acl_parts[key] = part
+        return F.acl_filter_by_partition(part, addrs)
+
     def _exit_filters(self, pkt: Packet, col: _Collector, via: str) -> Packet | None:
         """NACL of the subnet the packet leaves by, outbound and for the replies inbound."""
         acl = self.topology(pkt.view).nacl_for(pkt.subnet)
-        out, out_used = F.acl_filter(F.acl_entries(acl, True, pkt.family), pkt.flow, pkt.dests)
+        out, out_used = self._acl_filter(pkt.view, acl, True, pkt.flow, pkt.dests)
         back = AddrSet.empty(pkt.family)
         back_used: list[str] = []
-        inbound = F.acl_entries(acl, False, pkt.family)
         for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
-            allowed, used = F.acl_filter(inbound, reply, out)
+            allowed, used = self._acl_filter(pkt.view, acl, False, reply, out)
             back = back.union(allowed)
             back_used += used
         dropped = pkt.dests.subtract(back)
@@ -445,13 +455,11 @@ class Network:
             return None
         topo = self.topology(pkt.view)
         acl = topo.nacl_for(subnet_id)
-        entries_in = F.acl_entries(acl, False, pkt.family)
         src = AddrSet.from_cidrs(pkt.family, [pkt.src_ip])
-        allowed, used = F.acl_filter(entries_in, pkt.flow, src)
+        allowed, used = self._acl_filter(pkt.view, acl, False, pkt.flow, src)
         ok_back = False
-        entries_out = F.acl_entries(acl, True, pkt.family)
         for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
-            if F.acl_filter(entries_out, reply, src)[0]:
+            if self._acl_filter(pkt.view, acl, True, reply, src)[0]:
                 ok_back = True
                 break
         if not allowed or not ok_back:
