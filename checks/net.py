@@ -7,7 +7,7 @@ from typing import Any
 
 from safemaker.scanner.context import CheckContext
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.graph.proof import EgressProof
+from safemaker.scanner.graph.proof import EgressProof, managed_network_path
 from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
 from safemaker.scanner.registry import CheckFunc, check
 from safemaker.scanner.resources import Resource
@@ -161,15 +161,6 @@ def _prove_placements(ctx: CheckContext, resource: Resource, subnets: Sequence[s
     return paths, sorted(set(unknowns)), sorted(set(notes))
 
 
-def _managed(label: str, why: str) -> Path:
-    from safemaker.scanner.model import Hop
-
-    return Path(hops=(Hop("workload", label, why),
-                      Hop("sagemaker-managed-network", "sagemaker", "SageMaker service network with internet access"),
-                      Hop("internet", "internet", "")),
-                destinations=("0.0.0.0/0",), outcome=f"reaches the internet through SageMaker's network ({why})")
-
-
 @check(
     id="NET-002",
     title="Studio domain has an uninspected path to the internet",
@@ -191,7 +182,8 @@ def net_002(ctx: CheckContext, resource: Resource) -> Verdict:
     if mode == "PublicInternetOnly":
         why = "AppNetworkAccessType is PublicInternetOnly" + ("" if domain.get("AppNetworkAccessType")
                                                               else " (the default)")
-        return Verdict.failed(f"domain {resource.id}: {why}", paths=(_managed(f"domain {resource.id}", why),))
+        path = managed_network_path(f"domain {resource.id}", why)
+        return Verdict.failed(f"domain {resource.id}: {why}", paths=(path,))
     base = tuple((domain.get("DomainSettings") or {}).get("SecurityGroupIds", []) or [])
     default_user = tuple((domain.get("DefaultUserSettings") or {}).get("SecurityGroups", []) or [])
     default_space = tuple((domain.get("DefaultSpaceSettings") or {}).get("SecurityGroups", []) or [])
@@ -251,7 +243,7 @@ def net_003(ctx: CheckContext, resource: Resource) -> Verdict:
     vpc = _vpc_config(detail)
     if vpc is None:
         why = "no network isolation and no VpcConfig"
-        return Verdict.failed(f"{label}: {why}", paths=(_managed(label, why),))
+        return Verdict.failed(f"{label}: {why}", paths=(managed_network_path(label, why),))
     sgs = tuple(vpc.get("SecurityGroupIds", []) or [])
     paths, unknowns, notes = _prove_placements(ctx, resource, list(vpc.get("Subnets", []) or []), [sgs], label)
     if paths:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Path
+from ..model import Hop, Path
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,13 @@ class EgressProof:
     @property
     def reaches_internet(self) -> bool:
         return bool(self.uninspected or self.inspected)
+
+
+def managed_network_path(label: str, why: str) -> Path:
+    """The witness for workloads in SageMaker's own network (rules 24, 26, 27): no VPC data can
+    stop that traffic, so the path is the same for notebooks, domains, jobs and models."""
+    hops = (Hop("workload", label, why),
+            Hop("sagemaker-managed-network", "sagemaker", "SageMaker service VPC with internet access"),
+            Hop("internet", "internet", ""))
+    return Path(hops=hops, destinations=("0.0.0.0/0",),
+                outcome=f"reaches the internet through the SageMaker-managed network ({why})")

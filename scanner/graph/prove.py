@@ -22,7 +22,7 @@ from ..resources import Resource
 from ..snapshot import RegionView, Snapshot
 from . import flows as F
 from .addrs import AddrSet
-from .proof import EgressProof
+from .proof import EgressProof, managed_network_path
 from .topology import Topology, first_host, route_destination, route_target
 
 MAX_DEPTH = 40
@@ -233,18 +233,18 @@ class Network:
             # the FAIL stands even though the VPC side could not be read.
             why = "DirectInternetAccess is Enabled" if direct == "Enabled" else \
                 "DirectInternetAccess is not set (AWS default: Enabled)"
-            path = _managed_path(f"notebook {resource.id}", why)
+            path = managed_network_path(f"notebook {resource.id}", why)
             return EgressProof(source=f"notebook {resource.id}", uninspected=(path,), unknowns=(exc.reason,))
         if source is None:
             if direct == "Disabled":
                 raise MissingData(f"notebook {resource.id} has DirectInternetAccess Disabled but no SubnetId")
-            path = _managed_path(f"notebook {resource.id}", "DirectInternetAccess is Enabled and no VPC is set")
+            path = managed_network_path(f"notebook {resource.id}", "DirectInternetAccess is Enabled and no VPC is set")
             return EgressProof(source=f"notebook {resource.id}", uninspected=(path,))
         proof = self.prove(source)
         if direct != "Disabled":
             why = ("DirectInternetAccess is Enabled" if direct == "Enabled"
                    else "DirectInternetAccess is not set (AWS default: Enabled)")
-            proof = replace(proof, uninspected=(_managed_path(source.label, why), *proof.uninspected))
+            proof = replace(proof, uninspected=(managed_network_path(source.label, why), *proof.uninspected))
         return proof
 
     def placement_proof(self, view: RegionView, subnet_id: str, security_groups: Sequence[str],
@@ -945,14 +945,6 @@ def _internet_routable(pkt: Packet, gateway: str, col: _Collector) -> Packet | N
                   replace(pkt, dests=unroutable))
     rest = pkt.dests.subtract(unroutable)
     return replace(pkt, dests=rest) if rest else None
-
-
-def _managed_path(label: str, why: str) -> Path:
-    hops = (Hop("workload", label, why),
-            Hop("sagemaker-managed-network", "sagemaker", "SageMaker service VPC with internet access"),
-            Hop("internet", "internet", ""))
-    return Path(hops=hops, destinations=("0.0.0.0/0",),
-                outcome=f"reaches the internet through the SageMaker-managed network ({why})")
 
 
 def _longest_prefix_match(entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]], family: int,
