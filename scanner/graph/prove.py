@@ -11,7 +11,7 @@ further. Anything that cannot be resolved is an unknown, never a silent drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,7 +56,8 @@ class Packet:
     subnet: str
     family: int
     dests: AddrSet
-    flow: F.Flow
+    flow: F.Flow  # the representative of `flows`: every class in it is treated alike so far
+    flows: int  # bit i: traffic class i of Network.flow_classes() travels as this packet
     src_ip: str
     public: bool  # the internet can answer this source (public IPv4, NAT'd, or IPv6)
     untranslated_private: bool  # still the workload's own private IPv4 (latent if it meets an IGW)
@@ -68,35 +69,46 @@ class Packet:
     # only translates addresses of its own VPC, so a public address does not travel across a
     # transit gateway to another VPC's IGW.
     mapped_vpc: str = ""
+    # Detail of the first hop (the security group rules used) per part of `flows`: flows with
+    # the same destinations travel together, and each path names the rules of its own flows.
+    start: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
 class _Collector:
-    """Accumulates outcomes across traffic classes, merging identical paths."""
+    """Accumulates outcomes across traffic classes, merging identical paths.
 
-    classes: int
-    paths: dict[tuple[str, str], tuple[tuple[Hop, ...], dict[int, AddrSet], set[F.Flow], str]] = field(
+    Flow sets are bit masks over `flows` (the estate's traffic classes): a packet stands for
+    every class in its mask, and each path or block records the union of the masks that met it.
+    """
+
+    flows: Sequence[F.Flow]
+    paths: dict[tuple[str, str], tuple[tuple[Hop, ...], dict[int, AddrSet], int, str]] = field(
         default_factory=dict)
-    blocked: dict[str, set[F.Flow]] = field(default_factory=dict)
+    blocked: dict[str, int] = field(default_factory=dict)
     unknowns: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
 
     def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
         hops = (*pkt.hops, *final)
+        if pkt.start:
+            # the wording a single flow of this packet would have left: the least one
+            first = min(detail for mask, detail in pkt.start if mask & pkt.flows)
+            hops = (replace(hops[0], detail=first), *hops[1:])
         sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
         key = (category, sig)
         known = self.paths.get(key)
         if known is None:
-            self.paths[key] = (hops, {}, set(), outcome)
+            self.paths[key] = (hops, {}, 0, outcome)
         elif [h.detail for h in hops] < [h.detail for h in known[0]]:
             # the same path met again: keep one wording whatever order AWS listed things in
             self.paths[key] = (hops, known[1], known[2], outcome)
         _, sets, flows, _ = self.paths[key]
         sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(pkt.dests)
-        flows.add(pkt.flow)
+        self.paths[key] = (self.paths[key][0], sets, flows | pkt.flows, outcome)
 
     def block(self, reason: str, pkt: Packet) -> None:
-        self.blocked.setdefault(reason, set()).add(pkt.flow)
+        self.blocked[reason] = self.blocked.get(reason, 0) | pkt.flows
 
     def build(self, category: str, family: int | None = None) -> tuple[Path, ...]:
         out = []
@@ -112,13 +124,62 @@ class _Collector:
             out.append(Path(hops=hops, destinations=dests, outcome=text))
         return tuple(out)
 
-    def flows_text(self, flows: set[F.Flow]) -> str:
-        if len(flows) >= self.classes:
+    def flows_text(self, flows: int) -> str:
+        if flows.bit_count() >= len(self.flows):
             return "all protocols and ports"
-        labels = [f.label() for f in sorted(flows)]
+        labels = [f.label() for f in sorted(self.flows[i] for i in _bits(flows))]
         if len(labels) > 4:
             return ", ".join(labels[:4]) + f" and {len(labels) - 4} more classes"
         return ", ".join(labels)
+
+
+def _union(masks: Iterable[int]) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
+
+
+def _refine(parts: Iterable[int], masks: Iterable[int]) -> tuple[int, ...]:
+    """Split the parts so that each mask holds each part whole or not at all."""
+    out = [p for p in parts if p]
+    for mask in sorted(set(masks)):
+        out = [q for p in out for q in (p & mask, p & ~mask) if q]
+    return tuple(out)
+
+
+class _PartsMissing(MissingData):
+    """Missing data met by several parts of one packet, each with its own reason."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(dict.fromkeys(reasons))
+        super().__init__(self.reasons[0])
+
+
+def _reasons(exc: MissingData) -> list[str]:
+    return exc.reasons if isinstance(exc, _PartsMissing) else [exc.reason]
+
+
+def _merge(packets: list[Packet]) -> list[Packet]:
+    """Packets that differ only in their traffic classes travel on as one."""
+    if len(packets) < 2:
+        return packets
+    merged: dict[Packet, Packet] = {}
+    for pkt in packets:
+        key = replace(pkt, flows=0, flow=_ANY_FLOW)
+        known = merged.get(key)
+        merged[key] = pkt if known is None else replace(known, flows=known.flows | pkt.flows)
+    return list(merged.values())
+
+
+_ANY_FLOW = F.Flow(F.OTHER)
+
+
+def _bits(mask: int) -> Iterator[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 class Network:
@@ -132,6 +193,9 @@ class Network:
         self._proxy_cache: dict[tuple[str, str], dict[str, str]] = {}
         self._proofs: dict[tuple[str, ...], EgressProof] = {}
         self._acl_parts: dict[tuple[Any, ...], tuple[tuple[F.AclEntry, AddrSet], ...]] = {}
+        self._masks: dict[tuple[Any, ...], int] = {}
+        self._treatments: dict[tuple[Any, ...], tuple[int, ...]] = {}
+        self._replies_cache: dict[tuple[Any, ...], list[F.Flow]] = {}
 
     def topology(self, view: RegionView) -> Topology:
         key = (view.account, view.region)
@@ -279,11 +343,114 @@ class Network:
             self._flows = F.flow_classes(bounds, protocols)
         return self._flows
 
+    # --- traffic classes as bit masks ----------------------------------------------------
+    # A packet carries a set of traffic classes at once. Wherever a decision depends on the
+    # class (network ACLs, stateless firewall rules), the set is split by how the rules there
+    # treat each class, and one representative class decides for its part: inside a part every
+    # rule matches all classes or none, so the walk is the one each class would take alone.
+
+    def _rule_mask(self, proto: int, lo: Any, hi: Any) -> int:
+        """Classes a rule with this protocol and port range matches."""
+        key = (proto, lo, hi)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = 0
+            for i, flow in enumerate(self.flow_classes()):
+                if F.proto_matches(proto, flow) and F.ports_cover(lo, hi, flow):
+                    mask |= 1 << i
+            self._masks[key] = mask
+        return mask
+
+    def _by_protocol(self) -> list[int]:
+        """TCP, UDP and the rest: reply classes and port matching differ between them."""
+        tcp, udp = self._rule_mask(F.TCP, None, None), self._rule_mask(F.UDP, None, None)
+        everything = (1 << len(self.flow_classes())) - 1
+        return [m for m in (tcp, udp, everything & ~(tcp | udp)) if m]
+
+    def _singletons(self) -> tuple[int, ...]:
+        return tuple(1 << i for i in range(len(self.flow_classes())))
+
+    def _acl_treatment(self, view: RegionView, acl: Mapping[str, Any]) -> tuple[int, ...]:
+        """Parts of the classes every entry of this ACL (both directions) treats alike."""
+        key = ("acl", view.account, view.region, str(acl.get("NetworkAclId")), id(acl))
+        parts = self._treatments.get(key)
+        if parts is None:
+            try:
+                masks = []
+                for entry in acl.get("Entries", []) or []:
+                    rng = entry.get("PortRange") or {}
+                    masks.append(self._rule_mask(F.proto_number(entry.get("Protocol", "-1")),
+                                                 rng.get("From"), rng.get("To")))
+                parts = _refine(self._by_protocol(), masks)
+            except (MissingData, TypeError, AttributeError):
+                parts = self._singletons()  # the per-class evaluation reports what is wrong
+            self._treatments[key] = parts
+        return parts
+
+    def _stateless_treatment(self, view: RegionView, policy: Mapping[str, Any]) -> tuple[int, ...]:
+        """Parts of the classes every stateless rule of this policy treats alike."""
+        key = ("stateless", view.account, view.region, id(policy))
+        parts = self._treatments.get(key)
+        if parts is None:
+            try:
+                tcp_udp = self._rule_mask(F.TCP, None, None) | self._rule_mask(F.UDP, None, None)
+                everything = (1 << len(self.flow_classes())) - 1
+                masks = []
+                for ref in policy.get("StatelessRuleGroupReferences", []) or []:
+                    group = view.detail("network-firewall", "DescribeRuleGroup", ref.get("ResourceArn", ""))
+                    source = ((group.get("RuleGroup") or {}).get("RulesSource") or {}) \
+                        .get("StatelessRulesAndCustomActions") or {}
+                    for rule in source.get("StatelessRules", []) or []:
+                        attrs = rule.get("RuleDefinition", {}).get("MatchAttributes", {})
+                        protos = attrs.get("Protocols") or []
+                        if protos:
+                            masks.append(_union(self._rule_mask(int(p), None, None) for p in protos))
+                        dports = attrs.get("DestinationPorts") or []
+                        if dports:
+                            masks.append((everything & ~tcp_udp) | _union(
+                                self._rule_mask(proto, p.get("FromPort"), p.get("ToPort"))
+                                for p in dports for proto in (F.TCP, F.UDP)))
+                parts = _refine(self._by_protocol(), masks)
+            except (MissingData, TypeError, AttributeError, ValueError):
+                parts = self._singletons()  # the per-class evaluation reports what is wrong
+            self._treatments[key] = parts
+        return parts
+
+    def _replies(self, view: RegionView, acl: Mapping[str, Any], flow: F.Flow) -> list[F.Flow]:
+        """Reply classes of `flow`, one per part this ACL treats alike (the first of each, in order)."""
+        if flow.proto not in (F.TCP, F.UDP):
+            return F.ephemeral_flows(flow, self.flow_classes())
+        key = ("replies", view.account, view.region, str(acl.get("NetworkAclId")), id(acl), flow.proto)
+        found = self._replies_cache.get(key)
+        if found is None:
+            parts = self._acl_treatment(view, acl)
+            index = {f: i for i, f in enumerate(self.flow_classes())}
+            seen: set[int] = set()
+            found = []
+            for reply in F.ephemeral_flows(flow, self.flow_classes()):
+                part = next(p for p in parts if p >> index[reply] & 1)
+                if part not in seen:
+                    seen.add(part)
+                    found.append(reply)
+            self._replies_cache[key] = found
+        return found
+
+    def _split(self, pkt: Packet, parts: Sequence[int]) -> list[Packet]:
+        classes = self.flow_classes()
+        out = []
+        for part in parts:
+            mask = pkt.flows & part
+            if mask == pkt.flows:
+                return [pkt]
+            if mask:
+                out.append(replace(pkt, flows=mask, flow=classes[(mask & -mask).bit_length() - 1]))
+        return out
+
     def prove(self, source: Source) -> EgressProof:
         topo = self.topology(source.view)
         subnet = topo.subnet(source.subnet_id)  # a missing subnet makes the whole proof unknown
         classes = self.flow_classes()
-        col = _Collector(classes=len(classes))
+        col = _Collector(flows=classes)
         col.notes.update(source.notes)
         sg_rules: list[F.SgRule] = []
         for gid in source.security_groups:
@@ -295,19 +462,28 @@ class Network:
             col.notes.add("no security groups given: nothing is allowed out")
         start = Hop("eni", source.eni_id or source.subnet_id, source.label)
         families = [4] + ([6] if source.ipv6 else [])
+        # Classes the security groups treat alike get the same destinations; classes with the
+        # same destinations travel as one packet, each part keeping its own first-hop wording.
+        parts = _refine(self._by_protocol(), [self._rule_mask(r.proto, r.lo, r.hi) for r in sg_rules])
         for family in families:
-            for flow in classes:
+            starts: dict[tuple[Any, ...], tuple[AddrSet, list[tuple[int, str]]]] = {}
+            for part in parts:
+                flow = classes[(part & -part).bit_length() - 1]
                 allowed, used = F.sg_allowed(sg_rules, flow, family)
                 if not allowed:
                     continue
+                detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
+                starts.setdefault(allowed.spans, (allowed, []))[1].append((part, detail))
+            for allowed, details in starts.values():
+                mask = _union(m for m, _ in details)
                 src_ip = source.private_ip if family == 4 else source.ipv6[0]
                 public = bool(source.public_ip) if family == 4 else True
-                detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
-                pkt = Packet(source.view, source.subnet_id, family, allowed, flow, src_ip, public,
-                             family == 4 and not source.public_ip, None, None,
-                             (replace(start, detail=detail),), frozenset(), str(subnet.get("VpcId", "")))
+                pkt = Packet(view=source.view, subnet=source.subnet_id, family=family, dests=allowed,
+                             flow=classes[(mask & -mask).bit_length() - 1], flows=mask, src_ip=src_ip,
+                             public=public, untranslated_private=family == 4 and not source.public_ip,
+                             inspected=None, nat=None, hops=(start,), seen=frozenset(),
+                             mapped_vpc=str(subnet.get("VpcId", "")), start=tuple(details))
                 self._route(pkt, col, depth=0)
-        _ = subnet
         return EgressProof(
             source=source.label,
             uninspected=col.build("internet"),
@@ -356,7 +532,8 @@ class Network:
             try:
                 self._target(sub, route, target, col, depth)
             except MissingData as exc:
-                col.unknowns.add(f"{rtb_id} route {route_destination(route)} -> {target}: {exc.reason}")
+                for reason in _reasons(exc):
+                    col.unknowns.add(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}")
         rest = pkt.dests.subtract(covered)
         if rest:
             col.block(f"{rtb_id} has no route for {rest.describe()}", replace(pkt, dests=rest))
@@ -427,13 +604,21 @@ class Network:
             self._acl_parts[key] = part
         return F.acl_filter_by_partition(part, addrs)
 
-    def _exit_filters(self, pkt: Packet, col: _Collector, via: str) -> Packet | None:
+    def _exit_filters(self, pkt: Packet, col: _Collector, via: str) -> list[Packet]:
         """NACL of the subnet the packet leaves by, outbound and for the replies inbound."""
         acl = self.topology(pkt.view).nacl_for(pkt.subnet)
+        out = []
+        for part in self._split(pkt, self._acl_treatment(pkt.view, acl)):
+            left = self._exit_filter(part, acl, col, via)
+            if left is not None:
+                out.append(left)
+        return _merge(out)
+
+    def _exit_filter(self, pkt: Packet, acl: Mapping[str, Any], col: _Collector, via: str) -> Packet | None:
         out, out_used = self._acl_filter(pkt.view, acl, True, pkt.flow, pkt.dests)
         back = AddrSet.empty(pkt.family)
         back_used: list[str] = []
-        for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
+        for reply in self._replies(pkt.view, acl, pkt.flow):
             allowed, used = self._acl_filter(pkt.view, acl, False, reply, out)
             back = back.union(allowed)
             back_used += used
@@ -446,24 +631,33 @@ class Network:
         detail = "; ".join(dict.fromkeys([*out_used[:1], *back_used[:1]]))
         return replace(pkt, dests=back, hops=(*pkt.hops, Hop("network-acl", str(acl.get("NetworkAclId")), detail)))
 
-    def _enter(self, pkt: Packet, subnet_id: str, col: _Collector, via: str) -> Packet | None:
+    def _enter(self, pkt: Packet, subnet_id: str, col: _Collector, via: str) -> list[Packet]:
         """Cross from the packet's subnet into another one: NACLs of both, both directions."""
         if subnet_id == pkt.subnet:
-            return pkt
-        leaving = self._exit_filters(pkt, col, via)
-        if leaving is None:
-            return None
-        topo = self.topology(pkt.view)
-        acl = topo.nacl_for(subnet_id)
-        src = AddrSet.from_cidrs(pkt.family, [pkt.src_ip])
-        allowed, used = self._acl_filter(pkt.view, acl, False, pkt.flow, src)
+            return [pkt]
+        out = []
+        acl = None
+        for leaving in self._exit_filters(pkt, col, via):
+            if acl is None:
+                acl = self.topology(pkt.view).nacl_for(subnet_id)
+            for part in self._split(leaving, self._acl_treatment(pkt.view, acl)):
+                entered = self._enter_filter(part, acl, subnet_id, col, via)
+                if entered is not None:
+                    out.append(entered)
+        return _merge(out)
+
+    def _enter_filter(self, leaving: Packet, acl: Mapping[str, Any], subnet_id: str, col: _Collector,
+                      via: str) -> Packet | None:
+        src = AddrSet.from_cidrs(leaving.family, [leaving.src_ip])
+        allowed, used = self._acl_filter(leaving.view, acl, False, leaving.flow, src)
         ok_back = False
-        for reply in F.ephemeral_flows(pkt.flow, self.flow_classes()):
-            if self._acl_filter(pkt.view, acl, True, reply, src)[0]:
+        for reply in self._replies(leaving.view, acl, leaving.flow):
+            if self._acl_filter(leaving.view, acl, True, reply, src)[0]:
                 ok_back = True
                 break
         if not allowed or not ok_back:
-            col.block(f"{acl.get('NetworkAclId')} of {subnet_id} blocks traffic from {pkt.src_ip} to {via}", leaving)
+            col.block(f"{acl.get('NetworkAclId')} of {subnet_id} blocks traffic from {leaving.src_ip} to {via}",
+                      leaving)
             return None
         hop = Hop("network-acl", str(acl.get("NetworkAclId")), used[0] if used else "")
         return replace(leaving, subnet=subnet_id, hops=(*leaving.hops, hop))
@@ -540,9 +734,10 @@ class Network:
         routable = _internet_routable(pkt, igw_id, col)
         if routable is None:
             return
-        out = self._exit_filters(routable, col, igw_id)
-        if out is None:
-            return
+        for out in self._exit_filters(routable, col, igw_id):
+            self._igw_exit(out, igw_id, vpc_id, col)
+
+    def _igw_exit(self, out: Packet, igw_id: str, vpc_id: Any, col: _Collector) -> None:
         foreign = out.family == 4 and bool(out.mapped_vpc) and out.mapped_vpc != vpc_id
         if foreign and (out.public or out.untranslated_private):
             col.block(f"{igw_id} cannot translate {out.src_ip}: its address belongs to {out.mapped_vpc}, "
@@ -566,8 +761,7 @@ class Network:
         routable = _internet_routable(pkt, eigw_id, col)
         if routable is None:
             return
-        out = self._exit_filters(routable, col, eigw_id)
-        if out is not None:
+        for out in self._exit_filters(routable, col, eigw_id):
             self._internet(out, eigw_id, Hop("egress-only-internet-gateway", eigw_id, "IPv6 egress"), col)
 
     def _nat(self, pkt: Packet, nat_id: str, col: _Collector, depth: int) -> None:
@@ -588,15 +782,13 @@ class Network:
         addrs = nat.get("NatGatewayAddresses", []) or []
         nat_ip = next((a["PrivateIp"] for a in addrs if a.get("PrivateIp")), pkt.src_ip)
         public_ip = next((a["PublicIp"] for a in addrs if a.get("PublicIp")), None)
-        entered = self._enter(pkt, nat.get("SubnetId", ""), col, nat_id)
-        if entered is None:
-            return
         kind = "private" if private else f"public {public_ip or ''}".strip()
         hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
-        nxt = replace(entered, src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
-                      topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", "")),
-                      untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
-        self._route(nxt, col, depth + 1)
+        for entered in self._enter(pkt, nat.get("SubnetId", ""), col, nat_id):
+            nxt = replace(entered, src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
+                          topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", "")),
+                          untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
+            self._route(nxt, col, depth + 1)
 
     def _vpce(self, pkt: Packet, vpce_id: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
@@ -629,9 +821,8 @@ class Network:
                 raise MissingData(f"{vpce_id} has no subnet")
             col.notes.add(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not a Network Firewall "
                           "endpoint, so it is not counted as inspection")
-            entered = self._enter(pkt, subnets[0], col, vpce_id)
-            if entered is not None:
-                hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
+            hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
+            for entered in self._enter(pkt, subnets[0], col, vpce_id):
                 self._route(replace(entered, hops=(*entered.hops, hop)), col, depth + 1)
             return
         raise MissingData(f"{vpce_id} is a {etype} endpoint and cannot be a route target")
@@ -642,10 +833,22 @@ class Network:
         name = firewall.get("FirewallName", vpce_id)
         policy_arn = firewall.get("FirewallPolicyArn", "")
         policy = pkt.view.detail("network-firewall", "DescribeFirewallPolicy", policy_arn)
-        entered = self._enter(pkt, fw_subnet, col, vpce_id)
-        if entered is None:
-            return
-        for action, dests, why in self._stateless(pkt.view, policy.get("FirewallPolicy") or {}, entered):
+        rules = policy.get("FirewallPolicy") or {}
+        missing: list[str] = []
+        for entered in self._enter(pkt, fw_subnet, col, vpce_id):
+            for part in self._split(entered, self._stateless_treatment(pkt.view, rules)):
+                # Parts can meet missing data at different rules: each part goes as far as it
+                # can, as it would alone, and every reason is reported.
+                try:
+                    self._firewall_part(part, vpce_id, name, rules, col, depth)
+                except MissingData as exc:
+                    missing.extend(_reasons(exc))
+        if missing:
+            raise _PartsMissing(missing)
+
+    def _firewall_part(self, entered: Packet, vpce_id: str, name: str, rules: Mapping[str, Any],
+                       col: _Collector, depth: int) -> None:
+        for action, dests, why in self._stateless(entered.view, rules, entered):
             sub = replace(entered, dests=dests)
             if action == "aws:drop":
                 col.block(f"firewall {name} drops it ({why})", sub)
@@ -715,9 +918,11 @@ class Network:
         if not local:
             col.block(f"{att_id} has no subnet in {az}: resources there cannot reach {tgw_id}", pkt)
             return
-        entered = self._enter(pkt, local[0], col, tgw_id)
-        if entered is None:
-            return
+        for entered in self._enter(pkt, local[0], col, tgw_id):
+            self._tgw_route(entered, tgw_id, att_id, az, col, depth)
+
+    def _tgw_route(self, entered: Packet, tgw_id: str, att_id: str, az: str, col: _Collector, depth: int) -> None:
+        topo = self.topology(entered.view)
         rtb_id = self._tgw_association(att_id)
         if rtb_id is None:
             col.block(f"{att_id} is not associated with a transit gateway route table: dropped", entered)
@@ -825,18 +1030,16 @@ class Network:
             col.block(f"{owner or eni.get('NetworkInterfaceId')} has source/destination check on: "
                       "it does not forward", pkt)
             return
-        entered = self._enter(pkt, eni.get("SubnetId", ""), col, str(eni.get("NetworkInterfaceId")))
-        if entered is None:
-            return
         public_ip = (eni.get("Association") or {}).get("PublicIp")
         hop = Hop("nat-instance", owner or eni["NetworkInterfaceId"],
                   f"forwards (source/destination check off), {eni.get('SubnetId')}")
-        nxt = replace(entered, src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
-                      public=bool(public_ip) if pkt.family == 4 else True,
-                      mapped_vpc=str(topo.subnet(str(eni.get("SubnetId", ""))).get("VpcId", "")),
-                      untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
-                      hops=(*entered.hops, hop))
-        self._route(nxt, col, depth + 1)
+        for entered in self._enter(pkt, eni.get("SubnetId", ""), col, str(eni.get("NetworkInterfaceId"))):
+            nxt = replace(entered, src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
+                          public=bool(public_ip) if pkt.family == 4 else True,
+                          mapped_vpc=str(topo.subnet(str(eni.get("SubnetId", ""))).get("VpcId", "")),
+                          untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
+                          hops=(*entered.hops, hop))
+            self._route(nxt, col, depth + 1)
 
     # --- transit gateway lookups (across every account/region: TGWs are shared) -------------
     def _vpc_attachment(self, tgw_id: str, vpc_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
