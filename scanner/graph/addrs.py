@@ -7,6 +7,7 @@ cheap (a few dozen intervals per set in real estates).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,16 +34,15 @@ class AddrSet:
     def from_cidrs(cls, family: int, cidrs: Iterable[str]) -> AddrSet:
         spans = []
         for cidr in cidrs:
-            net = ipaddress.ip_network(cidr, strict=False)
-            if net.version != family:
-                continue
-            spans.append((int(net.network_address), int(net.broadcast_address)))
+            version, lo, hi = _parse(cidr)
+            if version == family:
+                spans.append((lo, hi))
         return cls(family, _normalise(spans))
 
     @classmethod
     def from_cidr(cls, cidr: str) -> AddrSet:
-        net = ipaddress.ip_network(cidr, strict=False)
-        return cls(net.version, ((int(net.network_address), int(net.broadcast_address)),))
+        version, lo, hi = _parse(cidr)
+        return cls(version, ((lo, hi),))
 
     def __bool__(self) -> bool:
         return bool(self.spans)
@@ -86,10 +86,9 @@ class AddrSet:
         return AddrSet(self.family, tuple(out))
 
     def contains(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address)
-        if ip.version != self.family:
+        version, value, _ = _parse(address)
+        if version != self.family:
             return False
-        value = int(ip)
         return any(lo <= value <= hi for lo, hi in self.spans)
 
     def covers(self, other: AddrSet) -> bool:
@@ -97,21 +96,52 @@ class AddrSet:
 
     def cidrs(self) -> Iterator[str]:
         """The set as the fewest CIDR blocks, for evidence a network engineer can read."""
-        cls = ipaddress.IPv4Address if self.family == 4 else ipaddress.IPv6Address
-        for lo, hi in self.spans:
-            for net in ipaddress.summarize_address_range(cls(lo), cls(hi)):
-                yield str(net)
+        return iter(_cidrs(self.family, self.spans))
 
     def describe(self, limit: int = 3) -> str:
         """'52.0.0.0/8 and 3 other ranges' style text."""
-        blocks = list(self.cidrs())
-        if not blocks:
-            return "no addresses"
-        if len(blocks) <= limit:
-            return ", ".join(blocks)
-        shown = ", ".join(blocks[:limit])
-        rest = len(blocks) - limit
-        return f"{shown} and {rest} other range{'s' if rest > 1 else ''}"
+        return _describe(self.family, self.spans, limit)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> tuple[int, int, int]:
+    """(version, first, last) of a CIDR block or an address; the same sets read the same text
+    over and over (every route, rule and entry names one), so each is parsed once."""
+    net = ipaddress.ip_network(text, strict=False)
+    return net.version, int(net.network_address), int(net.broadcast_address)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cidrs(family: int, spans: tuple[Interval, ...]) -> tuple[str, ...]:
+    bits = 32 if family == 4 else 128
+    out = []
+    for lo, hi in spans:
+        while lo <= hi:
+            # the largest block that starts at `lo` (aligned) and ends by `hi`
+            size = (lo & -lo).bit_length() - 1 if lo else bits
+            while (1 << size) > hi - lo + 1:
+                size -= 1
+            out.append(f"{_address(family, lo)}/{bits - size}")
+            lo += 1 << size
+    return tuple(out)
+
+
+def _address(family: int, value: int) -> str:
+    if family == 4:
+        return f"{value >> 24}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+    return str(ipaddress.IPv6Address(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _describe(family: int, spans: tuple[Interval, ...], limit: int) -> str:
+    blocks = _cidrs(family, spans)
+    if not blocks:
+        return "no addresses"
+    if len(blocks) <= limit:
+        return ", ".join(blocks)
+    shown = ", ".join(blocks[:limit])
+    rest = len(blocks) - limit
+    return f"{shown} and {rest} other range{'s' if rest > 1 else ''}"
 
 
 def _normalise(spans: Iterable[Interval]) -> tuple[Interval, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import Config
 from ..errors import MissingData
@@ -26,6 +26,8 @@ from .proof import EgressProof, managed_network_path
 from .topology import Topology, first_host, route_destination, route_target
 
 MAX_DEPTH = 40
+# A route as longest prefix match reads it: (prefix length, priority kind, set, route).
+_Entry = tuple[int, int, AddrSet, Mapping[str, Any]]
 _STATIC, _PREFIX_LIST, _PROPAGATED = 0, 1, 2  # route priority at equal prefix length (rule 2)
 # VPC attachment states in which the attachment carries traffic ("modifying": subnets being
 # added or removed; botocore's enum omits it, the EC2 API returns it).
@@ -50,8 +52,10 @@ class Source:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Packet:
+class Packet(NamedTuple):
+    """Traffic on its way (a set of classes to a set of destinations); `_replace` is the hot
+    path, so a named tuple rather than a frozen dataclass."""
+
     view: RegionView
     subnet: str
     family: int
@@ -166,9 +170,9 @@ def _merge(packets: list[Packet]) -> list[Packet]:
         return packets
     merged: dict[Packet, Packet] = {}
     for pkt in packets:
-        key = replace(pkt, flows=0, flow=_ANY_FLOW)
+        key = pkt._replace(flows=0, flow=_ANY_FLOW)
         known = merged.get(key)
-        merged[key] = pkt if known is None else replace(known, flows=known.flows | pkt.flows)
+        merged[key] = pkt if known is None else known._replace(flows=known.flows | pkt.flows)
     return list(merged.values())
 
 
@@ -196,6 +200,10 @@ class Network:
         self._masks: dict[tuple[Any, ...], int] = {}
         self._treatments: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._replies_cache: dict[tuple[Any, ...], list[F.Flow]] = {}
+        self._sg_rules: dict[tuple[str, str, str], tuple[list[F.SgRule], list[str]]] = {}
+        self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
+        self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
+        self._regions: dict[tuple[Any, ...], list[_Region]] = {}
 
     def topology(self, view: RegionView) -> Topology:
         key = (view.account, view.region)
@@ -343,6 +351,17 @@ class Network:
             self._flows = F.flow_classes(bounds, protocols)
         return self._flows
 
+    def sg_egress_rules(self, view: RegionView, group_id: str) -> tuple[list[F.SgRule], list[str]]:
+        """`flows.sg_egress_rules` of one group, read once per snapshot."""
+        key = (view.account, view.region, group_id)
+        found = self._sg_rules.get(key)
+        if found is None:
+            topo = self.topology(view)
+            found = F.sg_egress_rules(topo.security_group(group_id), topo.prefix_list,
+                                      lambda g: topo.sg_members.get(g, []))
+            self._sg_rules[key] = found
+        return found
+
     # --- traffic classes as bit masks ----------------------------------------------------
     # A packet carries a set of traffic classes at once. Wherever a decision depends on the
     # class (network ACLs, stateless firewall rules), the set is split by how the rules there
@@ -443,7 +462,7 @@ class Network:
             if mask == pkt.flows:
                 return [pkt]
             if mask:
-                out.append(replace(pkt, flows=mask, flow=classes[(mask & -mask).bit_length() - 1]))
+                out.append(pkt._replace(flows=mask, flow=classes[(mask & -mask).bit_length() - 1]))
         return out
 
     def prove(self, source: Source) -> EgressProof:
@@ -454,8 +473,7 @@ class Network:
         col.notes.update(source.notes)
         sg_rules: list[F.SgRule] = []
         for gid in source.security_groups:
-            rules, unknown = F.sg_egress_rules(topo.security_group(gid), topo.prefix_list,
-                                               lambda g: topo.sg_members.get(g, []))
+            rules, unknown = self.sg_egress_rules(source.view, gid)
             sg_rules.extend(rules)
             col.unknowns.update(unknown)
         if not source.security_groups:
@@ -510,7 +528,7 @@ class Network:
         if key in pkt.seen or depth > MAX_DEPTH:
             col.block(f"routing loop at {rtb_id}", pkt)
             return
-        pkt = replace(pkt, seen=pkt.seen | {key})
+        pkt = pkt._replace(seen=pkt.seen | {key})
         try:
             parts = self._lpm(topo, rtb, pkt.family, pkt.dests)
         except MissingData as exc:
@@ -525,7 +543,7 @@ class Network:
             if note:
                 detail += f"; {note}"
                 col.notes.add(f"{rtb_id}: {note}")
-            sub = replace(pkt, dests=dests, hops=(*pkt.hops, Hop("route-table", rtb_id, detail)))
+            sub = pkt._replace(dests=dests, hops=(*pkt.hops, Hop("route-table", rtb_id, detail)))
             if route.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {route_destination(route)} -> {target} is a blackhole (no fallback)", sub)
                 continue
@@ -536,7 +554,7 @@ class Network:
                     col.unknowns.add(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}")
         rest = pkt.dests.subtract(covered)
         if rest:
-            col.block(f"{rtb_id} has no route for {rest.describe()}", replace(pkt, dests=rest))
+            col.block(f"{rtb_id} has no route for {rest.describe()}", pkt._replace(dests=rest))
 
     def _lpm(self, topo: Topology, rtb: Mapping[str, Any], family: int,
              dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
@@ -548,7 +566,24 @@ class Network:
         # (prefix length, priority kind, set, route). At equal length AWS prefers a static CIDR
         # route, then a prefix-list route, then a route propagated from a virtual private
         # gateway ("Route priority" in the VPC user guide); a more specific route always wins.
-        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []
+        key = ("rtb", id(rtb), family)
+        entries = self._route_entries.get(key)
+        if entries is None:
+            entries = self._rtb_entries(topo, rtb, family)
+            self._route_entries[key] = entries
+        return self._split_by_routes(key, entries, family, dests)
+
+    def _split_by_routes(self, key: tuple[Any, ...], entries: list[_Entry], family: int,
+                         dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+        """`_longest_prefix_match`, with each table's regions computed once."""
+        regions = self._regions.get(key)
+        if regions is None:
+            regions = _route_regions(entries, family)
+            self._regions[key] = regions
+        return _match_regions(regions, dests)
+
+    def _rtb_entries(self, topo: Topology, rtb: Mapping[str, Any], family: int) -> list[_Entry]:
+        entries: list[_Entry] = []
         for route in rtb["Routes"]:
             cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
             if cidr:
@@ -562,7 +597,7 @@ class Network:
                     s = AddrSet.from_cidrs(family, [c])
                     if s:
                         entries.append((_plen(c), _PREFIX_LIST, s, route))
-        return _longest_prefix_match(entries, family, dests)
+        return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def _target(self, pkt: Packet, route: Mapping[str, Any], target: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
@@ -625,11 +660,11 @@ class Network:
         dropped = pkt.dests.subtract(back)
         if dropped:
             col.block(f"{acl.get('NetworkAclId')} of {pkt.subnet} blocks {dropped.describe()} towards {via} "
-                      "(outbound or replies)", replace(pkt, dests=dropped))
+                      "(outbound or replies)", pkt._replace(dests=dropped))
         if not back:
             return None
         detail = "; ".join(dict.fromkeys([*out_used[:1], *back_used[:1]]))
-        return replace(pkt, dests=back, hops=(*pkt.hops, Hop("network-acl", str(acl.get("NetworkAclId")), detail)))
+        return pkt._replace(dests=back, hops=(*pkt.hops, Hop("network-acl", str(acl.get("NetworkAclId")), detail)))
 
     def _enter(self, pkt: Packet, subnet_id: str, col: _Collector, via: str) -> list[Packet]:
         """Cross from the packet's subnet into another one: NACLs of both, both directions."""
@@ -660,7 +695,7 @@ class Network:
                       leaving)
             return None
         hop = Hop("network-acl", str(acl.get("NetworkAclId")), used[0] if used else "")
-        return replace(leaving, subnet=subnet_id, hops=(*leaving.hops, hop))
+        return leaving._replace(subnet=subnet_id, hops=(*leaving.hops, hop))
 
     # --- targets -----------------------------------------------------------------------------
     def _bpa_blocks(self, pkt: Packet, gateway: str) -> str | None:
@@ -785,7 +820,7 @@ class Network:
         kind = "private" if private else f"public {public_ip or ''}".strip()
         hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
         for entered in self._enter(pkt, nat.get("SubnetId", ""), col, nat_id):
-            nxt = replace(entered, src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
+            nxt = entered._replace(src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
                           topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", "")),
                           untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
             self._route(nxt, col, depth + 1)
@@ -823,7 +858,7 @@ class Network:
                           "endpoint, so it is not counted as inspection")
             hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
             for entered in self._enter(pkt, subnets[0], col, vpce_id):
-                self._route(replace(entered, hops=(*entered.hops, hop)), col, depth + 1)
+                self._route(entered._replace(hops=(*entered.hops, hop)), col, depth + 1)
             return
         raise MissingData(f"{vpce_id} is a {etype} endpoint and cannot be a route target")
 
@@ -849,16 +884,16 @@ class Network:
     def _firewall_part(self, entered: Packet, vpce_id: str, name: str, rules: Mapping[str, Any],
                        col: _Collector, depth: int) -> None:
         for action, dests, why in self._stateless(entered.view, rules, entered):
-            sub = replace(entered, dests=dests)
+            sub = entered._replace(dests=dests)
             if action == "aws:drop":
                 col.block(f"firewall {name} drops it ({why})", sub)
                 continue
             if action == "aws:forward_to_sfe":
                 hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> stateful engine")
-                nxt = replace(sub, inspected=f"firewall {name}", hops=(*sub.hops, hop))
+                nxt = sub._replace(inspected=f"firewall {name}", hops=(*sub.hops, hop))
             else:
                 hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> aws:pass, NOT inspected")
-                nxt = replace(sub, hops=(*sub.hops, hop))
+                nxt = sub._replace(hops=(*sub.hops, hop))
             self._route(nxt, col, depth + 1)
 
     def _stateless(self, view: RegionView, policy: Mapping[str, Any],
@@ -929,39 +964,27 @@ class Network:
             return
         routes = self._tgw_routes(rtb_id)
         hop = Hop("transit-gateway", tgw_id, f"{att_id} associated with {rtb_id}")
-        entered = replace(entered, hops=(*entered.hops, hop))
+        entered = entered._replace(hops=(*entered.hops, hop))
         key = f"tgw/{rtb_id}/{entered.inspected}/{entered.nat}"
         if key in entered.seen:
             col.block(f"routing loop through {rtb_id}", entered)
             return
-        entered = replace(entered, seen=entered.seen | {key})
-        # Same matching as a VPC route table (rule 23): longest prefix per prefix-list entry, and
-        # at equal length static before prefix-list before propagated routes (the order of
-        # "Route evaluation" in the Transit Gateway guide) -- not the order the API lists them.
-        entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]] = []
-        for r in routes:
-            if r.get("DestinationCidrBlock"):
-                kind = _PROPAGATED if r.get("Type") == "propagated" else _STATIC
-                s = AddrSet.from_cidrs(entered.family, [r["DestinationCidrBlock"]])
-                if s:
-                    entries.append((_plen(r["DestinationCidrBlock"]), kind, s, r))
-            elif r.get("PrefixListId"):
-                cidrs, problem = topo.prefix_list(r["PrefixListId"])
-                if problem:
-                    raise MissingData(problem)
-                for c in cidrs:
-                    s = AddrSet.from_cidrs(entered.family, [c])
-                    if s:
-                        entries.append((_plen(c), _PREFIX_LIST, s, r))
+        entered = entered._replace(seen=entered.seen | {key})
+        # prefix lists resolve in the packet's account/region: part of the key
+        key = ("tgw", rtb_id, entered.family, entered.view.account, entered.view.region)
+        entries = self._route_entries.get(key)
+        if entries is None:
+            entries = self._tgw_entries(topo, routes, entered.family)
+            self._route_entries[key] = entries
         covered = AddrSet.empty(entered.family)
-        for r, hit, note in _longest_prefix_match(entries, entered.family, entered.dests):
+        for r, hit, note in self._split_by_routes(key, entries, entered.family, entered.dests):
             covered = covered.union(hit)
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
             detail = f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})"
             if note:
                 detail += f"; {note}"
                 col.notes.add(f"{rtb_id}: {note}")
-            sub = replace(entered, dests=hit, hops=(*entered.hops, Hop("tgw-route-table", rtb_id, detail)))
+            sub = entered._replace(dests=hit, hops=(*entered.hops, Hop("tgw-route-table", rtb_id, detail)))
             if r.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {cidr} is a blackhole", sub)
                 continue
@@ -969,7 +992,28 @@ class Network:
                 self._tgw_deliver(sub, target, az, col, depth)
         remaining = entered.dests.subtract(covered)
         if remaining:
-            col.block(f"{rtb_id} has no route for {remaining.describe()}", replace(entered, dests=remaining))
+            col.block(f"{rtb_id} has no route for {remaining.describe()}", entered._replace(dests=remaining))
+
+    def _tgw_entries(self, topo: Topology, routes: list[Mapping[str, Any]], family: int) -> list[_Entry]:
+        # Same matching as a VPC route table (rule 23): longest prefix per prefix-list entry, and
+        # at equal length static before prefix-list before propagated routes (the order of
+        # "Route evaluation" in the Transit Gateway guide) -- not the order the API lists them.
+        entries: list[_Entry] = []
+        for r in routes:
+            if r.get("DestinationCidrBlock"):
+                kind = _PROPAGATED if r.get("Type") == "propagated" else _STATIC
+                s = AddrSet.from_cidrs(family, [r["DestinationCidrBlock"]])
+                if s:
+                    entries.append((_plen(r["DestinationCidrBlock"]), kind, s, r))
+            elif r.get("PrefixListId"):
+                cidrs, problem = topo.prefix_list(r["PrefixListId"])
+                if problem:
+                    raise MissingData(problem)
+                for c in cidrs:
+                    s = AddrSet.from_cidrs(family, [c])
+                    if s:
+                        entries.append((_plen(c), _PREFIX_LIST, s, r))
+        return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def _tgw_deliver(self, pkt: Packet, target: Mapping[str, Any], az: str, col: _Collector, depth: int) -> None:
         rtype = target.get("ResourceType")
@@ -994,7 +1038,7 @@ class Network:
             # Transit Gateway guide); its outbound rules are, when the packet leaves the subnet
             # for its next hop (_enter / _exit_filters).
             hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}")
-            nxt = replace(pkt, view=view, subnet=sid, hops=(*pkt.hops, hop))
+            nxt = pkt._replace(view=view, subnet=sid, hops=(*pkt.hops, hop))
             self._route(nxt, col, depth + 1)
 
     def _eni_target(self, pkt: Packet, route: Mapping[str, Any], col: _Collector, depth: int) -> None:
@@ -1034,7 +1078,7 @@ class Network:
         hop = Hop("nat-instance", owner or eni["NetworkInterfaceId"],
                   f"forwards (source/destination check off), {eni.get('SubnetId')}")
         for entered in self._enter(pkt, eni.get("SubnetId", ""), col, str(eni.get("NetworkInterfaceId"))):
-            nxt = replace(entered, src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
+            nxt = entered._replace(src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
                           public=bool(public_ip) if pkt.family == 4 else True,
                           mapped_vpc=str(topo.subnet(str(eni.get("SubnetId", ""))).get("VpcId", "")),
                           untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
@@ -1042,26 +1086,34 @@ class Network:
             self._route(nxt, col, depth + 1)
 
     # --- transit gateway lookups (across every account/region: TGWs are shared) -------------
+    def _tgw_index(self, operation: str, member: str) -> dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]:
+        """Attachments of every account/region by id and by (TGW, VPC), in snapshot order."""
+        index = self._tgw_indexes.get(operation)
+        if index is None:
+            index = {}
+            for view in self.snapshot.views():
+                if not view.has("ec2", operation):
+                    continue
+                for att in view.items("ec2", operation, member):
+                    index.setdefault(att.get("TransitGatewayAttachmentId"), []).append((view, att))
+                    index.setdefault((att.get("TransitGatewayId"), att.get("VpcId")), []).append((view, att))
+            self._tgw_indexes[operation] = index
+        return index
+
     def _vpc_attachment(self, tgw_id: str, vpc_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
-        for view in self.snapshot.views():
-            if not view.has("ec2", "DescribeTransitGatewayVpcAttachments"):
-                continue
-            for att in view.items("ec2", "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"):
-                if att.get("TransitGatewayId") == tgw_id and att.get("VpcId") == vpc_id \
-                        and att.get("State") in _TGW_ATTACHMENT_FORWARDS:
-                    return view, att
+        index = self._tgw_index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+        for view, att in index.get((tgw_id, vpc_id), []):
+            if att.get("State") in _TGW_ATTACHMENT_FORWARDS:
+                return view, att
         own = self.snapshot.views()
         if not any(v.has("ec2", "DescribeTransitGatewayVpcAttachments") for v in own):
             raise MissingData("ec2 DescribeTransitGatewayVpcAttachments was not collected")
         return None
 
     def _attachment_by_id(self, att_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
-        for view in self.snapshot.views():
-            if view.has("ec2", "DescribeTransitGatewayVpcAttachments"):
-                for att in view.items("ec2", "DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments"):
-                    if att.get("TransitGatewayAttachmentId") == att_id:
-                        return view, att
-        return None
+        index = self._tgw_index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+        found = index.get(att_id)
+        return found[0] if found else None
 
     def _tgw_association(self, att_id: str) -> str | None:
         """The attachment's TGW route table; None only when the data shows it has none.
@@ -1071,16 +1123,12 @@ class Network:
         attachment that is in no DescribeTransitGatewayAttachments at all is simply unknown.
         Either would otherwise read as "dropped", a PASS from missing data.
         """
-        collected = False
+        collected = any(v.has("ec2", "DescribeTransitGatewayAttachments") for v in self.snapshot.views())
         unassociated = False
         owner = None
-        for view in self.snapshot.views():
-            if not view.has("ec2", "DescribeTransitGatewayAttachments"):
-                continue
-            collected = True
-            for att in view.items("ec2", "DescribeTransitGatewayAttachments", "TransitGatewayAttachments"):
-                if att.get("TransitGatewayAttachmentId") != att_id:
-                    continue
+        if collected:
+            for view, att in self._tgw_index("DescribeTransitGatewayAttachments",
+                                             "TransitGatewayAttachments").get(att_id, []):
                 assoc = att.get("Association")
                 owner = att.get("TransitGatewayOwnerId")
                 if isinstance(assoc, Mapping):
@@ -1145,19 +1193,25 @@ def _internet_routable(pkt: Packet, gateway: str, col: _Collector) -> Packet | N
     unroutable = pkt.dests.intersect(_NOT_INTERNET[pkt.family])
     if unroutable:
         col.block(f"{gateway} cannot deliver {unroutable.describe()}: not routable on the internet",
-                  replace(pkt, dests=unroutable))
+                  pkt._replace(dests=unroutable))
     rest = pkt.dests.subtract(unroutable)
-    return replace(pkt, dests=rest) if rest else None
+    return pkt._replace(dests=rest) if rest else None
 
 
-def _longest_prefix_match(entries: list[tuple[int, int, AddrSet, Mapping[str, Any]]], family: int,
-                          dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
-    """Split `dests` over (prefix length, kind, set, route) entries: longest prefix first, and at
-    equal length static, then prefix-list, then propagated routes. Prefix-list routes of equal
-    length that overlap are all kept (AWS picks one, we cannot tell which) with a note."""
+_Region = tuple[Mapping[str, Any], AddrSet, AddrSet]  # route, addresses it decides, overlap
+
+
+def _route_regions(entries: list[_Entry], family: int) -> list[_Region]:
+    """Which addresses each route decides, over the whole address space: longest prefix first,
+    and at equal length static, then prefix-list, then propagated routes. Prefix-list routes of
+    equal length that overlap all keep the overlap (AWS picks one, we cannot tell which); the
+    third member is that overlap with earlier routes, to note when a packet falls in it.
+
+    Every step intersects or subtracts fixed sets, so matching a set of destinations is
+    intersecting it with each region: computed once per table, not once per packet."""
     entries = sorted(entries, key=lambda e: (-e[0], e[1]))
-    remaining = dests
-    out: list[tuple[Mapping[str, Any], AddrSet, str]] = []
+    remaining = AddrSet.everything(family)
+    out: list[_Region] = []
     i = 0
     while i < len(entries) and remaining:
         length = entries[i][0]
@@ -1170,15 +1224,30 @@ def _longest_prefix_match(entries: list[tuple[int, int, AddrSet, Mapping[str, An
                 if k != kind:
                     continue
                 hit = remaining.intersect(s).subtract(taken)
-                note = ""
-                if kind == _PREFIX_LIST and hit and kind_taken.intersect(hit):
-                    note = "prefix lists of equal length overlap: both routes treated as possible"
                 if hit:
-                    out.append((route, hit, note))
+                    overlap = kind_taken.intersect(hit) if kind == _PREFIX_LIST else AddrSet.empty(family)
+                    out.append((route, hit, overlap))
                     kind_taken = kind_taken.union(hit)
             taken = taken.union(kind_taken)
         remaining = remaining.subtract(taken)
     return out
+
+
+def _match_regions(regions: Sequence[_Region], dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+    out = []
+    for route, region, overlap in regions:
+        hit = dests.intersect(region)
+        if hit:
+            note = "prefix lists of equal length overlap: both routes treated as possible" \
+                if overlap and overlap.intersect(dests) else ""
+            out.append((route, hit, note))
+    return out
+
+
+def _longest_prefix_match(entries: list[_Entry], family: int,
+                          dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+    """Split `dests` over (prefix length, kind, set, route) entries (see `_route_regions`)."""
+    return _match_regions(_route_regions(entries, family), dests)
 
 
 def _plen(cidr: str) -> int:

@@ -52,12 +52,13 @@ def find_relays(network: Network, source: Source) -> tuple[list[Relay], list[str
     proxies = network.proxies(source.view)
     sg_rules: list[F.SgRule] = []
     for gid in source.security_groups:
-        rules, _ = F.sg_egress_rules(topo.security_group(gid), topo.prefix_list, lambda g: topo.sg_members.get(g, []))
+        rules, _ = network.sg_egress_rules(source.view, gid)
         sg_rules.extend(rules)
     relays: list[Relay] = []
     unknowns: list[str] = []
-    for iid, inst in sorted(topo.instances.items()):
-        if iid in proxies or inst.get("VpcId") != vpc_id:
+    for iid in sorted(topo.instances_by_vpc.get(vpc_id, []) if isinstance(vpc_id, str) else []):
+        inst = topo.instances[iid]
+        if iid in proxies:
             continue
         if (inst.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
             continue

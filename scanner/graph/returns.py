@@ -54,7 +54,13 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list
     issues: list[ReturnIssue] = []
     for vpce, fw_subnet in sorted(endpoints.items()):
         fw_rtb, _ = topo.route_table_for(fw_subnet)
-        for subnet_id, subnet in sorted(topo.subnets.items()):
+        after = {t for _, t, _ in _routes_to(fw_rtb, 4, AddrSet.from_cidr("0.0.0.0/0"))}
+        # A route can only target an endpoint of its own VPC: only that VPC's subnets can send
+        # traffic to this one (and subnets whose VPC is unknown, which might).
+        vpc_id = topo.subnets.get(fw_subnet, {}).get("VpcId")
+        candidates = topo.subnets_of(vpc_id) if isinstance(vpc_id, str) and vpc_id else list(topo.subnets)
+        for subnet_id in sorted(candidates):
+            subnet = topo.subnets[subnet_id]
             if subnet_id == fw_subnet:
                 continue
             rtb, _ = topo.route_table_for(subnet_id)
@@ -68,7 +74,6 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list
             if not cidr:
                 continue
             protected = AddrSet.from_cidr(cidr)
-            after = {t for _, t, _ in _routes_to(fw_rtb, 4, AddrSet.from_cidr("0.0.0.0/0"))}
             base = (Hop("subnet", subnet_id, f"{cidr} sends traffic to {vpce} by {rtb['RouteTableId']}"),
                     Hop("firewall-endpoint", vpce, f"continues by {fw_rtb['RouteTableId']}"))
             for gw in sorted(t for t in after if t.startswith("igw-")):

@@ -46,6 +46,20 @@ class Topology:
         except KeyError:
             raise MissingData(f"subnet {subnet_id} is not in ec2 DescribeSubnets ({self.view.where})") from None
 
+    @cached_property
+    def subnets_by_vpc(self) -> dict[str, list[str]]:
+        """Subnet ids per VpcId; subnets without a VpcId are listed under "" (any VPC)."""
+        out: dict[str, list[str]] = {}
+        for sid, subnet in self.subnets.items():
+            vpc = subnet.get("VpcId")
+            out.setdefault(vpc if isinstance(vpc, str) else "", []).append(sid)
+        return out
+
+    def subnets_of(self, vpc_id: str) -> list[str]:
+        """The VPC's subnets, and any subnet whose VPC is unknown (it may be one of them)."""
+        own = self.subnets_by_vpc.get(vpc_id, []) if vpc_id else []
+        return own + self.subnets_by_vpc.get("", [])
+
     def vpc_cidrs(self, vpc_id: str) -> list[str]:
         vpc = self.vpcs.get(vpc_id)
         if vpc is None:
@@ -156,6 +170,14 @@ class Topology:
             for inst in res.get("Instances", []) or []:
                 if isinstance(inst.get("InstanceId"), str):
                     out[inst["InstanceId"]] = inst
+        return out
+
+    @cached_property
+    def instances_by_vpc(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for iid, inst in self.instances.items():
+            if isinstance(inst.get("VpcId"), str):
+                out.setdefault(inst["VpcId"], []).append(iid)
         return out
 
     @cached_property
