@@ -971,13 +971,13 @@ class Network:
             return
         entered = entered._replace(seen=entered.seen | {key})
         # prefix lists resolve in the packet's account/region: part of the key
-        key = ("tgw", rtb_id, entered.family, entered.view.account, entered.view.region)
-        entries = self._route_entries.get(key)
+        table = ("tgw", rtb_id, entered.family, entered.view.account, entered.view.region)
+        entries = self._route_entries.get(table)
         if entries is None:
             entries = self._tgw_entries(topo, routes, entered.family)
-            self._route_entries[key] = entries
+            self._route_entries[table] = entries
         covered = AddrSet.empty(entered.family)
-        for r, hit, note in self._split_by_routes(key, entries, entered.family, entered.dests):
+        for r, hit, note in self._split_by_routes(table, entries, entered.family, entered.dests):
             covered = covered.union(hit)
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
             detail = f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})"
