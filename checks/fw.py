@@ -549,6 +549,32 @@ def sagemaker_subnets(view: RegionView) -> list[tuple[str, str, bool]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """Where the region's SageMaker workloads sit, read once for all firewalls of the region."""
+
+    subnets: dict[Any, Mapping[str, Any]]
+    by_vpc: dict[Any, list[tuple[str, str]]]  # VpcId -> (AZ, "subnet (owner)")
+    ignored: list[str]
+    missing: str | None  # a live workload's subnet is not in DescribeSubnets
+
+
+def _sagemaker_placement(view: RegionView) -> _Placement:
+    subnets = {s.get("SubnetId"): s for s in view.items("ec2", "DescribeSubnets", "Subnets") if isinstance(s, Mapping)}
+    by_vpc: dict[Any, list[tuple[str, str]]] = {}
+    ignored = []
+    for subnet_id, owner, live in sorted(sagemaker_subnets(view)):
+        subnet = subnets.get(subnet_id)
+        if subnet is None:
+            if live:
+                return _Placement(subnets, {}, [], f"subnet {subnet_id} of {owner} is not in ec2 DescribeSubnets")
+            ignored.append(f"subnet {subnet_id} of {owner} is not in DescribeSubnets (deleted?); ignored")
+            continue
+        by_vpc.setdefault(subnet.get("VpcId"), []).append((str(subnet.get("AvailabilityZone")),
+                                                           f"{subnet_id} ({owner})"))
+    return _Placement(subnets, by_vpc, ignored, None)
+
+
 @check(
     id="FW-004",
     title="Availability Zone with SageMaker subnets has no firewall endpoint",
@@ -584,7 +610,8 @@ def az_without_endpoint(ctx: CheckContext, resource: Resource) -> Verdict:
     vpc_id = fw.get("VpcId")
     if fw.get("TransitGatewayId") or not isinstance(vpc_id, str):
         return Verdict.error("could not decide: transit-gateway-attached firewalls are not analysed by FW-004")
-    subnets = {s.get("SubnetId"): s for s in view.items("ec2", "DescribeSubnets", "Subnets") if isinstance(s, Mapping)}
+    placed = ctx.memo(("FW-004 placement", view.account, view.region), lambda: _sagemaker_placement(view))
+    subnets = placed.subnets
     status = desc.get("FirewallStatus")
     sync = status.get("SyncStates") if isinstance(status, Mapping) else None
     endpoints: dict[str, str] = {}
@@ -608,20 +635,12 @@ def az_without_endpoint(ctx: CheckContext, resource: Resource) -> Verdict:
     notes.extend(sorted(mapping_notes))
     notes.insert(0, "firewall endpoints: " + (", ".join(f"{az} {ep}" for az, ep in sorted(endpoints.items()))
                                               or "none"))
+    if placed.missing:
+        raise MissingData(placed.missing)
     zones: dict[str, set[str]] = {}
-    ignored = []
-    for subnet_id, owner, live in sorted(sagemaker_subnets(view)):
-        subnet = subnets.get(subnet_id)
-        if subnet is None:
-            if live:
-                raise MissingData(f"subnet {subnet_id} of {owner} is not in ec2 DescribeSubnets")
-            ignored.append(f"subnet {subnet_id} of {owner} is not in DescribeSubnets (deleted?); ignored")
-            continue
-        if subnet.get("VpcId") != vpc_id:
-            continue
-        az = str(subnet.get("AvailabilityZone"))
-        zones.setdefault(az, set()).add(f"{subnet_id} ({owner})")
-    notes.extend(ignored)
+    for az, user in placed.by_vpc.get(vpc_id, []):
+        zones.setdefault(az, set()).add(user)
+    notes.extend(placed.ignored)
     if not zones:
         return Verdict.passed(f"no SageMaker subnet is in the firewall's VPC {vpc_id}", notes=tuple(notes))
     for az, users in sorted(zones.items()):

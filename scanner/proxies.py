@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -257,10 +258,23 @@ def _notebook_vpc(view: RegionView, notebook: str) -> str | None:
     subnet_id = desc.get("SubnetId") if isinstance(desc, Mapping) else None
     if not isinstance(subnet_id, str) or not view.has("ec2", "DescribeSubnets"):
         return None
-    for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
-        if isinstance(subnet, Mapping) and subnet.get("SubnetId") == subnet_id and isinstance(subnet.get("VpcId"), str):
-            return str(subnet["VpcId"])
-    return None
+    return _subnet_vpcs(view).get(subnet_id)
+
+
+_SUBNET_VPCS: weakref.WeakKeyDictionary[RegionView, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _subnet_vpcs(view: RegionView) -> dict[str, str]:
+    """SubnetId -> VpcId (first listing wins), built once per view: every notebook asks."""
+    found = _SUBNET_VPCS.get(view)
+    if found is None:
+        found = {}
+        for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
+            if isinstance(subnet, Mapping) and isinstance(subnet.get("SubnetId"), str) \
+                    and isinstance(subnet.get("VpcId"), str):
+                found.setdefault(subnet["SubnetId"], str(subnet["VpcId"]))
+        _SUBNET_VPCS[view] = found
+    return found
 
 
 def lifecycle_designations(view: RegionView) -> Designation:
