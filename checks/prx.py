@@ -21,6 +21,7 @@ from safemaker.scanner.proxies import (
     merge_designations,
     notebook_lifecycle,
     static_designations,
+    subnet_vpcs,
 )
 from safemaker.scanner.registry import check
 from safemaker.scanner.resources import Resource
@@ -159,10 +160,9 @@ def _notebook_vpc(view: RegionView, detail: Mapping[str, Any]) -> str | None:
     subnet_id = detail.get("SubnetId")
     if not isinstance(subnet_id, str):
         return None
-    for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
-        if isinstance(subnet, Mapping) and subnet.get("SubnetId") == subnet_id:
-            vpc = subnet.get("VpcId")
-            return vpc if isinstance(vpc, str) else None
+    vpcs = subnet_vpcs(view)
+    if subnet_id in vpcs:
+        return vpcs[subnet_id]
     raise MissingData(f"subnet {subnet_id} of the notebook is not in ec2 DescribeSubnets")
 
 

@@ -258,21 +258,22 @@ def _notebook_vpc(view: RegionView, notebook: str) -> str | None:
     subnet_id = desc.get("SubnetId") if isinstance(desc, Mapping) else None
     if not isinstance(subnet_id, str) or not view.has("ec2", "DescribeSubnets"):
         return None
-    return _subnet_vpcs(view).get(subnet_id)
+    return subnet_vpcs(view).get(subnet_id)
 
 
-_SUBNET_VPCS: weakref.WeakKeyDictionary[RegionView, dict[str, str]] = weakref.WeakKeyDictionary()
+_SUBNET_VPCS: weakref.WeakKeyDictionary[RegionView, dict[str, str | None]] = weakref.WeakKeyDictionary()
 
 
-def _subnet_vpcs(view: RegionView) -> dict[str, str]:
-    """SubnetId -> VpcId (first listing wins), built once per view: every notebook asks."""
+def subnet_vpcs(view: RegionView) -> dict[str, str | None]:
+    """SubnetId -> VpcId (None when not a string) of DescribeSubnets, first listing wins; built
+    once per view, since every notebook asks."""
     found = _SUBNET_VPCS.get(view)
     if found is None:
         found = {}
         for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
-            if isinstance(subnet, Mapping) and isinstance(subnet.get("SubnetId"), str) \
-                    and isinstance(subnet.get("VpcId"), str):
-                found.setdefault(subnet["SubnetId"], str(subnet["VpcId"]))
+            if isinstance(subnet, Mapping) and isinstance(subnet.get("SubnetId"), str):
+                vpc = subnet.get("VpcId")
+                found.setdefault(subnet["SubnetId"], vpc if isinstance(vpc, str) else None)
         _SUBNET_VPCS[view] = found
     return found
 

@@ -48,11 +48,24 @@ class AddrSet:
         return bool(self.spans)
 
     def union(self, other: AddrSet) -> AddrSet:
-        return AddrSet(self.family, _normalise([*self.spans, *other.spans]))
+        a, b = self.spans, other.spans
+        if not b:
+            return self
+        if not a:
+            return other if other.family == self.family else AddrSet(self.family, b)
+        if a[-1][1] + 1 < b[0][0]:
+            return AddrSet(self.family, a + b)
+        return AddrSet(self.family, _normalise([*a, *b]))
 
     def intersect(self, other: AddrSet) -> AddrSet:
-        out = []
         a, b = self.spans, other.spans
+        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+            return AddrSet(self.family, ())
+        if len(b) == 1 and b[0][0] <= a[0][0] and a[-1][1] <= b[0][1]:
+            return self  # inside one interval of the other
+        if len(a) == 1 and a[0][0] <= b[0][0] and b[-1][1] <= a[0][1]:
+            return AddrSet(self.family, b)
+        out = []
         i = j = 0
         while i < len(a) and j < len(b):
             lo = max(a[i][0], b[j][0])
@@ -66,8 +79,10 @@ class AddrSet:
         return AddrSet(self.family, tuple(out))
 
     def subtract(self, other: AddrSet) -> AddrSet:
+        a, b = self.spans, other.spans
+        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+            return self
         out: list[Interval] = []
-        b = other.spans
         j = 0
         for lo, hi in self.spans:
             cur = lo

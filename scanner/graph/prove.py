@@ -87,6 +87,7 @@ class _Collector:
     """
 
     flows: Sequence[F.Flow]
+    texts: dict[int, str]  # flows_text per mask, shared by every proof of the snapshot
     paths: dict[tuple[str, str], tuple[tuple[Hop, ...], dict[int, AddrSet], int, str]] = field(
         default_factory=dict)
     blocked: dict[str, int] = field(default_factory=dict)
@@ -129,6 +130,12 @@ class _Collector:
         return tuple(out)
 
     def flows_text(self, flows: int) -> str:
+        text = self.texts.get(flows)
+        if text is None:
+            text = self.texts[flows] = self._flows_text(flows)
+        return text
+
+    def _flows_text(self, flows: int) -> str:
         if flows.bit_count() >= len(self.flows):
             return "all protocols and ports"
         labels = [f.label() for f in sorted(self.flows[i] for i in _bits(flows))]
@@ -198,6 +205,7 @@ class Network:
         self._proofs: dict[tuple[str, ...], EgressProof] = {}
         self._acl_parts: dict[tuple[Any, ...], tuple[tuple[F.AclEntry, AddrSet], ...]] = {}
         self._masks: dict[tuple[Any, ...], int] = {}
+        self._flow_texts: dict[int, str] = {}
         self._treatments: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._replies_cache: dict[tuple[Any, ...], list[F.Flow]] = {}
         self._sg_rules: dict[tuple[str, str, str], tuple[list[F.SgRule], list[str]]] = {}
@@ -469,7 +477,7 @@ class Network:
         topo = self.topology(source.view)
         subnet = topo.subnet(source.subnet_id)  # a missing subnet makes the whole proof unknown
         classes = self.flow_classes()
-        col = _Collector(flows=classes)
+        col = _Collector(flows=classes, texts=self._flow_texts)
         col.notes.update(source.notes)
         sg_rules: list[F.SgRule] = []
         for gid in source.security_groups:
@@ -1164,16 +1172,10 @@ class Network:
     def _interface_services(self, source: Source) -> set[str]:
         topo = self.topology(source.view)
         vpc_id = topo.subnet(source.subnet_id).get("VpcId")
-        out: set[str] = set()
         try:
-            endpoints = topo.vpc_endpoints.values()
+            return set(topo.interface_services.get(vpc_id, ()))
         except MissingData:
-            return out
-        for ep in endpoints:
-            if ep.get("VpcId") == vpc_id and ep.get("VpcEndpointType") == "Interface" \
-                    and str(ep.get("State", "")).lower() == "available":
-                out.add(str(ep.get("ServiceName", "")))
-        return out
+            return set()
 
 
 # Destinations an internet gateway can reach: everything but the special-purpose ranges that are

@@ -128,6 +128,15 @@ class Topology:
         return _by(self.view.items("ec2", "DescribeVpcEndpoints", "VpcEndpoints"), "VpcEndpointId")
 
     @cached_property
+    def interface_services(self) -> dict[Any, set[str]]:
+        """VpcId -> services of its available interface endpoints (what VPCE-001 looks for)."""
+        out: dict[Any, set[str]] = {}
+        for ep in self.vpc_endpoints.values():
+            if ep.get("VpcEndpointType") == "Interface" and str(ep.get("State", "")).lower() == "available":
+                out.setdefault(ep.get("VpcId"), set()).add(str(ep.get("ServiceName", "")))
+        return out
+
+    @cached_property
     def peerings(self) -> dict[str, Obj]:
         return _by(self.view.items("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections"),
                    "VpcPeeringConnectionId")

@@ -44,3 +44,18 @@ def test_set_algebra_matches_membership(a: list[str], b: list[str], rnd: random.
     assert _members(sa.intersect(sb), probes) == ma & mb
     assert _members(sa.subtract(sb), probes) == ma - mb
     assert AddrSet.from_cidrs(4, list(sa.cidrs())) == sa
+    for result in (sa.union(sb), sa.intersect(sb), sa.subtract(sb), sb.union(sa), sb.intersect(sa)):
+        # canonical form: sorted, disjoint, not adjacent (equality, caches and text rely on it)
+        assert all(lo <= hi for lo, hi in result.spans)
+        assert all(p[1] + 1 < q[0] for p, q in zip(result.spans, result.spans[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([4, 6]), st.data())
+def test_cidrs_are_the_fewest_blocks_as_ipaddress_gives_them(family: int, data: st.DataObject) -> None:
+    top = 2**32 - 1 if family == 4 else 2**128 - 1
+    lo = data.draw(st.one_of(st.integers(0, top), st.just(0)))
+    hi = data.draw(st.one_of(st.integers(lo, top), st.integers(lo, min(top, lo + 4096)), st.just(top)))
+    cls = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
+    expected = [str(n) for n in ipaddress.summarize_address_range(cls(lo), cls(hi))]
+    assert list(AddrSet(family, ((lo, hi),)).cidrs()) == expected
