@@ -126,19 +126,22 @@ def _parse(text: str) -> tuple[int, int, int]:
     return net.version, int(net.network_address), int(net.broadcast_address)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _cidrs(family: int, spans: tuple[Interval, ...]) -> tuple[str, ...]:
+def _blocks(family: int, spans: tuple[Interval, ...]) -> Iterator[tuple[int, int]]:
+    """(first address, prefix length) of the fewest CIDR blocks covering the spans, in order."""
     bits = 32 if family == 4 else 128
-    out = []
     for lo, hi in spans:
         while lo <= hi:
             # the largest block that starts at `lo` (aligned) and ends by `hi`
             size = (lo & -lo).bit_length() - 1 if lo else bits
             while (1 << size) > hi - lo + 1:
                 size -= 1
-            out.append(f"{_address(family, lo)}/{bits - size}")
+            yield lo, bits - size
             lo += 1 << size
-    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cidrs(family: int, spans: tuple[Interval, ...]) -> tuple[str, ...]:
+    return tuple(f"{_address(family, lo)}/{length}" for lo, length in _blocks(family, spans))
 
 
 def _address(family: int, value: int) -> str:
@@ -147,16 +150,20 @@ def _address(family: int, value: int) -> str:
     return str(ipaddress.IPv6Address(value))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 15)
 def _describe(family: int, spans: tuple[Interval, ...], limit: int) -> str:
-    blocks = _cidrs(family, spans)
-    if not blocks:
+    # Only the first `limit` blocks are written out: an IPv6 complement has hundreds of them.
+    shown, count = [], 0
+    for lo, length in _blocks(family, spans):
+        if count < limit:
+            shown.append(f"{_address(family, lo)}/{length}")
+        count += 1
+    if not count:
         return "no addresses"
-    if len(blocks) <= limit:
-        return ", ".join(blocks)
-    shown = ", ".join(blocks[:limit])
-    rest = len(blocks) - limit
-    return f"{shown} and {rest} other range{'s' if rest > 1 else ''}"
+    if count <= limit:
+        return ", ".join(shown)
+    rest = count - limit
+    return f"{', '.join(shown)} and {rest} other range{'s' if rest > 1 else ''}"
 
 
 def _normalise(spans: Iterable[Interval]) -> tuple[Interval, ...]:
