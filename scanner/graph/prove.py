@@ -11,7 +11,7 @@ further. Anything that cannot be resolved is an unknown, never a silent drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -67,15 +67,44 @@ class Packet(NamedTuple):
     untranslated_private: bool  # still the workload's own private IPv4 (latent if it meets an IGW)
     inspected: str | None
     nat: str | None
-    hops: tuple[Hop, ...]
+    hops: tuple[Hop | _Lazy, ...]
     seen: frozenset[str]
     # The VPC whose internet gateway can map the source's public IPv4 address (rule 7): an IGW
     # only translates addresses of its own VPC, so a public address does not travel across a
     # transit gateway to another VPC's IGW.
     mapped_vpc: str = ""
-    # Detail of the first hop (the security group rules used) per part of `flows`: flows with
-    # the same destinations travel together, and each path names the rules of its own flows.
-    start: tuple[tuple[int, str], ...] = ()
+
+
+class _Start(NamedTuple):
+    """Traffic as the security groups let it out: classes with the same allowed destinations.
+
+    A proof walks the union of its starts once; every outcome is then credited to each start
+    for the part of it that start's own classes and destinations make up. Each step of the walk
+    intersects the destinations with sets fixed by where the packet is, and splits classes only
+    where rules treat them differently, so that part is exactly what walking the start alone
+    would give.
+    """
+
+    flows: int
+    dests: AddrSet
+    parts: tuple[tuple[int, str], ...]  # (classes, first-hop wording naming their rules)
+
+
+class _Lazy(NamedTuple):
+    """A hop whose wording names the destinations it carries: written per start, from the
+    part of `dests` that start carries (`render(that part, *args)`)."""
+
+    kind: str
+    id: str
+    dests: AddrSet
+    render: Callable[..., str]
+    args: tuple[Any, ...]
+
+
+def _written(hop: Hop | _Lazy, dests: AddrSet) -> Hop:
+    if isinstance(hop, _Lazy):
+        return Hop(hop.kind, hop.id, hop.render(hop.dests.intersect(dests), *hop.args))
+    return hop
 
 
 @dataclass
@@ -88,32 +117,54 @@ class _Collector:
 
     flows: Sequence[F.Flow]
     texts: dict[int, str]  # flows_text per mask, shared by every proof of the snapshot
+    starts: dict[int, list[_Start]] = field(default_factory=dict)  # per address family
     paths: dict[tuple[str, str], tuple[tuple[Hop, ...], dict[int, AddrSet], int, str]] = field(
         default_factory=dict)
     blocked: dict[str, int] = field(default_factory=dict)
     unknowns: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
 
-    def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
-        hops = (*pkt.hops, *final)
-        if pkt.start:
-            # the wording a single flow of this packet would have left: the least one
-            first = min(detail for mask, detail in pkt.start if mask & pkt.flows)
-            hops = (replace(hops[0], detail=first), *hops[1:])
-        sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
-        key = (category, sig)
-        known = self.paths.get(key)
-        if known is None:
-            self.paths[key] = (hops, {}, 0, outcome)
-        elif [h.detail for h in hops] < [h.detail for h in known[0]]:
-            # the same path met again: keep one wording whatever order AWS listed things in
-            self.paths[key] = (hops, known[1], known[2], outcome)
-        _, sets, flows, _ = self.paths[key]
-        sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(pkt.dests)
-        self.paths[key] = (self.paths[key][0], sets, flows | pkt.flows, outcome)
+    def _reached(self, pkt: Packet, dests: AddrSet | None = None) -> Iterator[tuple[_Start, int, AddrSet]]:
+        """The starts that have traffic in this packet (in `dests`, by default all of its)."""
+        where = pkt.dests if dests is None else dests
+        for start in self.starts.get(pkt.family, ()):
+            flows = pkt.flows & start.flows
+            if flows:
+                part = where.intersect(start.dests)
+                if part:
+                    yield start, flows, part
 
-    def block(self, reason: str, pkt: Packet) -> None:
-        self.blocked[reason] = self.blocked.get(reason, 0) | pkt.flows
+    def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
+        for start, flows, dests in self._reached(pkt):
+            # the wording a single flow of this start would have left: the least one
+            first = min(detail for mask, detail in start.parts if mask & flows)
+            hops = (replace(_written(pkt.hops[0], start.dests), detail=first),
+                    *(_written(h, start.dests) for h in pkt.hops[1:]), *final)
+            sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
+            key = (category, sig)
+            known = self.paths.get(key)
+            if known is None:
+                known = self.paths[key] = (hops, {}, 0, outcome)
+            elif [h.detail for h in hops] < [h.detail for h in known[0]]:
+                # the same path met again: keep one wording whatever order AWS listed things in
+                known = (hops, known[1], known[2], outcome)
+            sets = known[1]
+            sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(dests)
+            self.paths[key] = (known[0], sets, known[2] | flows, outcome)
+
+    def block(self, reason: str | Callable[[AddrSet], str], pkt: Packet) -> None:
+        """`reason` is a text, or writes one from the destinations a start has blocked here."""
+        for _, flows, dests in self._reached(pkt):
+            text = reason if isinstance(reason, str) else reason(dests)
+            self.blocked[text] = self.blocked.get(text, 0) | flows
+
+    def unknown(self, text: str, pkt: Packet, dests: AddrSet | None = None) -> None:
+        if any(self._reached(pkt, dests)):
+            self.unknowns.add(text)
+
+    def note(self, text: str, pkt: Packet, dests: AddrSet | None = None) -> None:
+        if any(self._reached(pkt, dests)):
+            self.notes.add(text)
 
     def build(self, category: str, family: int | None = None) -> tuple[Path, ...]:
         out = []
@@ -159,16 +210,26 @@ def _refine(parts: Iterable[int], masks: Iterable[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
+class _MissingAt(MissingData):
+    """Missing data met by part of a packet's destinations (the rest was decided before it)."""
+
+    def __init__(self, reason: str, dests: AddrSet) -> None:
+        self.dests = dests
+        super().__init__(reason)
+
+
 class _PartsMissing(MissingData):
-    """Missing data met by several parts of one packet, each with its own reason."""
+    """Missing data met by several parts of one packet: (reason, their classes, destinations)."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = list(dict.fromkeys(reasons))
-        super().__init__(self.reasons[0])
+    def __init__(self, items: list[tuple[str, int | None, AddrSet | None]]) -> None:
+        self.items = items
+        super().__init__(items[0][0])
 
 
-def _reasons(exc: MissingData) -> list[str]:
-    return exc.reasons if isinstance(exc, _PartsMissing) else [exc.reason]
+def _missing(exc: MissingData) -> list[tuple[str, int | None, AddrSet | None]]:
+    if isinstance(exc, _PartsMissing):
+        return exc.items
+    return [(exc.reason, None, exc.dests if isinstance(exc, _MissingAt) else None)]
 
 
 def _merge(packets: list[Packet]) -> list[Packet]:
@@ -500,16 +561,22 @@ class Network:
                     continue
                 detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
                 starts.setdefault(allowed.spans, (allowed, []))[1].append((part, detail))
-            for allowed, details in starts.values():
-                mask = _union(m for m, _ in details)
-                src_ip = source.private_ip if family == 4 else source.ipv6[0]
-                public = bool(source.public_ip) if family == 4 else True
-                pkt = Packet(view=source.view, subnet=source.subnet_id, family=family, dests=allowed,
-                             flow=classes[(mask & -mask).bit_length() - 1], flows=mask, src_ip=src_ip,
-                             public=public, untranslated_private=family == 4 and not source.public_ip,
-                             inspected=None, nat=None, hops=(start,), seen=frozenset(),
-                             mapped_vpc=str(subnet.get("VpcId", "")), start=tuple(details))
-                self._route(pkt, col, depth=0)
+            if not starts:
+                continue
+            col.starts[family] = [_Start(_union(m for m, _ in details), allowed, tuple(details))
+                                  for allowed, details in starts.values()]
+            mask = _union(st.flows for st in col.starts[family])
+            everywhere = AddrSet.empty(family)
+            for st in col.starts[family]:
+                everywhere = everywhere.union(st.dests)
+            src_ip = source.private_ip if family == 4 else source.ipv6[0]
+            pkt = Packet(view=source.view, subnet=source.subnet_id, family=family, dests=everywhere,
+                         flow=classes[(mask & -mask).bit_length() - 1], flows=mask, src_ip=src_ip,
+                         public=bool(source.public_ip) if family == 4 else True,
+                         untranslated_private=family == 4 and not source.public_ip,
+                         inspected=None, nat=None, hops=(start,), seen=frozenset(),
+                         mapped_vpc=str(subnet.get("VpcId", "")))
+            self._route(pkt, col, depth=0)
         return EgressProof(
             source=source.label,
             uninspected=col.build("internet"),
@@ -529,7 +596,7 @@ class Network:
         try:
             rtb, is_main = topo.route_table_for(pkt.subnet)
         except MissingData as exc:
-            col.unknowns.add(exc.reason)
+            col.unknown(exc.reason, pkt)
             return
         rtb_id = rtb["RouteTableId"]
         key = f"{pkt.view.account}/{rtb_id}/{pkt.subnet}/{pkt.inspected}/{pkt.nat}"
@@ -540,32 +607,33 @@ class Network:
         try:
             parts = self._lpm(topo, rtb, pkt.family, pkt.dests)
         except MissingData as exc:
-            col.unknowns.add(f"{rtb_id}: {exc.reason}")
+            col.unknown(f"{rtb_id}: {exc.reason}", pkt)
             return
         covered = AddrSet.empty(pkt.family)
-        for route, dests, note in parts:
+        for route, dests, overlap in parts:
             covered = covered.union(dests)
             target = route_target(route) or "?"
             where = " (main route table)" if is_main else ""
-            detail = f"{dests.describe()} -> {target} by route {route_destination(route)}{where}"
-            if note:
-                detail += f"; {note}"
-                col.notes.add(f"{rtb_id}: {note}")
-            sub = pkt._replace(dests=dests, hops=(*pkt.hops, Hop("route-table", rtb_id, detail)))
+            hop = _Lazy("route-table", rtb_id, dests, _route_detail,
+                        (f" -> {target} by route {route_destination(route)}{where}", overlap))
+            sub = pkt._replace(dests=dests, hops=(*pkt.hops, hop))
+            if overlap:
+                col.note(f"{rtb_id}: {_OVERLAP}", sub, overlap)
             if route.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {route_destination(route)} -> {target} is a blackhole (no fallback)", sub)
                 continue
             try:
                 self._target(sub, route, target, col, depth)
             except MissingData as exc:
-                for reason in _reasons(exc):
-                    col.unknowns.add(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}")
+                for reason, flows, at in _missing(exc):
+                    col.unknown(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}",
+                                sub if flows is None else sub._replace(flows=flows), at)
         rest = pkt.dests.subtract(covered)
         if rest:
-            col.block(f"{rtb_id} has no route for {rest.describe()}", pkt._replace(dests=rest))
+            col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", pkt._replace(dests=rest))
 
     def _lpm(self, topo: Topology, rtb: Mapping[str, Any], family: int,
-             dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+             dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, AddrSet]]:
         """Longest prefix match over every destination at once (rules 1, 2, 5, 6)."""
         if not isinstance(rtb.get("Routes"), list):
             # DescribeRouteTables always lists at least the local route: a table without
@@ -582,8 +650,8 @@ class Network:
         return self._split_by_routes(key, entries, family, dests)
 
     def _split_by_routes(self, key: tuple[Any, ...], entries: list[_Entry], family: int,
-                         dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
-        """`_longest_prefix_match`, with each table's regions computed once."""
+                         dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, AddrSet]]:
+        """Longest prefix match by regions (`_route_regions`), computed once per table."""
         regions = self._regions.get(key)
         if regions is None:
             regions = _route_regions(entries, family)
@@ -658,21 +726,30 @@ class Network:
         return _merge(out)
 
     def _exit_filter(self, pkt: Packet, acl: Mapping[str, Any], col: _Collector, via: str) -> Packet | None:
-        out, out_used = self._acl_filter(pkt.view, acl, True, pkt.flow, pkt.dests)
+        out = self._acl_filter(pkt.view, acl, True, pkt.flow, pkt.dests)[0]
         back = AddrSet.empty(pkt.family)
-        back_used: list[str] = []
         for reply in self._replies(pkt.view, acl, pkt.flow):
-            allowed, used = self._acl_filter(pkt.view, acl, False, reply, out)
-            back = back.union(allowed)
-            back_used += used
+            back = back.union(self._acl_filter(pkt.view, acl, False, reply, out)[0])
         dropped = pkt.dests.subtract(back)
+        acl_id = str(acl.get("NetworkAclId"))
         if dropped:
-            col.block(f"{acl.get('NetworkAclId')} of {pkt.subnet} blocks {dropped.describe()} towards {via} "
-                      "(outbound or replies)", pkt._replace(dests=dropped))
+            col.block(lambda d: f"{acl_id} of {pkt.subnet} blocks {d.describe()} towards {via} (outbound or replies)",
+                      pkt._replace(dests=dropped))
         if not back:
             return None
-        detail = "; ".join(dict.fromkeys([*out_used[:1], *back_used[:1]]))
-        return pkt._replace(dests=back, hops=(*pkt.hops, Hop("network-acl", str(acl.get("NetworkAclId")), detail)))
+        hop = _Lazy("network-acl", acl_id, pkt.dests, self._exit_detail, (pkt.view, pkt.subnet, pkt.flow))
+        return pkt._replace(dests=back, hops=(*pkt.hops, hop))
+
+    def _exit_detail(self, dests: AddrSet, view: RegionView, subnet: str, flow: F.Flow) -> str:
+        """The first outbound rule and the first reply rule that let these destinations through."""
+        acl = self.topology(view).nacl_for(subnet)
+        out, out_used = self._acl_filter(view, acl, True, flow, dests)
+        back_used: list[str] = []
+        for reply in self._replies(view, acl, flow):
+            back_used = self._acl_filter(view, acl, False, reply, out)[1]
+            if back_used:
+                break
+        return "; ".join(dict.fromkeys([*out_used[:1], *back_used[:1]]))
 
     def _enter(self, pkt: Packet, subnet_id: str, col: _Collector, via: str) -> list[Packet]:
         """Cross from the packet's subnet into another one: NACLs of both, both directions."""
@@ -756,7 +833,7 @@ class Network:
             col.block(blocked, pkt)
             return
         if pkt.view.optional("ec2", "DescribeVpcBlockPublicAccessOptions") is None:
-            col.notes.add("VPC Block Public Access options were not collected: taken as off")
+            col.note("VPC Block Public Access options were not collected: taken as off", pkt)
         final = (hop, Hop("internet", "internet", ""))
         if pkt.inspected:
             col.path("inspected", pkt, final, f"reaches the internet after inspection by {pkt.inspected}")
@@ -819,7 +896,7 @@ class Network:
             col.block(f"{nat_id} is {state}: it forwards nothing", pkt)
             return
         if pkt.family == 6:
-            col.unknowns.add(f"IPv6 route to {nat_id} (NAT64) is not modelled")
+            col.unknown(f"IPv6 route to {nat_id} (NAT64) is not modelled", pkt)
             return
         private = nat.get("ConnectivityType", "public") == "private"
         addrs = nat.get("NatGatewayAddresses", []) or []
@@ -862,8 +939,8 @@ class Network:
             subnets = endpoint.get("SubnetIds", []) or []
             if not subnets:
                 raise MissingData(f"{vpce_id} has no subnet")
-            col.notes.add(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not a Network Firewall "
-                          "endpoint, so it is not counted as inspection")
+            col.note(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not a Network Firewall "
+                     "endpoint, so it is not counted as inspection", pkt)
             hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
             for entered in self._enter(pkt, subnets[0], col, vpce_id):
                 self._route(entered._replace(hops=(*entered.hops, hop)), col, depth + 1)
@@ -877,7 +954,7 @@ class Network:
         policy_arn = firewall.get("FirewallPolicyArn", "")
         policy = pkt.view.detail("network-firewall", "DescribeFirewallPolicy", policy_arn)
         rules = policy.get("FirewallPolicy") or {}
-        missing: list[str] = []
+        missing: list[tuple[str, int | None, AddrSet | None]] = []
         for entered in self._enter(pkt, fw_subnet, col, vpce_id):
             for part in self._split(entered, self._stateless_treatment(pkt.view, rules)):
                 # Parts can meet missing data at different rules: each part goes as far as it
@@ -885,7 +962,8 @@ class Network:
                 try:
                     self._firewall_part(part, vpce_id, name, rules, col, depth)
                 except MissingData as exc:
-                    missing.extend(_reasons(exc))
+                    at = exc.dests if isinstance(exc, _MissingAt) else part.dests
+                    missing.extend((reason, part.flows, at) for reason, _, _ in _missing(exc))
         if missing:
             raise _PartsMissing(missing)
 
@@ -910,13 +988,18 @@ class Network:
         remaining = pkt.dests
         refs = sorted(policy.get("StatelessRuleGroupReferences", []) or [], key=lambda r: r.get("Priority", 0))
         for ref in refs:
+            if not remaining:
+                return  # decided before this group: what it holds cannot matter
             arn = ref.get("ResourceArn", "")
-            group = view.detail("network-firewall", "DescribeRuleGroup", arn)
+            try:
+                group = view.detail("network-firewall", "DescribeRuleGroup", arn)
+            except MissingData as exc:
+                raise _MissingAt(exc.reason, remaining) from None
             source = ((group.get("RuleGroup") or {}).get("RulesSource") or {}).get("StatelessRulesAndCustomActions")
             if not isinstance(source, Mapping):
                 # a stateless group always has this member; without it its pass rules are unknown
-                raise MissingData(f"stateless rule group {arn} has no RuleGroup.RulesSource."
-                                  "StatelessRulesAndCustomActions in network-firewall DescribeRuleGroup")
+                raise _MissingAt(f"stateless rule group {arn} has no RuleGroup.RulesSource."
+                                 "StatelessRulesAndCustomActions in network-firewall DescribeRuleGroup", remaining)
             rules = source.get("StatelessRules", []) or []
             for rule in sorted(rules, key=lambda r: r.get("Priority", 0)):
                 if not remaining:
@@ -938,7 +1021,7 @@ class Network:
             defaults = policy.get("StatelessDefaultActions", []) or []
             action = _standard_action(defaults)
             if action is None:
-                raise MissingData("firewall policy has no standard StatelessDefaultActions")
+                raise _MissingAt("firewall policy has no standard StatelessDefaultActions", remaining)
             yield action, remaining, f"stateless default action {action}"
 
     def _tgw(self, pkt: Packet, tgw_id: str, col: _Collector, depth: int) -> None:
@@ -985,14 +1068,14 @@ class Network:
             entries = self._tgw_entries(topo, routes, entered.family)
             self._route_entries[table] = entries
         covered = AddrSet.empty(entered.family)
-        for r, hit, note in self._split_by_routes(table, entries, entered.family, entered.dests):
+        for r, hit, overlap in self._split_by_routes(table, entries, entered.family, entered.dests):
             covered = covered.union(hit)
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
-            detail = f"{hit.describe()} -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})"
-            if note:
-                detail += f"; {note}"
-                col.notes.add(f"{rtb_id}: {note}")
-            sub = entered._replace(dests=hit, hops=(*entered.hops, Hop("tgw-route-table", rtb_id, detail)))
+            hop = _Lazy("tgw-route-table", rtb_id, hit, _route_detail,
+                        (f" -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap))
+            sub = entered._replace(dests=hit, hops=(*entered.hops, hop))
+            if overlap:
+                col.note(f"{rtb_id}: {_OVERLAP}", sub, overlap)
             if r.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {cidr} is a blackhole", sub)
                 continue
@@ -1000,7 +1083,7 @@ class Network:
                 self._tgw_deliver(sub, target, az, col, depth)
         remaining = entered.dests.subtract(covered)
         if remaining:
-            col.block(f"{rtb_id} has no route for {remaining.describe()}", entered._replace(dests=remaining))
+            col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", entered._replace(dests=remaining))
 
     def _tgw_entries(self, topo: Topology, routes: list[Mapping[str, Any]], family: int) -> list[_Entry]:
         # Same matching as a VPC route table (rule 23): longest prefix per prefix-list entry, and
@@ -1030,11 +1113,11 @@ class Network:
             col.block(f"leaves to on-premises networks through {att_id} ({rtype})", pkt)
             return
         if rtype != "vpc":
-            col.unknowns.add(f"transit gateway attachment {att_id} of type {rtype} is not modelled")
+            col.unknown(f"transit gateway attachment {att_id} of type {rtype} is not modelled", pkt)
             return
         found = self._attachment_by_id(att_id)
         if found is None:
-            col.unknowns.add(f"transit gateway VPC attachment {att_id} is not in the snapshot")
+            col.unknown(f"transit gateway VPC attachment {att_id} is not in the snapshot", pkt)
             return
         view, attachment = found
         topo = self.topology(view)
@@ -1194,7 +1277,7 @@ def _internet_routable(pkt: Packet, gateway: str, col: _Collector) -> Packet | N
     """The part of the packet's destinations the internet can deliver; the rest is blocked here."""
     unroutable = pkt.dests.intersect(_NOT_INTERNET[pkt.family])
     if unroutable:
-        col.block(f"{gateway} cannot deliver {unroutable.describe()}: not routable on the internet",
+        col.block(lambda d: f"{gateway} cannot deliver {d.describe()}: not routable on the internet",
                   pkt._replace(dests=unroutable))
     rest = pkt.dests.subtract(unroutable)
     return pkt._replace(dests=rest) if rest else None
@@ -1235,21 +1318,23 @@ def _route_regions(entries: list[_Entry], family: int) -> list[_Region]:
     return out
 
 
-def _match_regions(regions: Sequence[_Region], dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
+def _match_regions(regions: Sequence[_Region],
+                   dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, AddrSet]]:
+    """(route, destinations it takes, the part of those other routes may take too)."""
     out = []
     for route, region, overlap in regions:
         hit = dests.intersect(region)
         if hit:
-            note = "prefix lists of equal length overlap: both routes treated as possible" \
-                if overlap and overlap.intersect(dests) else ""
-            out.append((route, hit, note))
+            out.append((route, hit, overlap.intersect(hit) if overlap else overlap))
     return out
 
 
-def _longest_prefix_match(entries: list[_Entry], family: int,
-                          dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, str]]:
-    """Split `dests` over (prefix length, kind, set, route) entries (see `_route_regions`)."""
-    return _match_regions(_route_regions(entries, family), dests)
+_OVERLAP = "prefix lists of equal length overlap: both routes treated as possible"
+
+
+def _route_detail(dests: AddrSet, rest: str, overlap: AddrSet) -> str:
+    text = f"{dests.describe()}{rest}"
+    return f"{text}; {_OVERLAP}" if overlap and overlap.intersect(dests) else text
 
 
 def _plen(cidr: str) -> int:
