@@ -28,7 +28,7 @@ class AddrSet:
 
     @classmethod
     def empty(cls, family: int) -> AddrSet:
-        return cls(family, ())
+        return _EMPTY[family] if cls is AddrSet else cls(family, ())
 
     @classmethod
     def from_cidrs(cls, family: int, cidrs: Iterable[str]) -> AddrSet:
@@ -60,11 +60,17 @@ class AddrSet:
     def intersect(self, other: AddrSet) -> AddrSet:
         a, b = self.spans, other.spans
         if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
-            return AddrSet(self.family, ())
-        if len(b) == 1 and b[0][0] <= a[0][0] and a[-1][1] <= b[0][1]:
-            return self  # inside one interval of the other
-        if len(a) == 1 and a[0][0] <= b[0][0] and b[-1][1] <= a[0][1]:
-            return AddrSet(self.family, b)
+            return _EMPTY[self.family]
+        if len(b) == 1:
+            lo, hi = b[0]
+            if lo <= a[0][0] and a[-1][1] <= hi:
+                return self  # inside the other's one interval
+            return AddrSet(self.family, tuple((max(x, lo), min(y, hi)) for x, y in a if x <= hi and y >= lo))
+        if len(a) == 1:
+            lo, hi = a[0]
+            if lo <= b[0][0] and b[-1][1] <= hi:
+                return other if other.family == self.family else AddrSet(self.family, b)
+            return AddrSet(self.family, tuple((max(x, lo), min(y, hi)) for x, y in b if x <= hi and y >= lo))
         out = []
         i = j = 0
         while i < len(a) and j < len(b):
@@ -164,6 +170,9 @@ def _describe(family: int, spans: tuple[Interval, ...], limit: int) -> str:
         return ", ".join(shown)
     rest = count - limit
     return f"{', '.join(shown)} and {rest} other range{'s' if rest > 1 else ''}"
+
+
+_EMPTY = {4: AddrSet(4, ()), 6: AddrSet(6, ())}
 
 
 def _normalise(spans: Iterable[Interval]) -> tuple[Interval, ...]:

@@ -269,6 +269,7 @@ class Network:
         self._flow_texts: dict[int, str] = {}
         self._treatments: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._replies_cache: dict[tuple[Any, ...], list[F.Flow]] = {}
+        self._sg_cache: dict[tuple[Any, ...], list[tuple[int, AddrSet, list[str]]]] = {}
         self._sg_rules: dict[tuple[str, str, str], tuple[list[F.SgRule], list[str]]] = {}
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
@@ -431,6 +432,22 @@ class Network:
             self._sg_rules[key] = found
         return found
 
+    def _sg_parts(self, view: RegionView, groups: tuple[str, ...], rules: list[F.SgRule],
+                  family: int) -> list[tuple[int, AddrSet, list[str]]]:
+        """(classes, destinations, rules used) per part of the classes the groups treat alike;
+        workloads sharing security groups (a team's notebooks) share the answer."""
+        key = (view.account, view.region, groups, family)
+        found = self._sg_cache.get(key)
+        if found is None:
+            classes = self.flow_classes()
+            found = []
+            for part in _refine(self._by_protocol(), [self._rule_mask(r.proto, r.lo, r.hi) for r in rules]):
+                allowed, used = F.sg_allowed(rules, classes[(part & -part).bit_length() - 1], family)
+                if allowed:
+                    found.append((part, allowed, used))
+            self._sg_cache[key] = found
+        return found
+
     # --- traffic classes as bit masks ----------------------------------------------------
     # A packet carries a set of traffic classes at once. Wherever a decision depends on the
     # class (network ACLs, stateless firewall rules), the set is split by how the rules there
@@ -549,16 +566,9 @@ class Network:
             col.notes.add("no security groups given: nothing is allowed out")
         start = Hop("eni", source.eni_id or source.subnet_id, source.label)
         families = [4] + ([6] if source.ipv6 else [])
-        # Classes the security groups treat alike get the same destinations; classes with the
-        # same destinations travel as one packet, each part keeping its own first-hop wording.
-        parts = _refine(self._by_protocol(), [self._rule_mask(r.proto, r.lo, r.hi) for r in sg_rules])
         for family in families:
             starts: dict[tuple[Any, ...], tuple[AddrSet, list[tuple[int, str]]]] = {}
-            for part in parts:
-                flow = classes[(part & -part).bit_length() - 1]
-                allowed, used = F.sg_allowed(sg_rules, flow, family)
-                if not allowed:
-                    continue
+            for part, allowed, used in self._sg_parts(source.view, source.security_groups, sg_rules, family):
                 detail = f"{source.label}; {used[0]}" + (f" (+{len(used) - 1} more rules)" if len(used) > 1 else "")
                 starts.setdefault(allowed.spans, (allowed, []))[1].append((part, detail))
             if not starts:
