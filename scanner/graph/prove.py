@@ -1081,9 +1081,9 @@ class Network:
         for r, hit, overlap in self._split_by_routes(table, entries, entered.family, entered.dests):
             covered = covered.union(hit)
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
-            hop = _Lazy("tgw-route-table", rtb_id, hit, _route_detail,
-                        (f" -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap))
-            sub = entered._replace(dests=hit, hops=(*entered.hops, hop))
+            lazy = _Lazy("tgw-route-table", rtb_id, hit, _route_detail,
+                         (f" -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap))
+            sub = entered._replace(dests=hit, hops=(*entered.hops, lazy))
             if overlap:
                 col.note(f"{rtb_id}: {_OVERLAP}", sub, overlap)
             if r.get("State") == "blackhole":
