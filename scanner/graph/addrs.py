@@ -40,6 +40,10 @@ class AddrSet:
         return cls(family, _normalise(spans))
 
     @classmethod
+    def union_all(cls, family: int, sets: Iterable[AddrSet]) -> AddrSet:
+        return cls(family, _normalise([span for s in sets for span in s.spans]))
+
+    @classmethod
     def from_cidr(cls, cidr: str) -> AddrSet:
         version, lo, hi = _parse(cidr)
         return cls(version, ((lo, hi),))
@@ -83,6 +87,21 @@ class AddrSet:
             else:
                 j += 1
         return AddrSet(self.family, tuple(out))
+
+    def overlaps(self, other: AddrSet) -> bool:
+        """`bool(self.intersect(other))`, without building the intersection."""
+        a, b = self.spans, other.spans
+        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+            return False
+        i = j = 0
+        while i < len(a) and j < len(b):
+            if a[i][1] < b[j][0]:
+                i += 1
+            elif b[j][1] < a[i][0]:
+                j += 1
+            else:
+                return True
+        return False
 
     def subtract(self, other: AddrSet) -> AddrSet:
         a, b = self.spans, other.spans

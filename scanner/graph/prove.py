@@ -152,18 +152,32 @@ class _Collector:
             sets[pkt.family] = sets.get(pkt.family, AddrSet.empty(pkt.family)).union(dests)
             self.paths[key] = (known[0], sets, known[2] | flows, outcome)
 
+    def _flows_reached(self, pkt: Packet, dests: AddrSet | None = None) -> int:
+        """The classes of the starts that have traffic in this packet."""
+        where = pkt.dests if dests is None else dests
+        flows = 0
+        for start in self.starts.get(pkt.family, ()):
+            if pkt.flows & start.flows and where.overlaps(start.dests):
+                flows |= pkt.flows & start.flows
+        return flows
+
     def block(self, reason: str | Callable[[AddrSet], str], pkt: Packet) -> None:
         """`reason` is a text, or writes one from the destinations a start has blocked here."""
+        if isinstance(reason, str):
+            flows = self._flows_reached(pkt)
+            if flows:
+                self.blocked[reason] = self.blocked.get(reason, 0) | flows
+            return
         for _, flows, dests in self._reached(pkt):
-            text = reason if isinstance(reason, str) else reason(dests)
+            text = reason(dests)
             self.blocked[text] = self.blocked.get(text, 0) | flows
 
     def unknown(self, text: str, pkt: Packet, dests: AddrSet | None = None) -> None:
-        if any(self._reached(pkt, dests)):
+        if self._flows_reached(pkt, dests):
             self.unknowns.add(text)
 
     def note(self, text: str, pkt: Packet, dests: AddrSet | None = None) -> None:
-        if any(self._reached(pkt, dests)):
+        if self._flows_reached(pkt, dests):
             self.notes.add(text)
 
     def build(self, category: str, family: int | None = None) -> tuple[Path, ...]:
@@ -439,12 +453,15 @@ class Network:
         key = (view.account, view.region, groups, family)
         found = self._sg_cache.get(key)
         if found is None:
-            classes = self.flow_classes()
+            # what flows.sg_allowed gives for the part's classes: the part lies inside or outside
+            # each rule's classes, so a bit test stands for the protocol and port match
+            masks = [self._rule_mask(r.proto, r.lo, r.hi) for r in rules]
             found = []
-            for part in _refine(self._by_protocol(), [self._rule_mask(r.proto, r.lo, r.hi) for r in rules]):
-                allowed, used = F.sg_allowed(rules, classes[(part & -part).bit_length() - 1], family)
-                if allowed:
-                    found.append((part, allowed, used))
+            for part in _refine(self._by_protocol(), masks):
+                hits = [(r.v4 if family == 4 else r.v6, r.text) for r, m in zip(rules, masks, strict=True) if part & m]
+                hits = [(dests, text) for dests, text in hits if dests]
+                if hits:
+                    found.append((part, AddrSet.union_all(family, (d for d, _ in hits)), sorted(t for _, t in hits)))
             self._sg_cache[key] = found
         return found
 
@@ -620,24 +637,33 @@ class Network:
             col.unknown(f"{rtb_id}: {exc.reason}", pkt)
             return
         covered = AddrSet.empty(pkt.family)
+        # Routes whose target ends the walk with a fixed reason (local, VPN, peering) are blocked
+        # together: only which classes reach the reason matters, not which route took them.
+        ends: dict[str, AddrSet] = {}
         for route, dests, overlap in parts:
             covered = covered.union(dests)
             target = route_target(route) or "?"
-            where = " (main route table)" if is_main else ""
-            hop = _Lazy("route-table", rtb_id, dests, _route_detail,
-                        (f" -> {target} by route {route_destination(route)}{where}", overlap))
-            sub = pkt._replace(dests=dests, hops=(*pkt.hops, hop))
+            sub = pkt._replace(dests=dests)
             if overlap:
                 col.note(f"{rtb_id}: {_OVERLAP}", sub, overlap)
             if route.get("State") == "blackhole":
                 col.block(f"{rtb_id} route {route_destination(route)} -> {target} is a blackhole (no fallback)", sub)
                 continue
             try:
-                self._target(sub, route, target, col, depth)
+                reason = self._terminal(pkt, target)
+                if reason is not None:
+                    ends[reason] = ends[reason].union(dests) if reason in ends else dests
+                    continue
+                where = " (main route table)" if is_main else ""
+                hop = _Lazy("route-table", rtb_id, dests, _route_detail,
+                            (f" -> {target} by route {route_destination(route)}{where}", overlap))
+                self._target(sub._replace(hops=(*pkt.hops, hop)), route, target, col, depth)
             except MissingData as exc:
                 for reason, flows, at in _missing(exc):
                     col.unknown(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}",
                                 sub if flows is None else sub._replace(flows=flows), at)
+        for reason, dests in ends.items():
+            col.block(reason, pkt._replace(dests=dests))
         rest = pkt.dests.subtract(covered)
         if rest:
             col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", pkt._replace(dests=rest))
@@ -685,13 +711,27 @@ class Network:
                         entries.append((_plen(c), _PREFIX_LIST, s, route))
         return sorted(entries, key=lambda e: (-e[0], e[1]))
 
+    def _terminal(self, pkt: Packet, target: str) -> str | None:
+        """Why the walk ends at `target`, for targets that end it whatever the traffic is."""
+        if target == "local":
+            return f"stays inside {self.topology(pkt.view).subnet(pkt.subnet).get('VpcId', '')} (local route)"
+        if target.startswith("pcx-"):
+            topo = self.topology(pkt.view)
+            vpc_id = topo.subnet(pkt.subnet).get("VpcId", "")
+            peer = topo.peerings.get(target, {})
+            other = (peer.get("AccepterVpcInfo") or {}).get("VpcId")
+            if other == vpc_id:
+                other = (peer.get("RequesterVpcInfo") or {}).get("VpcId")
+            return (f"peering {target} to {other or 'another VPC'} ends in that VPC "
+                    "(peering is not transitive: its gateways are not usable)")
+        if target.startswith("vgw-"):
+            return f"leaves to on-premises networks through {target} (outside the snapshot)"
+        return None
+
     def _target(self, pkt: Packet, route: Mapping[str, Any], target: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
-        subnet = topo.subnet(pkt.subnet)
-        vpc_id = subnet.get("VpcId", "")
-        if target == "local":
-            col.block(f"stays inside {vpc_id} (local route)", pkt)
-        elif target.startswith("igw-"):
+        topo.subnet(pkt.subnet)  # the packet's subnet must be known, whatever the target
+        if target.startswith("igw-"):
             self._igw(pkt, target, col)
         elif target.startswith("eigw-"):
             self._eigw(pkt, target, col)
@@ -701,15 +741,6 @@ class Network:
             self._vpce(pkt, target, col, depth)
         elif target.startswith("tgw-"):
             self._tgw(pkt, target, col, depth)
-        elif target.startswith("pcx-"):
-            peer = topo.peerings.get(target, {})
-            other = (peer.get("AccepterVpcInfo") or {}).get("VpcId")
-            if other == vpc_id:
-                other = (peer.get("RequesterVpcInfo") or {}).get("VpcId")
-            col.block(f"peering {target} to {other or 'another VPC'} ends in that VPC "
-                      "(peering is not transitive: its gateways are not usable)", pkt)
-        elif target.startswith("vgw-"):
-            col.block(f"leaves to on-premises networks through {target} (outside the snapshot)", pkt)
         elif target.startswith(("eni-", "i-")):
             self._eni_target(pkt, route, col, depth)
         else:
