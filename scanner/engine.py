@@ -7,9 +7,11 @@ ERROR with the reason; a check that crashes gets ERROR (and a line on stderr), n
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from .config import Config
 from .context import CheckContext
@@ -46,13 +48,29 @@ def run_checks(
     ctx = CheckContext(snapshot, config)
     findings: list[Finding] = []
     specs = selected(registry, config)
-    for view in snapshot.views():
-        for spec in specs:
-            if progress:
-                progress(f"analyze {view.where}: {spec.id}")
-            findings.extend(_run_one(ctx, view, spec, config))
+    with _snapshot_frozen():
+        for view in snapshot.views():
+            for spec in specs:
+                if progress:
+                    progress(f"analyze {view.where}: {spec.id}")
+                findings.extend(_run_one(ctx, view, spec, config))
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+@contextlib.contextmanager
+def _snapshot_frozen() -> Iterator[None]:
+    """Keep the loaded snapshot out of the garbage collector's way during analysis.
+
+    A large snapshot is millions of objects that analysis only reads; every full collection
+    walked them all again (a quarter of the analysis time at 1,000 notebooks). Freezing moves
+    what exists now out of the collector's sight until analysis ends.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Config) -> Iterable[Finding]:
