@@ -169,13 +169,22 @@ def _notebook_vpc(view: RegionView, detail: Mapping[str, Any]) -> str | None:
 def _proxies_in_vpc(view: RegionView, proxies: Mapping[str, str], vpc_id: str | None) -> list[str]:
     if vpc_id is None or not proxies:
         return []
-    out = []
-    for reservation in view.items("ec2", "DescribeInstances", "Reservations"):
-        for inst in reservation.get("Instances") or []:
-            iid = inst.get("InstanceId")
-            if iid in proxies and inst.get("VpcId") == vpc_id:
-                out.append(f"{iid} ({proxies[iid]})")
-    return sorted(out)
+    return sorted(f"{iid} ({proxies[iid]})" for iid in _instances_by_vpc(view).get(vpc_id, []) if iid in proxies)
+
+
+_BY_VPC: weakref.WeakKeyDictionary[RegionView, dict[Any, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _instances_by_vpc(view: RegionView) -> dict[Any, list[Any]]:
+    """VpcId -> instance ids in DescribeInstances order, built once per view: every notebook asks."""
+    found = _BY_VPC.get(view)
+    if found is None:
+        found = {}
+        for reservation in view.items("ec2", "DescribeInstances", "Reservations"):
+            for inst in reservation.get("Instances") or []:
+                found.setdefault(inst.get("VpcId"), []).append(inst.get("InstanceId"))
+        _BY_VPC[view] = found
+    return found
 
 
 def _proxy_notes(index: AddressIndex, settings: LifecycleSettings, static: Mapping[str, list[str]]) -> list[str]:

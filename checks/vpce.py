@@ -9,6 +9,7 @@ endpoints a notebook actually reaches.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -50,6 +51,7 @@ class S3PolicyJudgement:
     notes: tuple[str, ...]  # conditions not understood, denies that restrict, read-only grants
 
 
+@functools.lru_cache(maxsize=4096)
 def _glob(pattern: str) -> re.Pattern[str]:
     """IAM wildcards: `*` any run of characters (including '/'), `?` one character."""
     out = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
