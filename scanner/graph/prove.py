@@ -287,7 +287,8 @@ class Network:
         self._sg_rules: dict[tuple[str, str, str], tuple[list[F.SgRule], list[str]]] = {}
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
-        self._regions: dict[tuple[Any, ...], list[_Region]] = {}
+        # per table: (the addresses each route decides, the addresses no route matches)
+        self._regions: dict[tuple[Any, ...], tuple[list[_Region], AddrSet]] = {}
 
     def topology(self, view: RegionView) -> Topology:
         key = (view.account, view.region)
@@ -636,12 +637,10 @@ class Network:
         except MissingData as exc:
             col.unknown(f"{rtb_id}: {exc.reason}", pkt)
             return
-        covered = AddrSet.empty(pkt.family)
         # Routes whose target ends the walk with a fixed reason (local, VPN, peering) are blocked
         # together: only which classes reach the reason matters, not which route took them.
         ends: dict[str, AddrSet] = {}
         for route, dests, overlap in parts:
-            covered = covered.union(dests)
             target = route_target(route) or "?"
             sub = pkt._replace(dests=dests)
             if overlap:
@@ -664,7 +663,7 @@ class Network:
                                 sub if flows is None else sub._replace(flows=flows), at)
         for reason, dests in ends.items():
             col.block(reason, pkt._replace(dests=dests))
-        rest = pkt.dests.subtract(covered)
+        rest = pkt.dests.intersect(self._regions[("rtb", id(rtb), pkt.family)][1])
         if rest:
             col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", pkt._replace(dests=rest))
 
@@ -688,11 +687,10 @@ class Network:
     def _split_by_routes(self, key: tuple[Any, ...], entries: list[_Entry], family: int,
                          dests: AddrSet) -> list[tuple[Mapping[str, Any], AddrSet, AddrSet]]:
         """Longest prefix match by regions (`_route_regions`), computed once per table."""
-        regions = self._regions.get(key)
-        if regions is None:
-            regions = _route_regions(entries, family)
-            self._regions[key] = regions
-        return _match_regions(regions, dests)
+        found = self._regions.get(key)
+        if found is None:
+            found = self._regions[key] = _route_regions(entries, family)
+        return _match_regions(found[0], dests)
 
     def _rtb_entries(self, topo: Topology, rtb: Mapping[str, Any], family: int) -> list[_Entry]:
         entries: list[_Entry] = []
@@ -1108,9 +1106,7 @@ class Network:
         if entries is None:
             entries = self._tgw_entries(topo, routes, entered.family)
             self._route_entries[table] = entries
-        covered = AddrSet.empty(entered.family)
         for r, hit, overlap in self._split_by_routes(table, entries, entered.family, entered.dests):
-            covered = covered.union(hit)
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
             lazy = _Lazy("tgw-route-table", rtb_id, hit, _route_detail,
                          (f" -> {_tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap))
@@ -1122,7 +1118,7 @@ class Network:
                 continue
             for target in r.get("TransitGatewayAttachments", []) or []:
                 self._tgw_deliver(sub, target, az, col, depth)
-        remaining = entered.dests.subtract(covered)
+        remaining = entered.dests.intersect(self._regions[table][1])
         if remaining:
             col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", entered._replace(dests=remaining))
 
@@ -1327,14 +1323,15 @@ def _internet_routable(pkt: Packet, gateway: str, col: _Collector) -> Packet | N
 _Region = tuple[Mapping[str, Any], AddrSet, AddrSet]  # route, addresses it decides, overlap
 
 
-def _route_regions(entries: list[_Entry], family: int) -> list[_Region]:
+def _route_regions(entries: list[_Entry], family: int) -> tuple[list[_Region], AddrSet]:
     """Which addresses each route decides, over the whole address space: longest prefix first,
     and at equal length static, then prefix-list, then propagated routes. Prefix-list routes of
     equal length that overlap all keep the overlap (AWS picks one, we cannot tell which); the
     third member is that overlap with earlier routes, to note when a packet falls in it.
 
     Every step intersects or subtracts fixed sets, so matching a set of destinations is
-    intersecting it with each region: computed once per table, not once per packet."""
+    intersecting it with each region: computed once per table, not once per packet. The second
+    member is what no route matches."""
     entries = sorted(entries, key=lambda e: (-e[0], e[1]))
     remaining = AddrSet.everything(family)
     out: list[_Region] = []
@@ -1356,7 +1353,7 @@ def _route_regions(entries: list[_Entry], family: int) -> list[_Region]:
                     kind_taken = kind_taken.union(hit)
             taken = taken.union(kind_taken)
         remaining = remaining.subtract(taken)
-    return out
+    return out, remaining
 
 
 def _match_regions(regions: Sequence[_Region],
