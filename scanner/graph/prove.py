@@ -26,6 +26,7 @@ from .proof import EgressProof, managed_network_path
 from .topology import Topology, first_host, route_destination, route_target
 
 MAX_DEPTH = 40
+_MATCHES_KEPT = 50_000  # route matches remembered (bounded: memory stays flat on big estates)
 # A route as longest prefix match reads it: (prefix length, priority kind, set, route).
 _Entry = tuple[int, int, AddrSet, Mapping[str, Any]]
 _STATIC, _PREFIX_LIST, _PROPAGATED = 0, 1, 2  # route priority at equal prefix length (rule 2)
@@ -288,6 +289,7 @@ class Network:
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
+        self._matches: dict[tuple[Any, ...], list[tuple[Mapping[str, Any], AddrSet, AddrSet]]] = {}
         self._regions: dict[tuple[Any, ...], tuple[list[_Region], AddrSet]] = {}
 
     def topology(self, view: RegionView) -> Topology:
@@ -690,7 +692,15 @@ class Network:
         found = self._regions.get(key)
         if found is None:
             found = self._regions[key] = _route_regions(entries, family)
-        return _match_regions(found[0], dests)
+        # Packets into a shared table (a spoke's attachment subnet, a hub) ask the same question
+        # for every notebook behind them: remember recent answers.
+        asked = (key, dests.spans)
+        answer = self._matches.get(asked)
+        if answer is None:
+            if len(self._matches) >= _MATCHES_KEPT:
+                self._matches.clear()
+            answer = self._matches[asked] = _match_regions(found[0], dests)
+        return answer
 
     def _rtb_entries(self, topo: Topology, rtb: Mapping[str, Any], family: int) -> list[_Entry]:
         entries: list[_Entry] = []
