@@ -10,17 +10,34 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 Interval = tuple[int, int]  # inclusive bounds
 
 _MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
 
 
-@dataclass(frozen=True)
 class AddrSet:
+    """An immutable set of addresses of one family. A plain class with slots rather than a
+    frozen dataclass: the prover creates millions of them, and construction is the cost."""
+
+    __slots__ = ("family", "spans")
     family: int
-    spans: tuple[Interval, ...] = ()
+    spans: tuple[Interval, ...]
+
+    def __init__(self, family: int, spans: tuple[Interval, ...] = ()) -> None:
+        self.family = family
+        self.spans = spans
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AddrSet):
+            return NotImplemented
+        return self.family == other.family and self.spans == other.spans
+
+    def __hash__(self) -> int:
+        return hash((self.family, self.spans))
+
+    def __repr__(self) -> str:
+        return f"AddrSet(family={self.family!r}, spans={self.spans!r})"
 
     @classmethod
     def everything(cls, family: int) -> AddrSet:
