@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import MissingData
 from .addrs import AddrSet
@@ -21,8 +21,10 @@ _NAMES = {"tcp": TCP, "udp": UDP, "icmp": ICMP, "icmpv6": ICMPV6, "-1": -1, "all
 EPHEMERAL = (1024, 65535)
 
 
-@dataclass(frozen=True, order=True)
-class Flow:
+class Flow(NamedTuple):
+    """A traffic class: protocol and destination port range. A named tuple, since the prover
+    hashes it in every cache key and a dataclass hashes slowly."""
+
     proto: int
     lo: int = 0
     hi: int = 65535

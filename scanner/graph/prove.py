@@ -277,6 +277,7 @@ class Network:
         self.config = config
         self._topos: dict[tuple[str, str], Topology] = {}
         self._flows: list[F.Flow] | None = None
+        self._index: dict[F.Flow, int] | None = None
         self._proxy_cache: dict[tuple[str, str], dict[str, str]] = {}
         self._proofs: dict[tuple[str, ...], EgressProof] = {}
         self._acl_parts: dict[tuple[Any, ...], tuple[tuple[F.AclEntry, AddrSet], ...]] = {}
@@ -549,7 +550,7 @@ class Network:
         found = self._replies_cache.get(key)
         if found is None:
             parts = self._acl_treatment(view, acl)
-            index = {f: i for i, f in enumerate(self.flow_classes())}
+            index = self._flow_index()
             seen: set[int] = set()
             found = []
             for reply in F.ephemeral_flows(flow, self.flow_classes()):
@@ -559,6 +560,11 @@ class Network:
                     found.append(reply)
             self._replies_cache[key] = found
         return found
+
+    def _flow_index(self) -> dict[F.Flow, int]:
+        if self._index is None:
+            self._index = {f: i for i, f in enumerate(self.flow_classes())}
+        return self._index
 
     def _split(self, pkt: Packet, parts: Sequence[int]) -> list[Packet]:
         classes = self.flow_classes()
