@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 from collections.abc import Iterable, Iterator
 
 Interval = tuple[int, int]  # inclusive bounds
@@ -194,14 +195,21 @@ def _address(family: int, value: int) -> str:
 
 @functools.lru_cache(maxsize=1 << 15)
 def _describe(family: int, spans: tuple[Interval, ...], limit: int) -> str:
-    # Only the first `limit` blocks are written out: an IPv6 complement has hundreds of them.
-    shown, count = [], 0
-    for lo, length in _blocks(family, spans):
-        if count < limit:
-            shown.append(f"{_address(family, lo)}/{length}")
-        count += 1
-    if not count:
+    # Only the first `limit` blocks are written out (an IPv6 complement has hundreds of them);
+    # the rest are only counted, with the same greedy split as `_blocks`.
+    shown = [f"{_address(family, lo)}/{length}" for lo, length in itertools.islice(_blocks(family, spans), limit)]
+    if not shown:
         return "no addresses"
+    bits = 32 if family == 4 else 128
+    count = 0
+    for lo, hi in spans:
+        end = hi + 1
+        while lo < end:
+            size = (lo & -lo).bit_length() - 1 if lo else bits
+            while (1 << size) > end - lo:
+                size -= 1
+            count += 1
+            lo += 1 << size
     if count <= limit:
         return ", ".join(shown)
     rest = count - limit

@@ -291,6 +291,7 @@ class Network:
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
         self._matches: dict[tuple[Any, ...], list[tuple[Mapping[str, Any], AddrSet, AddrSet]]] = {}
+        self._route_names: dict[int, tuple[str, str]] = {}  # id(route) -> (target, destination)
         self._regions: dict[tuple[Any, ...], tuple[list[_Region], AddrSet]] = {}
 
     def topology(self, view: RegionView) -> Topology:
@@ -649,12 +650,15 @@ class Network:
         # together: only which classes reach the reason matters, not which route took them.
         ends: dict[str, AddrSet] = {}
         for route, dests, overlap in parts:
-            target = route_target(route) or "?"
+            names = self._route_names.get(id(route))
+            if names is None:
+                names = self._route_names[id(route)] = (route_target(route) or "?", route_destination(route))
+            target, destination = names
             sub = pkt._replace(dests=dests)
             if overlap:
                 col.note(f"{rtb_id}: {_OVERLAP}", sub, overlap)
             if route.get("State") == "blackhole":
-                col.block(f"{rtb_id} route {route_destination(route)} -> {target} is a blackhole (no fallback)", sub)
+                col.block(f"{rtb_id} route {destination} -> {target} is a blackhole (no fallback)", sub)
                 continue
             try:
                 reason = self._terminal(pkt, target)
@@ -663,11 +667,11 @@ class Network:
                     continue
                 where = " (main route table)" if is_main else ""
                 hop = _Lazy("route-table", rtb_id, dests, _route_detail,
-                            (f" -> {target} by route {route_destination(route)}{where}", overlap))
+                            (f" -> {target} by route {destination}{where}", overlap))
                 self._target(sub._replace(hops=(*pkt.hops, hop)), route, target, col, depth)
             except MissingData as exc:
                 for reason, flows, at in _missing(exc):
-                    col.unknown(f"{rtb_id} route {route_destination(route)} -> {target}: {reason}",
+                    col.unknown(f"{rtb_id} route {destination} -> {target}: {reason}",
                                 sub if flows is None else sub._replace(flows=flows), at)
         for reason, dests in ends.items():
             col.block(reason, pkt._replace(dests=dests))

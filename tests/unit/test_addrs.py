@@ -60,3 +60,19 @@ def test_cidrs_are_the_fewest_blocks_as_ipaddress_gives_them(family: int, data: 
     cls = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
     expected = [str(n) for n in ipaddress.summarize_address_range(cls(lo), cls(hi))]
     assert list(AddrSet(family, ((lo, hi),)).cidrs()) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([4, 6]), st.lists(st.integers(0, 2**40), min_size=2, max_size=10), st.integers(1, 4))
+def test_describe_shows_the_first_blocks_and_counts_the_rest(family: int, cuts: list[int], limit: int) -> None:
+    edges = sorted(set(cuts))
+    spans = tuple((a, b - 2) for a, b in itertools.pairwise(edges[::2] + [edges[-1] + 3]) if a <= b - 2)
+    blocks = list(AddrSet(family, spans).cidrs())
+    text = AddrSet(family, spans).describe(limit)
+    if not blocks:
+        assert text == "no addresses"
+    elif len(blocks) <= limit:
+        assert text == ", ".join(blocks)
+    else:
+        rest = len(blocks) - limit
+        assert text == f"{', '.join(blocks[:limit])} and {rest} other range{'s' if rest > 1 else ''}"
