@@ -66,7 +66,7 @@ def test_cidrs_are_the_fewest_blocks_as_ipaddress_gives_them(family: int, data: 
 @given(st.sampled_from([4, 6]), st.lists(st.integers(0, 2**40), min_size=2, max_size=10), st.integers(1, 4))
 def test_describe_shows_the_first_blocks_and_counts_the_rest(family: int, cuts: list[int], limit: int) -> None:
     edges = sorted(set(cuts))
-    spans = tuple((a, b - 2) for a, b in itertools.pairwise(edges[::2] + [edges[-1] + 3]) if a <= b - 2)
+    spans = tuple((a, b - 2) for a, b in itertools.pairwise([*edges[::2], edges[-1] + 3]) if a <= b - 2)
     blocks = list(AddrSet(family, spans).cidrs())
     text = AddrSet(family, spans).describe(limit)
     if not blocks:
