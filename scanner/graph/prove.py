@@ -69,7 +69,7 @@ class Packet(NamedTuple):
     inspected: str | None
     nat: str | None
     hops: tuple[Hop | _Lazy, ...]
-    seen: frozenset[str]
+    seen: tuple[tuple[str | None, ...], ...]  # route tables passed, with the state they were passed in
     # The VPC whose internet gateway can map the source's public IPv4 address (rule 7): an IGW
     # only translates addresses of its own VPC, so a public address does not travel across a
     # transit gateway to another VPC's IGW.
@@ -291,6 +291,7 @@ class Network:
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
         self._matches: dict[tuple[Any, ...], list[tuple[Mapping[str, Any], AddrSet, AddrSet]]] = {}
+        self._local_reasons: dict[Any, str] = {}
         self._route_names: dict[int, tuple[str, str]] = {}  # id(route) -> (target, destination)
         self._regions: dict[tuple[Any, ...], tuple[list[_Region], AddrSet]] = {}
 
@@ -611,7 +612,7 @@ class Network:
                          flow=classes[(mask & -mask).bit_length() - 1], flows=mask, src_ip=src_ip,
                          public=bool(source.public_ip) if family == 4 else True,
                          untranslated_private=family == 4 and not source.public_ip,
-                         inspected=None, nat=None, hops=(start,), seen=frozenset(),
+                         inspected=None, nat=None, hops=(start,), seen=(),
                          mapped_vpc=str(subnet.get("VpcId", "")))
             self._route(pkt, col, depth=0)
         return EgressProof(
@@ -636,11 +637,11 @@ class Network:
             col.unknown(exc.reason, pkt)
             return
         rtb_id = rtb["RouteTableId"]
-        key = f"{pkt.view.account}/{rtb_id}/{pkt.subnet}/{pkt.inspected}/{pkt.nat}"
+        key = (pkt.view.account, rtb_id, pkt.subnet, pkt.inspected, pkt.nat)
         if key in pkt.seen or depth > MAX_DEPTH:
             col.block(f"routing loop at {rtb_id}", pkt)
             return
-        pkt = pkt._replace(seen=pkt.seen | {key})
+        pkt = pkt._replace(seen=(*pkt.seen, key))
         try:
             parts = self._lpm(topo, rtb, pkt.family, pkt.dests)
         except MissingData as exc:
@@ -732,7 +733,11 @@ class Network:
     def _terminal(self, pkt: Packet, target: str) -> str | None:
         """Why the walk ends at `target`, for targets that end it whatever the traffic is."""
         if target == "local":
-            return f"stays inside {self.topology(pkt.view).subnet(pkt.subnet).get('VpcId', '')} (local route)"
+            vpc = self.topology(pkt.view).subnet(pkt.subnet).get("VpcId", "")
+            reason = self._local_reasons.get(vpc)
+            if reason is None:
+                reason = self._local_reasons[vpc] = f"stays inside {vpc} (local route)"
+            return reason
         if target.startswith("pcx-"):
             topo = self.topology(pkt.view)
             vpc_id = topo.subnet(pkt.subnet).get("VpcId", "")
@@ -1115,11 +1120,11 @@ class Network:
         routes = self._tgw_routes(rtb_id)
         hop = Hop("transit-gateway", tgw_id, f"{att_id} associated with {rtb_id}")
         entered = entered._replace(hops=(*entered.hops, hop))
-        key = f"tgw/{rtb_id}/{entered.inspected}/{entered.nat}"
+        key = ("tgw", rtb_id, entered.inspected, entered.nat)
         if key in entered.seen:
             col.block(f"routing loop through {rtb_id}", entered)
             return
-        entered = entered._replace(seen=entered.seen | {key})
+        entered = entered._replace(seen=(*entered.seen, key))
         # prefix lists resolve in the packet's account/region: part of the key
         table = ("tgw", rtb_id, entered.family, entered.view.account, entered.view.region)
         entries = self._route_entries.get(table)
