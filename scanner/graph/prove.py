@@ -102,9 +102,10 @@ class _Lazy(NamedTuple):
     args: tuple[Any, ...]
 
 
-def _written(hop: Hop | _Lazy, dests: AddrSet) -> Hop:
+def _written(hop: Hop | _Lazy, dests: AddrSet | None) -> Hop:
+    """The hop as one start sees it (`dests`: that start's destinations; None: all of them)."""
     if isinstance(hop, _Lazy):
-        return Hop(hop.kind, hop.id, hop.render(hop.dests.intersect(dests), *hop.args))
+        return Hop(hop.kind, hop.id, hop.render(hop.dests if dests is None else hop.dests.intersect(dests), *hop.args))
     return hop
 
 
@@ -128,7 +129,13 @@ class _Collector:
     def _reached(self, pkt: Packet, dests: AddrSet | None = None) -> Iterator[tuple[_Start, int, AddrSet]]:
         """The starts that have traffic in this packet (in `dests`, by default all of its)."""
         where = pkt.dests if dests is None else dests
-        for start in self.starts.get(pkt.family, ()):
+        starts = self.starts.get(pkt.family, ())
+        if len(starts) == 1:
+            # one start: the walk is that start, every packet's classes and destinations are its
+            if where:
+                yield starts[0], pkt.flows, where
+            return
+        for start in starts:
             flows = pkt.flows & start.flows
             if flows:
                 part = where.intersect(start.dests)
@@ -136,11 +143,13 @@ class _Collector:
                     yield start, flows, part
 
     def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
+        single = len(self.starts.get(pkt.family, ())) == 1
         for start, flows, dests in self._reached(pkt):
             # the wording a single flow of this start would have left: the least one
             first = min(detail for mask, detail in start.parts if mask & flows)
-            hops = (replace(_written(pkt.hops[0], start.dests), detail=first),
-                    *(_written(h, start.dests) for h in pkt.hops[1:]), *final)
+            part = None if single else start.dests
+            hops = (replace(_written(pkt.hops[0], part), detail=first),
+                    *(_written(h, part) for h in pkt.hops[1:]), *final)
             sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
             key = (category, sig)
             known = self.paths.get(key)
@@ -156,8 +165,11 @@ class _Collector:
     def _flows_reached(self, pkt: Packet, dests: AddrSet | None = None) -> int:
         """The classes of the starts that have traffic in this packet."""
         where = pkt.dests if dests is None else dests
+        starts = self.starts.get(pkt.family, ())
+        if len(starts) == 1:
+            return pkt.flows if where else 0
         flows = 0
-        for start in self.starts.get(pkt.family, ()):
+        for start in starts:
             if pkt.flows & start.flows and where.overlaps(start.dests):
                 flows |= pkt.flows & start.flows
         return flows
