@@ -7,9 +7,11 @@ cheap (a few dozen intervals per set in real estates).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import itertools
+from operator import itemgetter
 from collections.abc import Iterable, Iterator
 
 Interval = tuple[int, int]  # inclusive bounds
@@ -87,6 +89,8 @@ class AddrSet:
             lo, hi = b[0]
             if lo <= a[0][0] and a[-1][1] <= hi:
                 return self  # inside the other's one interval
+            if len(a) > 8:  # only the spans that can meet [lo, hi]
+                a = a[bisect.bisect_left(a, lo, key=_last):bisect.bisect_right(a, hi, key=_first)]
             return AddrSet(self.family, tuple((max(x, lo), min(y, hi)) for x, y in a if x <= hi and y >= lo))
         if len(a) == 1:
             lo, hi = a[0]
@@ -216,6 +220,7 @@ def _describe(family: int, spans: tuple[Interval, ...], limit: int) -> str:
     return f"{', '.join(shown)} and {rest} other range{'s' if rest > 1 else ''}"
 
 
+_first, _last = itemgetter(0), itemgetter(1)
 _EMPTY = {4: AddrSet(4, ()), 6: AddrSet(6, ())}
 
 

@@ -76,3 +76,15 @@ def test_describe_shows_the_first_blocks_and_counts_the_rest(family: int, cuts: 
     else:
         rest = len(blocks) - limit
         assert text == f"{', '.join(blocks[:limit])} and {rest} other range{'s' if rest > 1 else ''}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(cidr4, min_size=9, max_size=40), cidr4, st.randoms(use_true_random=False))
+def test_many_spans_meet_one_interval_as_membership_says(many: list[str], one: str, rnd: random.Random) -> None:
+    sa, sb = AddrSet.from_cidrs(4, many), AddrSet.from_cidr(one)
+    probes = [rnd.randrange(2**32) for _ in range(100)]
+    for s in (sa, sb):
+        for lo, hi in s.spans:
+            probes += [lo, hi, max(lo - 1, 0), min(hi + 1, 2**32 - 1)]
+    assert _members(sa.intersect(sb), probes) == _members(sa, probes) & _members(sb, probes)
+    assert sa.intersect(sb) == sb.intersect(sa)
