@@ -11,8 +11,8 @@ import bisect
 import functools
 import ipaddress
 import itertools
-from operator import itemgetter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
 Interval = tuple[int, int]  # inclusive bounds
 
