@@ -512,7 +512,7 @@ class Network:
 
     def _acl_treatment(self, view: RegionView, acl: Mapping[str, Any]) -> tuple[int, ...]:
         """Parts of the classes every entry of this ACL (both directions) treats alike."""
-        key = ("acl", view.account, view.region, str(acl.get("NetworkAclId")), id(acl))
+        key = ("acl", id(acl))  # the snapshot holds every ACL for the Network's lifetime
         parts = self._treatments.get(key)
         if parts is None:
             try:
@@ -560,7 +560,7 @@ class Network:
         """Reply classes of `flow`, one per part this ACL treats alike (the first of each, in order)."""
         if flow.proto not in (F.TCP, F.UDP):
             return F.ephemeral_flows(flow, self.flow_classes())
-        key = ("replies", view.account, view.region, str(acl.get("NetworkAclId")), id(acl), flow.proto)
+        key = ("replies", id(acl), flow.proto)
         found = self._replies_cache.get(key)
         if found is None:
             parts = self._acl_treatment(view, acl)
@@ -784,7 +784,7 @@ class Network:
     def _acl_filter(self, view: RegionView, acl: Mapping[str, Any], egress: bool, flow: F.Flow,
                     addrs: AddrSet) -> tuple[AddrSet, list[str]]:
         """`flows.acl_filter`, with each ACL's first-match partition computed once per flow."""
-        key = (view.account, view.region, str(acl.get("NetworkAclId")), egress, addrs.family, flow)
+        key = (id(acl), egress, addrs.family, flow)
         part = self._acl_parts.get(key)
         if part is None:
             part = F.acl_partition(F.acl_entries(acl, egress, addrs.family), flow, addrs.family)
