@@ -9,6 +9,7 @@ front of a NAT gateway.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,11 @@ class ReturnIssue:
 
 
 def _routes_to(rtb: Mapping[str, Any], family: int, dests: AddrSet) -> list[tuple[AddrSet, str, str]]:
-    """Where a route table sends each part of `dests` (LPM over plain CIDR routes)."""
+    """Where a route table sends each part of `dests` (LPM over plain CIDR routes).
+
+    At equal length a static route beats one propagated from a virtual private gateway (rule 2);
+    routes still tied (the API lists them in any order) all count as possible, so that the answer
+    does not depend on that order."""
     entries = []
     for route in rtb.get("Routes", []) or []:
         cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
@@ -36,14 +41,18 @@ def _routes_to(rtb: Mapping[str, Any], family: int, dests: AddrSet) -> list[tupl
         target = route_target(route) or "?"
         if route.get("State") == "blackhole":
             target = f"blackhole ({target})"
-        entries.append((int(cidr.split("/")[1]), AddrSet.from_cidr(cidr), target, cidr))
-    entries.sort(key=lambda e: -e[0])
+        propagated = route.get("Origin") == "EnableVgwRoutePropagation"
+        entries.append((int(cidr.split("/")[1]), propagated, target, cidr, AddrSet.from_cidr(cidr)))
+    entries.sort(key=lambda e: (-e[0], e[1], e[2], e[3]))
     out, remaining = [], dests
-    for _, s, target, cidr in entries:
-        hit = remaining.intersect(s)
-        if hit:
-            out.append((hit, target, cidr))
-            remaining = remaining.subtract(hit)
+    for _, tied in itertools.groupby(entries, key=lambda e: (e[0], e[1])):
+        taken = AddrSet.empty(dests.family)
+        for *_, target, cidr, s in tied:
+            hit = remaining.intersect(s)
+            if hit:
+                out.append((hit, target, cidr))
+                taken = taken.union(hit)
+        remaining = remaining.subtract(taken)
     if remaining:
         out.append((remaining, "no route", "-"))
     return out

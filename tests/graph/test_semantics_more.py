@@ -100,6 +100,21 @@ def test_rule15_seed001_edge_route_table_returns_through_endpoint_passes() -> No
     assert "come back through the same endpoint" in result.finding("NET-008", "fw").message
 
 
+def test_rule15_propagated_default_route_listed_first_does_not_hide_the_gateway_fails() -> None:
+    # The firewall subnet's static 0.0.0.0/0 -> IGW beats a propagated 0.0.0.0/0 -> VGW (rule 2),
+    # whatever order the API lists them in; without an edge route table, replies bypass the
+    # endpoint. Reading the first-listed route instead made this a PASS.
+    lab = seed001_lab()
+    (edge,) = [rt for rt in lab.e.route_tables if rt.edge_gateways]
+    edge.edge_gateways.clear()
+    (fw_table,) = [rt for rt in lab.e.route_tables if rt.name == "firewall"]
+    fw_table.route("0.0.0.0/0", lab.v.vgw(), origin="EnableVgwRoutePropagation")
+    fw_table.routes.insert(0, fw_table.routes.pop())
+    result = lab.scan()
+    assert result.status("NET-008", "fw") == "FAIL"
+    assert "no edge route table" in result.finding("NET-008", "fw").message
+
+
 def test_rule15_edge_route_table_sends_nat_subnet_elsewhere_fails() -> None:
     lab = seed001_lab()
     (edge,) = [rt for rt in lab.e.route_tables if rt.edge_gateways]
