@@ -13,7 +13,7 @@ Collection: a local moto server (127.0.0.1, free port) holds K copies of a small
 and private subnet, IGW, NAT gateway, route tables, security group, notebook instance);
 `collect_snapshot` runs against it and every API call is counted with a `before-call` handler.
 
-    bench/run.py [--max N] [--quick] [--seed S] [--timeout SEC] [--no-collect] [--keep DIR]
+    bench/run.py [--max N] [--quick] [--seed S] [--repeat R] [--timeout SEC] [--no-collect] [--keep DIR]
     bench/run.py --profile N [--sample K]   # cProfile of the analyze path on K notebooks of size N
 """
 
@@ -30,7 +30,7 @@ import tempfile
 import time
 from typing import Any
 
-SIZES = (100, 200, 500, 1000, 2000, 5000, 10000)
+SIZES = (100, 200, 400, 800, 1250, 2500, 5000, 10000)  # doubling, so most rows have a ratio
 QUICK_MAX = 200
 COPIES = (1, 2, 4)
 REGION = "eu-west-1"
@@ -230,12 +230,19 @@ def _row(cells: list[str], widths: list[int]) -> str:
     return "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
 
 
-def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str) -> None:
+def calibration() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast the machine is right now."""
+    start = time.process_time()
+    sum(range(30_000_000))
+    return time.process_time() - start
+
+
+def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, repeat: int = 2) -> None:
     head = ["notebooks", "vpcs", "subnets", "snap MB", "synth s", "load s", "validate s", "analyze s", "cpu s",
             "RSS load MB", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong", "cpu(2N)/cpu(N)"]
     widths = [max(len(h), 9) for h in head]
     widths[12] = 17
-    print("\n== analysis (one process per size; analyze = run_checks over Snapshot(doc)) ==")
+    print(f"\n== analysis (one process per size, best of {repeat}; analyze = run_checks over Snapshot(doc)) ==")
     print(_row(head, widths))
     times: dict[int, float] = {}
     stopped = False
@@ -251,7 +258,18 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str) -> 
             print(_row([str(n), str(vpcs), f"synth timeout >{timeout:.0f}s"] + [""] * (len(head) - 3), widths))
             stopped = True
             continue
-        res = _child(["--worker", "analyze", "--path", path], timeout)
+        res = None
+        for _ in range(repeat):  # best of `repeat`: shared machines slow down and speed up
+            run = _child(["--worker", "analyze", "--path", path], timeout)
+            if run is None:
+                res = None
+                break
+            if res is not None:
+                run["rss_peak_mb"] = max(run["rss_peak_mb"], res["rss_peak_mb"])
+                run["rss_loaded_mb"] = max(run["rss_loaded_mb"], res["rss_loaded_mb"])
+                for key in ("load_s", "validate_s", "analyze_s", "analyze_cpu"):
+                    run[key] = min(run[key], res[key])
+            res = run
         if res is None:
             cells = [str(n), str(vpcs), "", f"{made['bytes'] / 1e6:.1f}", f"{made['synth_s']:.1f}",
                      "", "", f"timeout >{timeout:.0f}s"] + [""] * (len(head) - 8)
@@ -298,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=max(SIZES), help="largest notebook count to run")
     parser.add_argument("--quick", action="store_true", help=f"sizes up to {QUICK_MAX} and K=1 only")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=2, help="analysis runs per size (the best is shown)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per-process limit in seconds")
     parser.add_argument("--no-collect", action="store_true", help="skip the collection benchmark")
     parser.add_argument("--no-analysis", action="store_true", help="skip the analysis benchmark")
@@ -340,16 +359,18 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [n for n in SIZES if n <= limit]
     print(f"safemaker bench: sizes {sizes}, seed {args.seed}, per-process timeout {args.timeout:.0f}s, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"machine speed: sum(range(3e7)) takes {calibration():.2f} CPU s now (compare runs by it)")
     if not args.no_analysis and sizes:
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             os.environ["SAFEMAKER_BENCH_KEEP"] = "1"
-            bench_analysis(sizes, args.seed, args.timeout, args.keep)
+            bench_analysis(sizes, args.seed, args.timeout, args.keep, max(1, args.repeat))
         else:
             with tempfile.TemporaryDirectory(prefix="safemaker-bench-") as folder:
-                bench_analysis(sizes, args.seed, args.timeout, folder)
+                bench_analysis(sizes, args.seed, args.timeout, folder, max(1, args.repeat))
     if not args.no_collect:
         bench_collection((1,) if args.quick else COPIES, args.timeout)
+    print(f"\nmachine speed at the end: sum(range(3e7)) takes {calibration():.2f} CPU s")
     return 0
 
 
