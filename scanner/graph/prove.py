@@ -563,15 +563,13 @@ class Network:
         key = ("replies", id(acl), flow.proto)
         found = self._replies_cache.get(key)
         if found is None:
-            parts = self._acl_treatment(view, acl)
+            # classes are in ephemeral_flows' order, so each part's first reply is its lowest bit
+            classes = self.flow_classes()
             index = self._flow_index()
-            seen: set[int] = set()
-            found = []
-            for reply in F.ephemeral_flows(flow, self.flow_classes()):
-                part = next(p for p in parts if p >> index[reply] & 1)
-                if part not in seen:
-                    seen.add(part)
-                    found.append(reply)
+            replies = _union(1 << index[r] for r in F.ephemeral_flows(flow, classes))
+            firsts = sorted(((p & replies) & -(p & replies)).bit_length() - 1
+                            for p in self._acl_treatment(view, acl) if p & replies)
+            found = [classes[i] for i in firsts]
             self._replies_cache[key] = found
         return found
 
