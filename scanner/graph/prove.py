@@ -144,14 +144,14 @@ class _Collector:
 
     def path(self, category: str, pkt: Packet, final: Sequence[Hop], outcome: str) -> None:
         single = len(self.starts.get(pkt.family, ())) == 1
+        # the path's identity does not depend on wording: the same for every start
+        key = (category, ">".join(f"{h.kind}:{h.id}" for h in (*pkt.hops, *final)) + "|" + outcome)
         for start, flows, dests in self._reached(pkt):
             # the wording a single flow of this start would have left: the least one
             first = min(detail for mask, detail in start.parts if mask & flows)
             part = None if single else start.dests
-            hops = (replace(_written(pkt.hops[0], part), detail=first),
-                    *(_written(h, part) for h in pkt.hops[1:]), *final)
-            sig = ">".join(f"{h.kind}:{h.id}" for h in hops) + "|" + outcome
-            key = (category, sig)
+            origin = pkt.hops[0]
+            hops = (Hop(origin.kind, origin.id, first), *(_written(h, part) for h in pkt.hops[1:]), *final)
             known = self.paths.get(key)
             if known is None:
                 known = self.paths[key] = (hops, {}, 0, outcome)
