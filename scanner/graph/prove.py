@@ -11,6 +11,7 @@ further. Anything that cannot be resolved is an unknown, never a silent drop.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -1359,6 +1360,68 @@ _Region = tuple[Mapping[str, Any], AddrSet, AddrSet]  # route, addresses it deci
 
 
 def _route_regions(entries: list[_Entry], family: int) -> tuple[list[_Region], AddrSet]:
+    """`_route_regions_general` for routes that are single CIDR blocks (all of them: a prefix
+    list contributes one entry per CIDR), with interval arithmetic instead of set operations.
+
+    Blocks of equal length are identical or disjoint, and a longer prefix lies inside a shorter
+    block or outside it: what a route takes is its block minus the longer blocks already taken
+    inside it, and at equal length the first kind (static, prefix list, propagated) to take a
+    block takes it whole."""
+    if any(len(e[2].spans) != 1 for e in entries):
+        return _route_regions_general(entries, family)
+    entries = sorted(entries, key=lambda e: (-e[0], e[1]))
+    starts: list[int] = []  # blocks taken by longer prefixes: sorted, disjoint
+    ends: list[int] = []
+    out: list[_Region] = []
+    empty = AddrSet.empty(family)
+    i = 0
+    while i < len(entries):
+        length = entries[i][0]
+        j = i
+        while j < len(entries) and entries[j][0] == length:
+            j += 1
+        owner: dict[tuple[int, int], int] = {}  # block -> kind that took it at this length
+        listed: set[tuple[int, int]] = set()  # blocks already taken by a prefix-list route
+        taken: list[tuple[int, int]] = []
+        for _, kind, block, route in entries[i:j]:
+            lo, hi = span = block.spans[0]
+            if owner.get(span, kind) != kind:
+                continue  # a route of a higher-priority kind took this block
+            k = bisect.bisect_left(starts, lo)
+            hit, cur = [], lo
+            while k < len(starts) and starts[k] <= hi:
+                if starts[k] > cur:
+                    hit.append((cur, starts[k] - 1))
+                cur = ends[k] + 1
+                k += 1
+            if cur <= hi:
+                hit.append((cur, hi))
+            if not hit:
+                continue
+            region = AddrSet(family, tuple(hit))
+            overlap = region if kind == _PREFIX_LIST and span in listed else empty
+            if kind == _PREFIX_LIST:
+                listed.add(span)
+            if span not in owner:
+                owner[span] = kind
+                taken.append(span)
+            out.append((route, region, overlap))
+        for lo, hi in taken:
+            a = bisect.bisect_left(starts, lo)
+            b = bisect.bisect_right(starts, hi)
+            starts[a:b], ends[a:b] = [lo], [hi]
+        i = j
+    rest, cur = [], 0
+    for lo, hi in zip(starts, ends, strict=True):
+        if lo > cur:
+            rest.append((cur, lo - 1))
+        cur = hi + 1
+    if cur <= (AddrSet.everything(family).spans[0][1]):
+        rest.append((cur, AddrSet.everything(family).spans[0][1]))
+    return out, AddrSet(family, tuple(rest))
+
+
+def _route_regions_general(entries: list[_Entry], family: int) -> tuple[list[_Region], AddrSet]:
     """Which addresses each route decides, over the whole address space: longest prefix first,
     and at equal length static, then prefix-list, then propagated routes. Prefix-list routes of
     equal length that overlap all keep the overlap (AWS picks one, we cannot tell which); the
