@@ -305,6 +305,7 @@ class Network:
         # per table: (the addresses each route decides, the addresses no route matches)
         self._matches: dict[tuple[Any, ...], list[tuple[Mapping[str, Any], AddrSet, AddrSet]]] = {}
         self._local_reasons: dict[Any, str] = {}
+        self._prefix_cache: dict[tuple[str, str, str, int], list[tuple[int, AddrSet]]] = {}
         self._route_names: dict[int, tuple[str, str]] = {}  # id(route) -> (target, destination)
         self._regions: dict[tuple[Any, ...], tuple[list[_Region], AddrSet]] = {}
 
@@ -732,14 +733,22 @@ class Network:
                 kind = _PROPAGATED if route.get("Origin") == "EnableVgwRoutePropagation" else _STATIC
                 entries.append((_plen(cidr), kind, AddrSet.from_cidr(cidr), route))
             elif route.get("DestinationPrefixListId"):
-                cidrs, problem = topo.prefix_list(route["DestinationPrefixListId"])
-                if problem:
-                    raise MissingData(problem)
-                for c in cidrs:
-                    s = AddrSet.from_cidrs(family, [c])
-                    if s:
-                        entries.append((_plen(c), _PREFIX_LIST, s, route))
+                entries.extend((length, _PREFIX_LIST, block, route)
+                               for length, block in self._prefix_blocks(topo, route["DestinationPrefixListId"], family))
         return sorted(entries, key=lambda e: (-e[0], e[1]))
+
+    def _prefix_blocks(self, topo: Topology, plid: str, family: int) -> list[tuple[int, AddrSet]]:
+        """(prefix length, block) of each CIDR of a prefix list in this family, read once per
+        region: every route table of a VPC with an S3 endpoint names the same list."""
+        key = (topo.view.account, topo.view.region, plid, family)
+        found = self._prefix_cache.get(key)
+        if found is None:
+            cidrs, problem = topo.prefix_list(plid)
+            if problem:
+                raise MissingData(problem)
+            found = [(_plen(c), s) for c in cidrs if (s := AddrSet.from_cidrs(family, [c]))]
+            self._prefix_cache[key] = found
+        return found
 
     def _terminal(self, pkt: Packet, target: str) -> str | None:
         """Why the walk ends at `target`, for targets that end it whatever the traffic is."""
@@ -1170,13 +1179,8 @@ class Network:
                 if s:
                     entries.append((_plen(r["DestinationCidrBlock"]), kind, s, r))
             elif r.get("PrefixListId"):
-                cidrs, problem = topo.prefix_list(r["PrefixListId"])
-                if problem:
-                    raise MissingData(problem)
-                for c in cidrs:
-                    s = AddrSet.from_cidrs(family, [c])
-                    if s:
-                        entries.append((_plen(c), _PREFIX_LIST, s, r))
+                entries.extend((length, _PREFIX_LIST, block, r)
+                               for length, block in self._prefix_blocks(topo, r["PrefixListId"], family))
         return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def _tgw_deliver(self, pkt: Packet, target: Mapping[str, Any], az: str, col: _Collector, depth: int) -> None:
