@@ -198,6 +198,17 @@ def judge_s3_endpoint_policy(document: Any) -> S3PolicyJudgement:
 
     Raises PolicyParseError when the document is unreadable.
     """
+    if isinstance(document, str):
+        return _judge_text(document)  # estates reuse a few policy texts on thousands of endpoints
+    return _judge(document)
+
+
+@functools.lru_cache(maxsize=1024)
+def _judge_text(document: str) -> S3PolicyJudgement:
+    return _judge(document)
+
+
+def _judge(document: Any) -> S3PolicyJudgement:
     doc = load_policy(document)
     if doc is None:
         return S3PolicyJudgement(True, True, ("no policy document: the AWS default allows full access",), ())
