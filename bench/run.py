@@ -66,7 +66,7 @@ def worker_synth(vpcs: int, notebooks: int, seed: int, path: str) -> None:
 
 
 def worker_analyze(path: str) -> None:
-    from safemaker.scanner.engine import run_checks
+    from safemaker.scanner.engine import paused_gc, run_checks
     from safemaker.scanner.registry import load_registry
     from safemaker.scanner.snapshot import Snapshot, read_json
     from safemaker.scanner.synth import EXPECTED, variant_of
@@ -81,7 +81,8 @@ def worker_analyze(path: str) -> None:
     validate_s = time.perf_counter() - start
     registry = load_registry()
     start, cpu = time.perf_counter(), time.process_time()
-    findings = run_checks(Snapshot(doc, path), registry)
+    with paused_gc():  # as the CLI runs it
+        findings = run_checks(Snapshot(doc, path), registry)
     analyze_s, analyze_cpu = time.perf_counter() - start, time.process_time() - cpu
     statuses = collections.Counter(f.status.value for f in findings)
     wrong = 0

@@ -19,6 +19,7 @@ import click
 from safemaker import __version__
 
 from .config import Config, load_config
+from .engine import paused_gc
 from .errors import SafemakerError, SnapshotError
 from .model import Finding, Report, Severity, SnapshotInfo, Status
 from .output import write_all, write_atomic
@@ -174,7 +175,8 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     snapshot = load(snapshot_path)
     registry = load_registry()
     _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
-    report = triage(analyze_snapshot(snapshot, config, registry), config, baseline_path, _day(today))
+    with paused_gc():
+        report = triage(analyze_snapshot(snapshot, config, registry), config, baseline_path, _day(today))
     emit(report, formats, output_dir, registry)
     _say(summary_line(report))
     sys.exit(gate(report, fail_on))
@@ -307,7 +309,8 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
 
     validate_snapshot(doc, source="<collected snapshot>")
     registry = load_registry()
-    report = analyze_snapshot(Snapshot(doc, "<collected snapshot>"), config, registry)
+    with paused_gc():
+        report = analyze_snapshot(Snapshot(doc, "<collected snapshot>"), config, registry)
     report = triage(report, config, baseline_path, _day(today))
     emit(report, formats, output_dir, registry)
     _say(summary_line(report))
@@ -335,7 +338,8 @@ def demo(output_dir: str) -> None:
 
     validate_snapshot(doc, source="<demo snapshot>")
     registry = load_registry()
-    report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), registry)
+    with paused_gc():
+        report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), registry)
     os.makedirs(output_dir, exist_ok=True)
     write_atomic(os.path.join(output_dir, "demo-snapshot.json"), json.dumps(doc, indent=1) + "\n", private=True)
     emit(report, ["json", "html"], output_dir, registry)

@@ -48,26 +48,27 @@ def run_checks(
     ctx = CheckContext(snapshot, config)
     findings: list[Finding] = []
     specs = selected(registry, config)
-    with _snapshot_frozen():
-        for view in snapshot.views():
-            for spec in specs:
-                if progress:
-                    progress(f"analyze {view.where}: {spec.id}")
-                findings.extend(_run_one(ctx, view, spec, config))
+    for view in snapshot.views():
+        for spec in specs:
+            if progress:
+                progress(f"analyze {view.where}: {spec.id}")
+            findings.extend(_run_one(ctx, view, spec, config))
     findings.sort(key=Finding.sort_key)
     return findings
 
 
 @contextlib.contextmanager
-def _snapshot_frozen() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of analysis.
+def paused_gc() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a one-shot analysis (the CLI, the benchmark).
 
     A large snapshot is millions of objects that analysis only reads, and analysis builds
     millions more (proofs, caches, findings) that live until it ends. Each full collection
     walked all of them again: a quarter of the time at 1,000 notebooks, and growing with the
-    estate. Both are plain data without reference cycles, which reference counting frees by
-    itself, so the collector is paused during analysis and what exists at the end is frozen
-    (kept out of later collections) rather than walked once more.
+    estate. Both are plain data that reference counting frees by itself, so the collector is
+    paused and what exists at the end is frozen (kept out of later collections) rather than
+    walked once more. Frozen objects in reference cycles are never freed, which is fine in a
+    process that ends after its report; `run_checks` itself leaves the collector alone, so
+    long-running callers do not inherit that.
     """
     enabled = gc.isenabled()
     gc.freeze()

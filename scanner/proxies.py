@@ -205,7 +205,16 @@ def notebook_lifecycle(view: RegionView, notebook: str) -> tuple[str | None, Lif
     config = view.detail("sagemaker", "DescribeNotebookInstanceLifecycleConfig", name)
     if not isinstance(config, Mapping):
         raise MissingData(f"sagemaker DescribeNotebookInstanceLifecycleConfig for {name} is not an object")
-    return name, parse_lifecycle(config)
+    # Teams share one configuration across many notebooks: each is read (above) but parsed once.
+    parsed = _LIFECYCLES.setdefault(view, {})
+    known = parsed.get(id(config))
+    if known is None or known[0] is not config:
+        known = parsed[id(config)] = (config, parse_lifecycle(config))
+    return name, known[1]
+
+
+_LIFECYCLES: weakref.WeakKeyDictionary[RegionView, dict[int, tuple[Mapping[str, Any], LifecycleSettings]]] = \
+    weakref.WeakKeyDictionary()
 
 
 def static_designations(view: RegionView, config: Config) -> dict[str, list[str]]:
