@@ -60,6 +60,15 @@ class AddrSet:
         return cls(family, _normalise(spans))
 
     @classmethod
+    def from_cidrs_by_family(cls, cidrs: Iterable[str]) -> tuple[AddrSet, AddrSet]:
+        """(`from_cidrs(4, cidrs)`, `from_cidrs(6, cidrs)`), reading each CIDR once."""
+        spans: dict[int, list[Interval]] = {4: [], 6: []}
+        for cidr in cidrs:
+            version, lo, hi = _parse(cidr)
+            spans[version].append((lo, hi))
+        return cls(4, _normalise(spans[4])), cls(6, _normalise(spans[6]))
+
+    @classmethod
     def union_all(cls, family: int, sets: Iterable[AddrSet]) -> AddrSet:
         return cls(family, _normalise([span for s in sets for span in s.spans]))
 

@@ -165,7 +165,8 @@ def sg_egress_rules(
         ports = "" if lo in (None, -1) or proto not in (TCP, UDP) else f":{lo}" if lo == hi else f":{lo}-{hi}"
         pname = "all traffic" if proto == -1 else f"{perm.get('IpProtocol')!s}{ports}"
         text = f"{gid} allows {pname} to {', '.join(sorted(names)) or 'nothing'}"  # sorted: AWS list order varies
-        rules.append(SgRule(proto, lo, hi, AddrSet.from_cidrs(4, cidrs), AddrSet.from_cidrs(6, cidrs), text))
+        v4, v6 = AddrSet.from_cidrs_by_family(cidrs)
+        rules.append(SgRule(proto, lo, hi, v4, v6, text))
     return rules, unknown
 
 
