@@ -4,10 +4,13 @@ Analysis: for each size, a synthetic estate (`safemaker.scanner.synth`) is writt
 one subprocess and read back, validated and analysed by another, so that the peak RSS reported is
 that of the analyze path alone, per size. Columns: load (json), validate (validate_snapshot),
 analyze (`run_checks(Snapshot(doc), load_registry())`), peak RSS of the analysing process,
-findings, and cpu(2N)/cpu(N) for the analyze step where the previous size is half this one. The
-NET-001 column counts verdicts that differ from what the synthetic variant must get (0 expected).
-The ratio uses CPU seconds of the analysing process, which other load on the machine does not
-inflate the way it inflates wall time.
+findings, and the scaling ratio for the analyze step where the previous size is half this one.
+The NET-001 column counts verdicts that differ from what the synthetic variant must get (0
+expected). The development machine is shared and its speed drifts by up to 40% within minutes,
+so each analysing process times a fixed pure-Python loop just before and after the analysis;
+"norm cpu s" is the analysis CPU time scaled to that loop's speed in a quiet minute
+(REFERENCE_SPEED), and the ratio norm(2N)/norm(N) is taken on it. Raw wall and CPU seconds are
+printed too.
 
 Collection: a local moto server (127.0.0.1, free port) holds K copies of a small demo VPC (public
 and private subnet, IGW, NAT gateway, route tables, security group, notebook instance);
@@ -80,10 +83,12 @@ def worker_analyze(path: str) -> None:
     validate_snapshot(doc, source=path)
     validate_s = time.perf_counter() - start
     registry = load_registry()
+    speed = calibration()
     start, cpu = time.perf_counter(), time.process_time()
     with paused_gc():  # as the CLI runs it
         findings = run_checks(Snapshot(doc, path), registry)
     analyze_s, analyze_cpu = time.perf_counter() - start, time.process_time() - cpu
+    speed = (speed + calibration()) / 2
     statuses = collections.Counter(f.status.value for f in findings)
     wrong = 0
     for f in findings:
@@ -96,6 +101,7 @@ def worker_analyze(path: str) -> None:
         "vpcs": len(region["ec2"]["DescribeVpcs"]["Vpcs"]),
         "notebooks": len(region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]),
         "load_s": load_s, "validate_s": validate_s, "analyze_s": analyze_s, "analyze_cpu": analyze_cpu,
+        "speed": speed, "analyze_norm": analyze_cpu * REFERENCE_SPEED / speed,
         "rss_loaded_mb": rss_loaded, "rss_peak_mb": _rss_mb(),
         "findings": len(findings), "statuses": dict(statuses), "net001_wrong": wrong,
     })
@@ -231,6 +237,11 @@ def _row(cells: list[str], widths: list[int]) -> str:
     return "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
 
 
+# The calibration loop's CPU seconds on the development machine in a quiet minute: "norm cpu s"
+# is what the analysis would have taken at that speed (the shared machine varies by up to 40%).
+REFERENCE_SPEED = 0.45
+
+
 def calibration() -> float:
     """CPU seconds of a fixed pure-Python loop: how fast the machine is right now."""
     start = time.process_time()
@@ -240,9 +251,10 @@ def calibration() -> float:
 
 def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, repeat: int = 2) -> None:
     head = ["notebooks", "vpcs", "subnets", "snap MB", "synth s", "load s", "validate s", "analyze s", "cpu s",
-            "RSS load MB", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong", "cpu(2N)/cpu(N)"]
+            "norm cpu s", "RSS load MB", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong",
+            "norm(2N)/norm(N)"]
     widths = [max(len(h), 9) for h in head]
-    widths[12] = 17
+    widths[13] = 17
     print(f"\n== analysis (one process per size, best of {repeat} runs, of 5 below 1,000 notebooks; "
           "analyze = run_checks over Snapshot(doc)) ==")
     print(_row(head, widths))
@@ -270,7 +282,7 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, rep
             if res is not None:
                 run["rss_peak_mb"] = max(run["rss_peak_mb"], res["rss_peak_mb"])
                 run["rss_loaded_mb"] = max(run["rss_loaded_mb"], res["rss_loaded_mb"])
-                for key in ("load_s", "validate_s", "analyze_s", "analyze_cpu"):
+                for key in ("load_s", "validate_s", "analyze_s", "analyze_cpu", "analyze_norm"):
                     run[key] = min(run[key], res[key])
             res = run
         if res is None:
@@ -280,13 +292,14 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, rep
             stopped = True
             os.unlink(path)
             continue
-        times[n] = res["analyze_cpu"]
-        ratio = f"{res['analyze_cpu'] / times[n // 2]:.2f}" if n // 2 in times and n % 2 == 0 else ""
+        times[n] = res["analyze_norm"]
+        ratio = f"{res['analyze_norm'] / times[n // 2]:.2f}" if n // 2 in times and n % 2 == 0 else ""
         st = res["statuses"]
         print(_row([
             str(res["notebooks"]), str(res["vpcs"]), str(res["subnets"]), f"{made['bytes'] / 1e6:.1f}",
             f"{made['synth_s']:.1f}", f"{res['load_s']:.1f}", f"{res['validate_s']:.1f}", f"{res['analyze_s']:.1f}",
-            f"{res['analyze_cpu']:.1f}", f"{res['rss_loaded_mb']:.0f}", f"{res['rss_peak_mb']:.0f}",
+            f"{res['analyze_cpu']:.1f}", f"{res['analyze_norm']:.1f}", f"{res['rss_loaded_mb']:.0f}",
+            f"{res['rss_peak_mb']:.0f}",
             str(res["findings"]),
             f"{st.get('PASS', 0)}/{st.get('FAIL', 0)}/{st.get('ERROR', 0)}", str(res["net001_wrong"]), ratio,
         ], widths), flush=True)
