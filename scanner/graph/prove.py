@@ -1,12 +1,14 @@
 """The egress prover: every way a packet from a workload can leave, over all destinations.
 
-For each traffic class (protocol/port class, see flows.py) and address family, the prover
-starts with the whole address space allowed by the workload's security groups and walks the
+For each address family the prover starts with everything the workload's security groups
+allow, over all traffic classes (protocol/port classes, see flows.py) at once, and walks the
 network as AWS forwards: longest-prefix match splits the destination set at each route table,
 each part follows its target (NAT gateway, firewall endpoint, transit gateway, ...) and NACLs
-cut it at every subnet boundary, in both directions. Each part ends somewhere: the internet
-(inspected or not), a latent internet path, a gateway endpoint, or a stated reason it goes no
-further. Anything that cannot be resolved is an unknown, never a silent drop.
+cut it at every subnet boundary, in both directions. A packet carries a set of classes and
+splits it only where a rule treats them differently; outcomes are credited back to the groups of
+classes the security groups allowed together (`_Start`), so the result is the per-class answer.
+Each part ends somewhere: the internet (inspected or not), a latent internet path, a gateway
+endpoint, or a stated reason it goes no further. Anything that cannot be resolved is an unknown, never a silent drop.
 """
 
 from __future__ import annotations
