@@ -8,7 +8,8 @@ cut it at every subnet boundary, in both directions. A packet carries a set of c
 splits it only where a rule treats them differently; outcomes are credited back to the groups of
 classes the security groups allowed together (`_Start`), so the result is the per-class answer.
 Each part ends somewhere: the internet (inspected or not), a latent internet path, a gateway
-endpoint, or a stated reason it goes no further. Anything that cannot be resolved is an unknown, never a silent drop.
+endpoint, or a stated reason it goes no further. Anything that cannot be resolved is an
+unknown, never a silent drop.
 """
 
 from __future__ import annotations
