@@ -515,51 +515,53 @@ class Network:
     def _singletons(self) -> tuple[int, ...]:
         return tuple(1 << i for i in range(len(self.flow_classes())))
 
-    def _acl_treatment(self, view: RegionView, acl: Mapping[str, Any]) -> tuple[int, ...]:
-        """Parts of the classes every entry of this ACL (both directions) treats alike."""
-        key = ("acl", id(acl))  # the snapshot holds every ACL for the Network's lifetime
+    def _treatment(self, key: tuple[Any, ...], rule_masks: Callable[[], list[int]]) -> tuple[int, ...]:
+        """Parts of the classes that every rule (one class mask each) treats alike, once per key.
+        Rules that cannot be read leave every class on its own: the per-class evaluation then
+        reports what is wrong, as it would without this shortcut."""
         parts = self._treatments.get(key)
         if parts is None:
             try:
-                masks = []
-                for entry in acl.get("Entries", []) or []:
-                    rng = entry.get("PortRange") or {}
-                    masks.append(self._rule_mask(F.proto_number(entry.get("Protocol", "-1")),
-                                                 rng.get("From"), rng.get("To")))
-                parts = _refine(self._by_protocol(), masks)
-            except (MissingData, TypeError, AttributeError):
-                parts = self._singletons()  # the per-class evaluation reports what is wrong
+                parts = _refine(self._by_protocol(), rule_masks())
+            except (MissingData, TypeError, AttributeError, ValueError):
+                parts = self._singletons()
             self._treatments[key] = parts
         return parts
 
+    def _acl_treatment(self, view: RegionView, acl: Mapping[str, Any]) -> tuple[int, ...]:
+        """Parts of the classes every entry of this ACL (both directions) treats alike."""
+        def masks() -> list[int]:
+            out = []
+            for entry in acl.get("Entries", []) or []:
+                rng = entry.get("PortRange") or {}
+                out.append(self._rule_mask(F.proto_number(entry.get("Protocol", "-1")), rng.get("From"), rng.get("To")))
+            return out
+
+        return self._treatment(("acl", id(acl)), masks)  # the snapshot holds every ACL for the Network's lifetime
+
     def _stateless_treatment(self, view: RegionView, policy: Mapping[str, Any]) -> tuple[int, ...]:
         """Parts of the classes every stateless rule of this policy treats alike."""
-        key = ("stateless", view.account, view.region, id(policy))
-        parts = self._treatments.get(key)
-        if parts is None:
-            try:
-                tcp_udp = self._rule_mask(F.TCP, None, None) | self._rule_mask(F.UDP, None, None)
-                everything = (1 << len(self.flow_classes())) - 1
-                masks = []
-                for ref in policy.get("StatelessRuleGroupReferences", []) or []:
-                    group = view.detail("network-firewall", "DescribeRuleGroup", ref.get("ResourceArn", ""))
-                    source = ((group.get("RuleGroup") or {}).get("RulesSource") or {}) \
-                        .get("StatelessRulesAndCustomActions") or {}
-                    for rule in source.get("StatelessRules", []) or []:
-                        attrs = rule.get("RuleDefinition", {}).get("MatchAttributes", {})
-                        protos = attrs.get("Protocols") or []
-                        if protos:
-                            masks.append(_union(self._rule_mask(int(p), None, None) for p in protos))
-                        dports = attrs.get("DestinationPorts") or []
-                        if dports:
-                            masks.append((everything & ~tcp_udp) | _union(
-                                self._rule_mask(proto, p.get("FromPort"), p.get("ToPort"))
-                                for p in dports for proto in (F.TCP, F.UDP)))
-                parts = _refine(self._by_protocol(), masks)
-            except (MissingData, TypeError, AttributeError, ValueError):
-                parts = self._singletons()  # the per-class evaluation reports what is wrong
-            self._treatments[key] = parts
-        return parts
+        def masks() -> list[int]:
+            tcp_udp = self._rule_mask(F.TCP, None, None) | self._rule_mask(F.UDP, None, None)
+            everything = (1 << len(self.flow_classes())) - 1
+            out = []
+            for ref in policy.get("StatelessRuleGroupReferences", []) or []:
+                group = view.detail("network-firewall", "DescribeRuleGroup", ref.get("ResourceArn", ""))
+                source = ((group.get("RuleGroup") or {}).get("RulesSource") or {}) \
+                    .get("StatelessRulesAndCustomActions") or {}
+                for rule in source.get("StatelessRules", []) or []:
+                    attrs = rule.get("RuleDefinition", {}).get("MatchAttributes", {})
+                    protos = attrs.get("Protocols") or []
+                    if protos:
+                        out.append(_union(self._rule_mask(int(p), None, None) for p in protos))
+                    dports = attrs.get("DestinationPorts") or []
+                    if dports:
+                        out.append((everything & ~tcp_udp) | _union(
+                            self._rule_mask(proto, p.get("FromPort"), p.get("ToPort"))
+                            for p in dports for proto in (F.TCP, F.UDP)))
+            return out
+
+        return self._treatment(("stateless", view.account, view.region, id(policy)), masks)
 
     def _replies(self, view: RegionView, acl: Mapping[str, Any], flow: F.Flow) -> list[F.Flow]:
         """Reply classes of `flow`, one per part this ACL treats alike (the first of each, in order)."""
@@ -619,9 +621,7 @@ class Network:
             col.starts[family] = [_Start(_union(m for m, _ in details), allowed, tuple(details))
                                   for allowed, details in starts.values()]
             mask = _union(st.flows for st in col.starts[family])
-            everywhere = AddrSet.empty(family)
-            for st in col.starts[family]:
-                everywhere = everywhere.union(st.dests)
+            everywhere = AddrSet.union_all(family, (st.dests for st in col.starts[family]))
             src_ip = source.private_ip if family == 4 else source.ipv6[0]
             pkt = Packet(view=source.view, subnet=source.subnet_id, family=family, dests=everywhere,
                          flow=classes[(mask & -mask).bit_length() - 1], flows=mask, src_ip=src_ip,
