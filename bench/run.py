@@ -1,6 +1,6 @@
 """Scale benchmarks: `make bench` (never run by the tests).
 
-Analysis: for each size, a synthetic estate (`safemaker.scanner.synth`) is written to a file by
+Analysis: for each size, a synthetic estate (`safemaker.scanner.devtools.synth`) is written to a file by
 one subprocess and read back, validated and analysed by another, so that the peak RSS reported is
 that of the analyze path alone, per size. Columns: load (json), validate (validate_snapshot),
 analyze (`run_checks(Snapshot(doc), load_registry())`), peak RSS of the analysing process,
@@ -58,7 +58,7 @@ def _emit(result: dict[str, Any]) -> None:
 
 
 def worker_synth(vpcs: int, notebooks: int, seed: int, path: str) -> None:
-    from safemaker.scanner.synth import synth_json
+    from safemaker.scanner.devtools.synth import synth_json
 
     start = time.perf_counter()
     text = synth_json(vpcs, notebooks, seed)
@@ -69,11 +69,11 @@ def worker_synth(vpcs: int, notebooks: int, seed: int, path: str) -> None:
 
 
 def worker_analyze(path: str) -> None:
-    from safemaker.scanner.engine import paused_gc, run_checks
-    from safemaker.scanner.registry import load_registry
-    from safemaker.scanner.snapshot import Snapshot, read_json
-    from safemaker.scanner.synth import EXPECTED, variant_of
-    from safemaker.scanner.validate import validate_snapshot
+    from safemaker.scanner.checking.engine import paused_gc, run_checks
+    from safemaker.scanner.checking.registry import load_registry
+    from safemaker.scanner.devtools.synth import EXPECTED, variant_of
+    from safemaker.scanner.snapshot.io import Snapshot, read_json
+    from safemaker.scanner.snapshot.validate import validate_snapshot
 
     start = time.perf_counter()
     doc = read_json(path)
@@ -112,10 +112,10 @@ def worker_profile(notebooks: int, seed: int, sample: int, out: str) -> None:
     import cProfile
     import pstats
 
-    from safemaker.scanner.engine import run_checks
-    from safemaker.scanner.registry import load_registry
-    from safemaker.scanner.snapshot import Snapshot
-    from safemaker.scanner.synth import synth_snapshot
+    from safemaker.scanner.checking.engine import run_checks
+    from safemaker.scanner.checking.registry import load_registry
+    from safemaker.scanner.devtools.synth import synth_snapshot
+    from safemaker.scanner.snapshot.io import Snapshot
 
     doc = synth_snapshot(shape(notebooks), notebooks, seed)
     region = doc["accounts"]["111122223333"][REGION]

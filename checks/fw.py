@@ -2,7 +2,7 @@
 restrict, log, and sit in every Availability Zone it has to?
 
 NET-001 treats a path through a firewall endpoint as inspected; these checks keep that honest.
-The policy reading lives in `safemaker.scanner.fwpolicy`; the checks only decide and explain.
+The policy reading lives in `safemaker.scanner.aws.firewall_policy`; the checks only decide and explain.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from safemaker.scanner.context import CheckContext
-from safemaker.scanner.errors import MissingData
-from safemaker.scanner.fwpolicy import (
+from safemaker.scanner.aws.firewall_policy import (
     FirewallPolicyError,
     GroupRef,
     IPNetwork,
@@ -30,11 +28,13 @@ from safemaker.scanner.fwpolicy import (
     parse_policy,
     parse_rule_group,
 )
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import check
+from safemaker.scanner.checking.resources import Resource, resources_of
+from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.model import Hop, ResourceType, Severity, Verdict
-from safemaker.scanner.registry import check
-from safemaker.scanner.resources import Resource, resources_of
-from safemaker.scanner.snapshot import RegionView
+from safemaker.scanner.snapshot.io import RegionView
 
 NFW = "network-firewall"
 _DOC = "https://docs.aws.amazon.com/network-firewall/latest/developerguide"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from safemaker.scanner.context import CheckContext
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import CheckFunc, check
+from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.proof import EgressProof, managed_network_path
 from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
-from safemaker.scanner.registry import CheckFunc, check
-from safemaker.scanner.resources import Resource
 
 _NETWORK_OPS = (
     ("ec2", "DescribeSubnets"),

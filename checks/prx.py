@@ -8,12 +8,8 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from safemaker.scanner.context import CheckContext
-from safemaker.scanner.errors import MissingData
-from safemaker.scanner.graph.proof import EgressProof
-from safemaker.scanner.lifecycle import LifecycleSettings
-from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
-from safemaker.scanner.proxies import (
+from safemaker.scanner.aws.lifecycle import LifecycleSettings
+from safemaker.scanner.aws.proxies import (
     AddressIndex,
     Designation,
     address_index,
@@ -23,9 +19,13 @@ from safemaker.scanner.proxies import (
     static_designations,
     subnet_vpcs,
 )
-from safemaker.scanner.registry import check
-from safemaker.scanner.resources import Resource
-from safemaker.scanner.snapshot import RegionView
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import check
+from safemaker.scanner.checking.resources import Resource
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.proof import EgressProof
+from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
+from safemaker.scanner.snapshot.io import RegionView
 
 IMDS = "169.254.169.254"
 T = TypeVar("T")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from safemaker.scanner.context import CheckContext
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import check
+from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.model import ResourceType, Severity, Verdict
-from safemaker.scanner.registry import check
-from safemaker.scanner.resources import Resource
 
 _SM_DOC = "https://docs.aws.amazon.com/sagemaker/latest/dg"
 _API = "https://docs.aws.amazon.com/sagemaker/latest/APIReference"

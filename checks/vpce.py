@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from safemaker.scanner.context import CheckContext
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import check
+from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.model import ResourceType, Severity, Verdict
-from safemaker.scanner.registry import check
-from safemaker.scanner.resources import Resource
 
 # Condition keys that limit which bucket (owner) a request may touch.
 BUCKET_KEYS = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "s3:resourceaccount"})

@@ -17,14 +17,13 @@ from typing import Any
 import click
 
 from safemaker import __version__
-
-from .config import Config, load_config
-from .engine import paused_gc
-from .errors import SafemakerError, SnapshotError
-from .model import Finding, Report, Severity, SnapshotInfo, Status
-from .output import write_all, write_atomic
-from .registry import Registry, load_registry
-from .snapshot import Snapshot, load, read_json
+from safemaker.scanner.checking.engine import paused_gc
+from safemaker.scanner.checking.registry import Registry, load_registry
+from safemaker.scanner.config import Config, load_config
+from safemaker.scanner.errors import SafemakerError, SnapshotError
+from safemaker.scanner.model import Finding, Report, Severity, SnapshotInfo, Status
+from safemaker.scanner.output import write_all, write_atomic
+from safemaker.scanner.snapshot.io import Snapshot, load, read_json
 
 FORMATS = ("json", "html", "sarif", "junit")
 FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
@@ -65,7 +64,7 @@ def render(report: Report, fmt: str, registry: Registry) -> str:
 
 
 def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
-    from .engine import run_checks
+    from safemaker.scanner.checking.engine import run_checks
 
     findings = run_checks(snapshot, registry, config, progress=None)
     return build_report(snapshot, findings)
@@ -81,8 +80,8 @@ def gate(report: Report, fail_on: str) -> int:
 
 def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None) -> Report:
     """Annotate findings with the baseline comparison and the suppressions; stderr says what expired."""
-    from .baseline import apply_baseline, load_baseline
-    from .suppress import apply_suppressions
+    from safemaker.scanner.triage.baseline import apply_baseline, load_baseline
+    from safemaker.scanner.triage.suppress import apply_suppressions
 
     findings = report.findings
     if baseline_path is not None:
@@ -169,7 +168,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     """Run the checks on a snapshot file."""
     config = load_config(config_path)
     if baseline_path is not None:
-        from .baseline import load_baseline
+        from safemaker.scanner.triage.baseline import load_baseline
 
         load_baseline(baseline_path)  # a bad baseline is bad input: fail before the analysis
     snapshot = load(snapshot_path)
@@ -185,10 +184,10 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
              org_role_name: str | None = None, accounts: str | None = None, account_shard: str | None = None,
              ) -> dict[str, Any]:
-    from .collect import collect_snapshot
-    from .collect.runner import CollectionInterrupted
-    from .collect.sessions import assumed_session, base_session
-    from .merge import merge_snapshots
+    from safemaker.scanner.collect import collect_snapshot
+    from safemaker.scanner.collect.runner import CollectionInterrupted
+    from safemaker.scanner.collect.sessions import assumed_session, base_session
+    from safemaker.scanner.snapshot.merge import merge_snapshots
 
     if (accounts or account_shard) and not org_role_name:
         raise click.UsageError("--accounts and --account-shard select accounts of --org-role-name")
@@ -198,7 +197,7 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     base = base_session(profile, region_list[0] if region_list else None)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     if org_role_name:
-        from .collect.org import collect_organization, parse_accounts, parse_shard
+        from safemaker.scanner.collect.org import collect_organization, parse_accounts, parse_shard
 
         return collect_organization(base, org_role_name, regions=region_list, accounts=parse_accounts(accounts),
                                     shard=parse_shard(account_shard) if account_shard else None,
@@ -229,7 +228,7 @@ def _given(options: dict[str, Any]) -> dict[str, Any]:
 
 def _interrupted(exc: KeyboardInterrupt, path: str | None, partial: bool) -> None:
     """Ctrl-C while collecting: nothing is written unless --partial (and a path) says so."""
-    from .collect.runner import CollectionInterrupted
+    from safemaker.scanner.collect.runner import CollectionInterrupted
 
     if not isinstance(exc, CollectionInterrupted) or not partial:
         _say("safemaker: collection interrupted; nothing written" + ("" if partial else " (--partial keeps "
@@ -295,7 +294,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
     """Collect, then analyze."""
     config = load_config(config_path)
     if baseline_path is not None:
-        from .baseline import load_baseline
+        from safemaker.scanner.triage.baseline import load_baseline
 
         load_baseline(baseline_path)  # check it before spending minutes collecting
     try:
@@ -305,7 +304,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
         raise
     if snapshot_out:
         write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
-    from .validate import validate_snapshot
+    from safemaker.scanner.snapshot.validate import validate_snapshot
 
     validate_snapshot(doc, source="<collected snapshot>")
     registry = load_registry()
@@ -328,13 +327,13 @@ def list_checks() -> None:
 @click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True)
 def demo(output_dir: str) -> None:
     """Build the demo estate in an embedded mock AWS, scan it, write the reports."""
-    from .demo import build_demo_snapshot, simulated
+    from safemaker.scanner.devtools.demo import build_demo_snapshot, simulated
 
     _say("safemaker demo: building the seed architectures in an embedded mock AWS (moto)")
     for line in simulated():
         _say(f"  simulated: {line}")
     doc = build_demo_snapshot(progress=_say)
-    from .validate import validate_snapshot
+    from safemaker.scanner.snapshot.validate import validate_snapshot
 
     validate_snapshot(doc, source="<demo snapshot>")
     registry = load_registry()
@@ -355,7 +354,7 @@ def demo(output_dir: str) -> None:
 @_config_opt
 def explain(resource: str, snapshot_path: str, config_path: str | None) -> None:
     """Print the proof for one notebook / domain / job as text."""
-    from .explain import explain_resource
+    from safemaker.scanner.explain import explain_resource
 
     config = load_config(config_path)
     snapshot = load(snapshot_path)
@@ -373,7 +372,7 @@ def diff(old: str, new: str, fmt: str, summary: bool) -> None:
     Only FAIL and ERROR findings are compared, by fingerprint and status; exit 0 unless a file
     cannot be read (2). Gate a build with `analyze/scan --baseline OLD.json` instead.
     """
-    from .diff import diff_findings, format_json, format_text, read_findings
+    from safemaker.scanner.triage.diff import diff_findings, format_json, format_text, read_findings
 
     result = diff_findings(read_findings(old), read_findings(new))
     if fmt == "json":
@@ -387,8 +386,8 @@ def diff(old: str, new: str, fmt: str, summary: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 def merge(inputs: tuple[str, ...], output: str) -> None:
     """Combine snapshots of different accounts or regions."""
-    from .merge import merge_snapshots
-    from .validate import validate_snapshot
+    from safemaker.scanner.snapshot.merge import merge_snapshots
+    from safemaker.scanner.snapshot.validate import validate_snapshot
 
     docs = []
     for path in inputs:
@@ -409,7 +408,7 @@ def merge(inputs: tuple[str, ...], output: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
 def synth(vpcs: int, notebooks: int, seed: int, output: str) -> None:
     """Write a synthetic estate (seed architectures plus broken variants) for benchmarks."""
-    from .synth import synth_json
+    from safemaker.scanner.devtools.synth import synth_json
 
     try:
         text = synth_json(vpcs, notebooks, seed)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .errors import ConfigError
-from .model import Severity, Suppression
+from safemaker.scanner.errors import ConfigError
+from safemaker.scanner.model import Severity, Suppression
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import Config
-from .engine import run_checks
-from .errors import InputError, MissingData
-from .graph.proof import EgressProof
-from .model import Hop, Path, ResourceType
-from .registry import Registry
-from .resources import Resource, resources_of
-from .snapshot import Snapshot
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry
+from safemaker.scanner.checking.resources import Resource, resources_of
+from safemaker.scanner.config import Config
+from safemaker.scanner.errors import InputError, MissingData
+from safemaker.scanner.graph.proof import EgressProof
+from safemaker.scanner.model import Hop, Path, ResourceType
+from safemaker.scanner.snapshot.io import Snapshot
 
 _TYPES = (ResourceType.NOTEBOOK_INSTANCE, ResourceType.DOMAIN, ResourceType.TRAINING_JOB,
           ResourceType.PROCESSING_JOB, ResourceType.MODEL)
@@ -206,7 +206,7 @@ def proof_text(proof: EgressProof, names: Names | None = None) -> list[str]:
 
 
 def explain_resource(snapshot: Snapshot, config: Config, registry: Registry, name: str) -> str:
-    from .context import CheckContext
+    from safemaker.scanner.checking.context import CheckContext
 
     res = find_resource(snapshot, name)
     lines = [f"{res.ref.type.value} {res.id} ({res.ref.account}/{res.ref.region})", ""]

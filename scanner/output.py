@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 
-from .errors import SafemakerError, one_line
+from safemaker.scanner.errors import SafemakerError, one_line
 
 _PREFIX = ".safemaker-"
 

@@ -416,7 +416,7 @@ def generate() -> dict[Path, str]:
 
 
 def main() -> None:
-    from safemaker.scanner.validate import validate_snapshot
+    from safemaker.scanner.snapshot.validate import validate_snapshot
 
     files = generate()
     for path, text in files.items():

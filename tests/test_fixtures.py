@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from safemaker.scanner.engine import run_checks
-from safemaker.scanner.registry import load_registry
-from safemaker.scanner.snapshot import Snapshot
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import load_registry
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "fixtures" / "scenarios").glob("*.json"))

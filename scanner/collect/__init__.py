@@ -7,8 +7,8 @@ from a boto3 session; ``plan`` says, as data, which read-only calls it makes.
 
 from __future__ import annotations
 
-from .plan import PLAN, Source, Step, iam_actions, iam_policy, planned_operations
-from .runner import account_id, collect_snapshot
+from safemaker.scanner.collect.plan import PLAN, Source, Step, iam_actions, iam_policy, planned_operations
+from safemaker.scanner.collect.runner import account_id, collect_snapshot
 
 __all__ = [
     "PLAN",

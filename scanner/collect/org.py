@@ -28,11 +28,17 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from safemaker import __version__
-
-from ..errors import CollectionError
-from ..merge import merge_snapshots
-from ..validate import ACCOUNT_PATTERN, REGION_PATTERN
-from .runner import SCHEMA, CollectionInterrupted, client_config, collect_snapshot, error_fields, interrupted_entry
+from safemaker.scanner.collect.runner import (
+    SCHEMA,
+    CollectionInterrupted,
+    client_config,
+    collect_snapshot,
+    error_fields,
+    interrupted_entry,
+)
+from safemaker.scanner.errors import CollectionError
+from safemaker.scanner.snapshot.merge import merge_snapshots
+from safemaker.scanner.snapshot.validate import ACCOUNT_PATTERN, REGION_PATTERN
 
 Progress = Callable[[str], None]
 Assume = Callable[..., Any]
@@ -129,7 +135,7 @@ def collect_organization(
     ``assume(base, role_arn, external_id=..., endpoint_url=...)`` makes the session of one
     account (sessions.assumed_session by default; tests wrap it).
     """
-    from .sessions import assumed_session
+    from safemaker.scanner.collect.sessions import assumed_session
 
     if not _ROLE_NAME_RE.fullmatch(role_name or ""):
         raise CollectionError(f"--org-role-name {role_name!r} is not an IAM role name")
@@ -233,7 +239,7 @@ def _combine(docs: Sequence[tuple[str, Mapping[str, Any]]], placeholders: Mappin
 def org_caller_policy(role_name: str = "*") -> dict[str, Any]:
     """What the caller of an organization-wide run needs (management or delegated administrator
     account): list the accounts, assume the collection role in each. Shipped, with role name
-    "*" (narrow it to yours), as scanner/policy/safemaker-org-caller.json."""
+    "*" (narrow it to yours), as scanner/collect/policy/safemaker-org-caller.json."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -246,7 +252,7 @@ def org_caller_policy(role_name: str = "*") -> dict[str, Any]:
 
 
 #: What the role in each account needs on top of safemaker-readonly.json when --regions is not
-#: given: the enabled regions are read with it. Shipped as scanner/policy/safemaker-org-member.json.
+#: given: the enabled regions are read with it. Shipped as scanner/collect/policy/safemaker-org-member.json.
 MEMBER_EXTRA_ACTIONS = ("ec2:DescribeRegions",)
 
 

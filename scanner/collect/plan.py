@@ -2,7 +2,7 @@
 
 Keeping the plan declarative (no code per operation) is what lets one list drive three things
 that must never drift apart: the calls the runner makes, the least-privilege IAM policy shipped
-in ``scanner/policy/safemaker-readonly.json``, and the tests that prove the collector calls
+in ``scanner/collect/policy/safemaker-readonly.json``, and the tests that prove the collector calls
 nothing outside that policy.
 
 Steps run in the order listed, one region at a time, so a per-resource step always comes after
@@ -201,7 +201,7 @@ def iam_actions() -> list[str]:
 
 
 def iam_policy() -> dict[str, Any]:
-    """The least-privilege policy document that ``scanner/policy/safemaker-readonly.json`` holds.
+    """The least-privilege policy document that ``scanner/collect/policy/safemaker-readonly.json`` holds.
 
     ``Resource`` is "*" because these Describe/List/Get calls support no resource-level
     permissions; the actions themselves carry no wildcard so that a future write or data-plane

@@ -34,10 +34,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from safemaker import __version__
-
-from ..errors import CollectionError
-from ..validate import REGION_PATTERN
-from .plan import PLAN, Source, Step
+from safemaker.scanner.collect.plan import PLAN, Source, Step
+from safemaker.scanner.errors import CollectionError
+from safemaker.scanner.snapshot.validate import REGION_PATTERN
 
 SCHEMA = "safemaker.snapshot/v1"
 USER_AGENT = f"safemaker/{__version__}"

@@ -8,8 +8,8 @@ import boto3
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..errors import CollectionError
-from .runner import client_config
+from safemaker.scanner.collect.runner import client_config
+from safemaker.scanner.errors import CollectionError
 
 
 def base_session(profile: str | None, region: str | None = None) -> Any:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..errors import MissingData
-from .addrs import AddrSet
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.addrs import AddrSet
 
 TCP, UDP, ICMP, ICMPV6, OTHER = 6, 17, 1, 58, 255
 _NAMES = {"tcp": TCP, "udp": UDP, "icmp": ICMP, "icmpv6": ICMPV6, "-1": -1, "all": -1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Hop, Path
+from safemaker.scanner.model import Hop, Path
 
 
 @dataclass(frozen=True)

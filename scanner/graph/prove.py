@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from ..config import Config
-from ..errors import MissingData
-from ..model import Hop, Path
-from ..resources import Resource
-from ..snapshot import RegionView, Snapshot
-from . import flows as F
-from .addrs import AddrSet
-from .proof import EgressProof, managed_network_path
-from .topology import Topology, first_host, route_destination, route_target
+from safemaker.scanner.checking.resources import Resource
+from safemaker.scanner.config import Config
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph import flows as F
+from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.graph.proof import EgressProof, managed_network_path
+from safemaker.scanner.graph.topology import Topology, first_host, route_destination, route_target
+from safemaker.scanner.model import Hop, Path
+from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 MAX_DEPTH = 40
 _MATCHES_KEPT = 50_000  # route matches remembered (bounded: memory stays flat on big estates)
@@ -386,7 +386,7 @@ class Network:
         """Sanctioned proxy instance id -> why (contracts.md §4)."""
         key = (view.account, view.region)
         if key not in self._proxy_cache:
-            from ..proxies import designated_proxies
+            from safemaker.scanner.aws.proxies import designated_proxies
 
             self._proxy_cache[key] = designated_proxies(view, self.config)
         return self._proxy_cache[key]

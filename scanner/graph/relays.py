@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingData
-from ..model import Hop, Path
-from . import flows as F
-from .addrs import AddrSet
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph import flows as F
+from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.model import Hop, Path
 
 if TYPE_CHECKING:
-    from .prove import Network, Source
+    from safemaker.scanner.graph.prove import Network, Source
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _ingress_allows(group: Mapping[str, Any], flow: F.Flow, src_ip: str, src_gro
 
 def find_relays(network: Network, source: Source) -> tuple[list[Relay], list[str]]:
     """Relays reachable from `source`, and what could not be decided."""
-    from .prove import Source as Src
+    from safemaker.scanner.graph.prove import Source as Src
 
     topo = network.topology(source.view)
     vpc_id = topo.subnet(source.subnet_id).get("VpcId")

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import MissingData
-from ..model import Hop, Path
-from .addrs import AddrSet
-from .prove import _NOT_INTERNET
-from .topology import Topology, route_target
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.graph.prove import _NOT_INTERNET
+from safemaker.scanner.graph.topology import Topology, route_target
+from safemaker.scanner.model import Hop, Path
 
 
 @dataclass(frozen=True)

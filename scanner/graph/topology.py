@@ -14,9 +14,9 @@ from typing import Any
 
 import networkx as nx
 
-from ..errors import MissingData
-from ..snapshot import RegionView
-from .addrs import AddrSet
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.snapshot.io import RegionView
 
 Obj = Mapping[str, Any]
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry, spec_of
 from safemaker.scanner.config import Config
-from safemaker.scanner.engine import run_checks
 from safemaker.scanner.model import Finding
-from safemaker.scanner.registry import Registry, spec_of
-from safemaker.scanner.snapshot import Snapshot
+from safemaker.scanner.snapshot.io import Snapshot
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ACCOUNT, REGION = "111122223333", "eu-west-1"
@@ -34,7 +34,7 @@ def expected(name: str) -> dict[str, dict[str, str]]:
 
 
 def validate(doc: dict[str, Any], source: str) -> None:
-    module = pytest.importorskip("safemaker.scanner.validate")
+    module = pytest.importorskip("safemaker.scanner.snapshot.validate")
     module.validate_snapshot(doc, source)
 
 

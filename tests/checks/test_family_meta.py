@@ -9,8 +9,8 @@ import pytest
 from checks_support import FIXTURES, load_doc, registry_of, run
 
 from safemaker.checks import builtin_checks, fw, prx, sm, vpce
+from safemaker.scanner.checking.registry import spec_of
 from safemaker.scanner.model import ResourceType, Severity
-from safemaker.scanner.registry import spec_of
 
 FAMILIES = {"SM": sm, "FW": fw, "PRX": prx, "VPCE": vpce}
 CONTRACT = {  # contracts.md §5 resource column and the severities agreed for these checks

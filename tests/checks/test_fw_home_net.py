@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from safemaker.scanner.fwpolicy import analyse_stateful, parse_policy, parse_rule_group
+from safemaker.scanner.aws.firewall_policy import analyse_stateful, parse_policy, parse_rule_group
 
 ARN = "arn:aws:network-firewall:eu-west-1:111122223333:stateful-rulegroup/"
 

@@ -1,4 +1,4 @@
-"""Unit tests of safemaker.scanner.fwpolicy: Suricata lines, stateless order, strict vs default
+"""Unit tests of safemaker.scanner.aws.firewall_policy: Suricata lines, stateless order, strict vs default
 stateful order."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from safemaker.scanner.fwpolicy import (
+from safemaker.scanner.aws.firewall_policy import (
     Policy,
     RuleGroup,
     RuleOrder,

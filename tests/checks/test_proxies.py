@@ -1,14 +1,14 @@
-"""Unit tests of safemaker.scanner.proxies: address resolution and proxy designation."""
+"""Unit tests of safemaker.scanner.aws.proxies: address resolution and proxy designation."""
 
 from __future__ import annotations
 
 import pytest
 from checks_support import ACCOUNT, REGION, load_doc, without
 
+from safemaker.scanner.aws.proxies import designate, designated_proxies, eni_instance, resolve_address
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.proxies import designate, designated_proxies, eni_instance, resolve_address
-from safemaker.scanner.snapshot import RegionView, Snapshot
+from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 
 def view(name: str = "prx-seed000", doc: dict | None = None) -> RegionView:  # type: ignore[type-arg]

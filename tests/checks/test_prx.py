@@ -11,11 +11,11 @@ import pytest
 from checks_support import ACCOUNT, REGION, by_key, cases, load_doc, prover_not_ready, run, validate, without
 
 from safemaker.checks import prx
+from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.model import Finding, Hop, Path, ResourceType, Status
-from safemaker.scanner.resources import Resource, resources_of
-from safemaker.scanner.snapshot import Snapshot
+from safemaker.scanner.snapshot.io import Snapshot
 
 SCENARIOS = ("prx-seed000", "prx-lifecycle-missing")
 # verdicts that need the network prover (ctx.network.notebook_proof)

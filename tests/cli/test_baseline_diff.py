@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from safemaker.scanner.cli import main
-from safemaker.scanner.diff import diff_findings
+from safemaker.scanner.triage.diff import diff_findings
 
 
 def finding(check_id: str, rid: str, status: str, fingerprint: str, message: str = "msg",

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from safemaker.reports.findings_json import render_json
+from safemaker.scanner.checking.registry import Registry, load_registry
 from safemaker.scanner.cli import analyze_snapshot
 from safemaker.scanner.config import Config
-from safemaker.scanner.registry import Registry, load_registry
-from safemaker.scanner.snapshot import Snapshot
+from safemaker.scanner.snapshot.io import Snapshot
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:

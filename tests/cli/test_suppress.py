@@ -21,7 +21,7 @@ from safemaker.scanner.cli import main
 from safemaker.scanner.config import parse_config
 from safemaker.scanner.errors import ConfigError
 from safemaker.scanner.model import Suppression
-from safemaker.scanner.suppress import apply_suppressions
+from safemaker.scanner.triage.suppress import apply_suppressions
 
 TESTS = str(Path(__file__).resolve().parents[1])
 if TESTS not in sys.path:

@@ -46,7 +46,7 @@ def assert_plain_json(value: Any) -> None:
 
 
 def validate(doc: dict[str, Any]) -> None:
-    validate_mod = pytest.importorskip("safemaker.scanner.validate")
+    validate_mod = pytest.importorskip("safemaker.scanner.snapshot.validate")
     validate_mod.validate_snapshot(doc, source="collected")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from safemaker.scanner.cli import main
 from safemaker.scanner.collect import collect_snapshot
-from safemaker.scanner.merge import merge_snapshots
+from safemaker.scanner.snapshot.merge import merge_snapshots
 
 REGION = "eu-west-1"
 

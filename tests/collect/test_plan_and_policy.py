@@ -23,7 +23,7 @@ UNPRIVILEGED = {("sts", "GetCallerIdentity")}
 
 
 def shipped_policy() -> dict[str, Any]:
-    text = resources.files("safemaker.scanner").joinpath("policy/safemaker-readonly.json").read_text("utf-8")
+    text = resources.files("safemaker.scanner.collect").joinpath("policy/safemaker-readonly.json").read_text("utf-8")
     policy: dict[str, Any] = json.loads(text)
     return policy
 
@@ -86,7 +86,7 @@ def test_plan_matches_contracts_minimum_and_validator(minimum_operations: list[t
     }
     assert not (planned - minimum) - {(s.service, s.operation) for s in PLAN if s.optional}
 
-    validate = pytest.importorskip("safemaker.scanner.validate")
+    validate = pytest.importorskip("safemaker.scanner.snapshot.validate")
     per_resource = {(s.service, s.operation) for s in PLAN if s.per_resource}
     assert per_resource == set(validate.PER_RESOURCE_OPERATIONS)
     for step in PLAN:

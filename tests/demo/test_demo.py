@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from safemaker.scanner import demo
-from safemaker.scanner.demo import DEMO_EXPECTED, build_demo_snapshot, simulated
+from safemaker.scanner.devtools import demo
+from safemaker.scanner.devtools.demo import DEMO_EXPECTED, build_demo_snapshot, simulated
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -100,7 +100,7 @@ def _associations(rt: Mapping[str, Any]) -> set[str]:
 
 
 def test_snapshot_validates(snap: dict[str, Any]) -> None:
-    validate = pytest.importorskip("safemaker.scanner.validate")
+    validate = pytest.importorskip("safemaker.scanner.snapshot.validate")
     validate.validate_snapshot(snap, "demo")
     assert snap["schema"] == "safemaker.snapshot/v1"
     assert list(snap["accounts"]) == [ACCOUNT]
@@ -317,9 +317,9 @@ def test_expected_verdicts_name_resources_of_the_estate(region: dict[str, Any]) 
 
 def test_engine_agrees_with_expected_verdicts(snap: dict[str, Any]) -> None:
     """Every registered check gives the verdicts the estate was designed for."""
-    engine = pytest.importorskip("safemaker.scanner.engine")
-    registry = pytest.importorskip("safemaker.scanner.registry").load_registry(entry_points=False)
-    from safemaker.scanner.snapshot import Snapshot
+    engine = pytest.importorskip("safemaker.scanner.checking.engine")
+    registry = pytest.importorskip("safemaker.scanner.checking.registry").load_registry(entry_points=False)
+    from safemaker.scanner.snapshot.io import Snapshot
 
     findings = engine.run_checks(Snapshot(snap, "demo"), registry)
     got = {(f.check_id, f.resource.id): f.status.value for f in findings}

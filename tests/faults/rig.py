@@ -1,7 +1,7 @@
 """Shared machinery of the fault tests: a moto estate in which every minimum operation matters,
 and botocore hooks that make chosen calls fail.
 
-The estate is the demo's (scanner/demo.py: notebooks with ENIs, a proxy, two firewalls served by
+The estate is the demo's (scanner/devtools/demo.py: notebooks with ENIs, a proxy, two firewalls served by
 hooks, a Studio domain with a user profile, a training job, a model) plus what the demo lacks so
 that *every* per-resource operation of contracts.md §1 is called at least once and read by some
 check: a processing job in the Studio VPC, a Studio space, and a transit gateway whose route
@@ -22,9 +22,9 @@ import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto import mock_aws
 
-from safemaker.scanner import demo
 from safemaker.scanner.collect import collect_snapshot
 from safemaker.scanner.collect.plan import PLAN
+from safemaker.scanner.devtools import demo
 
 REGION = "eu-west-1"
 SPACE = "team-space"

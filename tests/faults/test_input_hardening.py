@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from safemaker.scanner import snapshot as snapshot_module
 from safemaker.scanner.cli import main
+from safemaker.scanner.snapshot import io as snapshot_module
 
 from .samples import samples
 

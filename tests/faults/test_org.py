@@ -15,6 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.cli import main
 from safemaker.scanner.collect import org
 from safemaker.scanner.collect.org import (
@@ -28,12 +30,10 @@ from safemaker.scanner.collect.org import (
     select_accounts,
 )
 from safemaker.scanner.collect.sessions import assumed_session
-from safemaker.scanner.engine import run_checks
 from safemaker.scanner.errors import CollectionError
 from safemaker.scanner.model import Status
-from safemaker.scanner.registry import load_registry
-from safemaker.scanner.snapshot import Snapshot
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .rig import REGION, denial, http_answer, sandbox, service_id
 
@@ -245,7 +245,7 @@ def test_cli_rejects_bad_organization_options(args: list[str], needle: str, tmp_
 
 
 def test_shipped_organization_policies_are_generated() -> None:
-    folder = resources.files("safemaker.scanner").joinpath("policy")
+    folder = resources.files("safemaker.scanner.collect").joinpath("policy")
     assert json.loads(folder.joinpath("safemaker-org-caller.json").read_text("utf-8")) == org_caller_policy()
     assert json.loads(folder.joinpath("safemaker-org-member.json").read_text("utf-8")) == org_member_policy()
     actions = [a for st in org_caller_policy(ROLE)["Statement"] for a in st["Action"]]

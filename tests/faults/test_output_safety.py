@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from safemaker.scanner import cli
+from safemaker.scanner.aws.lifecycle import parse_scripts, redact, redact_proxy
 from safemaker.scanner.cli import main
-from safemaker.scanner.lifecycle import parse_scripts, redact, redact_proxy
 from safemaker.scanner.output import OutputError, write_all, write_atomic
 
 SECRET = "s3cret"

@@ -34,18 +34,18 @@ from typing import Any
 
 import pytest
 
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry, load_registry
+from safemaker.scanner.checking.resources import resources_of
 from safemaker.scanner.cli import main
 from safemaker.scanner.collect.runner import SKIPPED_CODE
 from safemaker.scanner.config import Config
-from safemaker.scanner.context import CheckContext
-from safemaker.scanner.engine import run_checks
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.topology import Topology
 from safemaker.scanner.model import Finding, ResourceType, Status
-from safemaker.scanner.registry import Registry, load_registry
-from safemaker.scanner.resources import resources_of
-from safemaker.scanner.snapshot import RegionView, Snapshot
-from safemaker.scanner.validate import PER_RESOURCE_OPERATIONS, validate_snapshot
+from safemaker.scanner.snapshot.io import RegionView, Snapshot
+from safemaker.scanner.snapshot.validate import PER_RESOURCE_OPERATIONS, validate_snapshot
 
 from .rig import REGION, Rig, demo_rig, denial, dependents, minimum_operations, service_id
 

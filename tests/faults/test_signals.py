@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.cli import main
 from safemaker.scanner.collect import collect_snapshot
 from safemaker.scanner.collect.plan import PLAN
 from safemaker.scanner.collect.runner import INTERRUPTED_CODE, CollectionInterrupted
-from safemaker.scanner.engine import run_checks
 from safemaker.scanner.model import ResourceType, Status
-from safemaker.scanner.registry import load_registry
-from safemaker.scanner.snapshot import Snapshot
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .rig import REGION, Rig, service_id, small_rig
 

@@ -14,15 +14,15 @@ from typing import Any
 from estate import Estate
 
 from safemaker.checks.net import CHECKS
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry
+from safemaker.scanner.checking.resources import resources_of
 from safemaker.scanner.config import Config
-from safemaker.scanner.engine import run_checks
 from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.graph.prove import Network
 from safemaker.scanner.model import Finding, Path, ResourceType
-from safemaker.scanner.registry import Registry
-from safemaker.scanner.resources import resources_of
-from safemaker.scanner.snapshot import Snapshot
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 
 @cache

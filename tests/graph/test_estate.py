@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from estate import MINIMUM_OPERATIONS, Estate
 
-validate = pytest.importorskip("safemaker.scanner.validate")
+validate = pytest.importorskip("safemaker.scanner.snapshot.validate")
 
 
 def kitchen_sink() -> Estate:

@@ -11,7 +11,7 @@ import make_fixtures
 import pytest
 from estate_scan import scan
 
-from safemaker.scanner.snapshot import load
+from safemaker.scanner.snapshot.io import load
 
 GENERATED = make_fixtures.generate()
 NAMES = sorted(make_fixtures.BUILDERS)

@@ -18,10 +18,10 @@ from test_semantics import NB, inspected_lab, nat_lab, seed001_lab, tgw_lab
 
 from safemaker.checks import fw, net
 from safemaker.checks.net import DNS_LIMITATION
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry
 from safemaker.scanner.config import Config
-from safemaker.scanner.engine import run_checks
-from safemaker.scanner.registry import Registry
-from safemaker.scanner.snapshot import Snapshot
+from safemaker.scanner.snapshot.io import Snapshot
 
 API = "com.amazonaws.eu-west-1.sagemaker.api"
 RUNTIME = "com.amazonaws.eu-west-1.sagemaker.runtime"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from safemaker.checks.net import CHECKS
-from safemaker.scanner.engine import run_checks
-from safemaker.scanner.registry import Registry
-from safemaker.scanner.snapshot import Snapshot
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import Registry
+from safemaker.scanner.snapshot.io import Snapshot
 
 from .walker import FAIL, PASS, UNKNOWN, decide
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from safemaker.scanner.errors import SnapshotError
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .compare import engine_verdicts, oracle_verdicts
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .compare import disagreements
 from .conftest import ORACLE_PROFILE

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .compare import engine_verdicts
 from .walker import UNKNOWN, decide

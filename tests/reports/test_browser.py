@@ -366,13 +366,13 @@ _VISIBLE_SECTIONS = ('Array.from(document.querySelectorAll("section.resource"))'
 
 def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
     """The demo estate's report as a reader first sees it; the PNG is kept for the README."""
-    demo = pytest.importorskip("safemaker.scanner.demo")
+    demo = pytest.importorskip("safemaker.scanner.devtools.demo")
     if not hasattr(demo, "build_demo_snapshot"):
-        pytest.skip("safemaker.scanner.demo.build_demo_snapshot is not available")
+        pytest.skip("safemaker.scanner.devtools.demo.build_demo_snapshot is not available")
+    from safemaker.scanner.checking.registry import load_registry
     from safemaker.scanner.cli import analyze_snapshot
     from safemaker.scanner.config import Config
-    from safemaker.scanner.registry import load_registry
-    from safemaker.scanner.snapshot import Snapshot
+    from safemaker.scanner.snapshot.io import Snapshot
 
     doc = demo.build_demo_snapshot()
     report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry())

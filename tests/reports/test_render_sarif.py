@@ -18,8 +18,8 @@ from safemaker.reports.sarif import (
     RuleInfo,
     render_sarif,
 )
+from safemaker.scanner.checking.registry import CheckSpec
 from safemaker.scanner.model import Report, ResourceType, Severity, Status
-from safemaker.scanner.registry import CheckSpec
 
 SCHEMA_FILE = FsPath(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 LEVELS = {"none", "note", "warning", "error"}

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.cli import cli
 from safemaker.scanner.config import Config
-from safemaker.scanner.engine import run_checks
-from safemaker.scanner.registry import load_registry
-from safemaker.scanner.snapshot import Snapshot
-from safemaker.scanner.synth import EXPECTED, synth_json, synth_snapshot, variant_of
-from safemaker.scanner.validate import validate_snapshot
+from safemaker.scanner.devtools.synth import EXPECTED, synth_json, synth_snapshot, variant_of
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 
@@ -71,7 +71,7 @@ def test_default_port_pool_validates() -> None:
 def test_same_seed_gives_byte_identical_json_even_in_another_process() -> None:
     first = synth_json(16, 30, 7)
     assert synth_json(16, 30, 7) == first
-    code = ("import hashlib, sys; from safemaker.scanner.synth import synth_json; "
+    code = ("import hashlib, sys; from safemaker.scanner.devtools.synth import synth_json; "
             "sys.stdout.write(hashlib.sha256(synth_json(16, 30, 7).encode()).hexdigest())")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from safemaker.scanner.checking.registry import Registry, RegistryError, check, load_registry
 from safemaker.scanner.model import ResourceType, Severity, Verdict
-from safemaker.scanner.registry import Registry, RegistryError, check, load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from safemaker.scanner.errors import SnapshotError
-from safemaker.scanner.validate import ACCOUNT_PATTERN, REGION_PATTERN, SCHEMA, envelope_schema, validate_snapshot
+from safemaker.scanner.snapshot.validate import (
+    ACCOUNT_PATTERN,
+    REGION_PATTERN,
+    SCHEMA,
+    envelope_schema,
+    validate_snapshot,
+)
 
 ACCOUNT = "111122223333"
 ERROR = {"account": ACCOUNT, "region": "eu-west-1", "service": "sagemaker", "operation": "DescribeDomain",
@@ -22,7 +28,7 @@ ERROR = {"account": ACCOUNT, "region": "eu-west-1", "service": "sagemaker", "ope
 
 
 def schema_text() -> str:
-    return resources.files("safemaker.scanner").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
+    return resources.files("safemaker.scanner.snapshot").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
 
 
 def sample(**changes: Any) -> dict[str, Any]:

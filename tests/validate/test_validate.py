@@ -1,4 +1,4 @@
-"""Tests of scanner/validate.py: each kind of bad input is reported at its exact place, in one line.
+"""Tests of scanner/snapshot/validate.py: each kind of bad input is reported at its exact place, in one line.
 
 The place strings are part of what users see (`safemaker analyze` prints them with exit 2), so
 they are asserted verbatim rather than with `in`.
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from safemaker.scanner.errors import SnapshotError
-from safemaker.scanner.validate import (
+from safemaker.scanner.snapshot.validate import (
     ACCOUNT_PATTERN,
     MAX_DEPTH,
     PER_RESOURCE_KEYS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from safemaker.scanner.checking.registry import check
 from safemaker.scanner.model import ResourceType, Severity, Verdict
-from safemaker.scanner.registry import check
 
 
 @check(

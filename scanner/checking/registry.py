@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from .model import ResourceType, Severity, Verdict
+from safemaker.scanner.model import ResourceType, Severity, Verdict
 
 if TYPE_CHECKING:
-    from .context import CheckContext
-    from .resources import Resource
+    from safemaker.scanner.checking.context import CheckContext
+    from safemaker.scanner.checking.resources import Resource
 
 CheckFunc = Callable[["CheckContext", "Resource"], "Verdict | None"]
 ENTRY_POINT_GROUP = "safemaker.checks"

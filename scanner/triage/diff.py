@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
-from .snapshot import read_json
+from safemaker.scanner.errors import InputError
+from safemaker.scanner.snapshot.io import read_json
 
 FINDINGS_SCHEMA = "safemaker.findings/v1"
 PROBLEMS = ("FAIL", "ERROR")

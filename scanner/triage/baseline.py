@@ -12,8 +12,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from .diff import FindingDoc, is_problem, key, problem_fingerprints, read_findings, sort_key
-from .model import BaselineInfo, BaselineState, Finding, FixedFinding, Status
+from safemaker.scanner.model import BaselineInfo, BaselineState, Finding, FixedFinding, Status
+from safemaker.scanner.triage.diff import FindingDoc, is_problem, key, problem_fingerprints, read_findings, sort_key
 
 
 def load_baseline(path: str) -> list[FindingDoc]:

@@ -42,7 +42,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-from .errors import SnapshotError
+from safemaker.scanner.errors import SnapshotError
 
 if TYPE_CHECKING:
     from botocore.model import ServiceModel, Shape
@@ -417,7 +417,7 @@ _compile_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _session() -> Any:
-    # Imported lazily: loading botocore costs time that `import safemaker.scanner.validate` for
+    # Imported lazily: loading botocore costs time that `import safemaker.scanner.snapshot.validate` for
     # PER_RESOURCE_OPERATIONS alone should not pay. A fresh session reads only bundled model
     # files; it never resolves credentials or makes a call.
     import botocore.session
@@ -904,6 +904,6 @@ def envelope_schema() -> dict[str, Any]:
     It stops at the responses (plain objects): their shapes come from botocore, which a static
     schema file would only copy out of date.
     """
-    text = resources.files("safemaker.scanner").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
+    text = resources.files("safemaker.scanner.snapshot").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .model import Finding, Status, Suppression, SuppressionUse
+from safemaker.scanner.model import Finding, Status, Suppression, SuppressionUse
 
 
 @dataclass(frozen=True)

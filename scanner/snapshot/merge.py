@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .snapshot import SCHEMA
+from safemaker.scanner.snapshot.io import SCHEMA
 
 
 def merge_snapshots(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict[str, Any], list[str]]:

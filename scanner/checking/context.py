@@ -6,11 +6,11 @@ from collections.abc import Callable, Hashable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .config import Config
-from .snapshot import RegionView, Snapshot
+from safemaker.scanner.config import Config
+from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 if TYPE_CHECKING:
-    from .graph.prove import Network
+    from safemaker.scanner.graph.prove import Network
 
 T = TypeVar("T")
 
@@ -35,6 +35,6 @@ class CheckContext:
 
     @cached_property
     def network(self) -> Network:
-        from .graph.prove import Network
+        from safemaker.scanner.graph.prove import Network
 
         return Network(self.snapshot, self.config)

@@ -133,7 +133,7 @@ DEMO_EXPECTED: Final[dict[str, dict[str, str]]] = {
 
 Progress = Callable[[str], None]
 
-_DATA_PACKAGE: Final = "safemaker.scanner"
+_DATA_PACKAGE: Final = "safemaker.scanner.devtools"
 _PLACEHOLDER: Final = re.compile(r"\{\{([a-z][a-z0-9_.]*)\}\}")
 
 # Environment the embedded moto runs under. Credentials are dummies; the config and credentials
@@ -211,7 +211,7 @@ def build_demo_snapshot(progress: Progress | None = None) -> dict[str, Any]:
         import boto3
         import moto
 
-        from .collect import collect_snapshot
+        from safemaker.scanner.collect import collect_snapshot
 
         with moto.mock_aws(), _seeded_ids():
             session = boto3.Session(

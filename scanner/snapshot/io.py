@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .errors import MissingData, SnapshotError
+from safemaker.scanner.errors import MissingData, SnapshotError
 
 SCHEMA = "safemaker.snapshot/v1"
 MAX_BYTES = 512 * 1024 * 1024
@@ -190,7 +190,7 @@ def _parse(fh: IO[str]) -> Any:
 
 def load(path: str) -> Snapshot:
     """Read and validate a snapshot file; raises SnapshotError naming file and place."""
-    from .validate import validate_snapshot  # local: validation pulls in botocore models
+    from safemaker.scanner.snapshot.validate import validate_snapshot  # local: validation pulls in botocore models
 
     doc = read_json(path)
     validate_snapshot(doc, source=path)

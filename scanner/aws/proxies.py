@@ -19,10 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Config
-from .errors import MissingData
-from .lifecycle import LifecycleSettings, parse_lifecycle
-from .snapshot import RegionView
+from safemaker.scanner.aws.lifecycle import LifecycleSettings, parse_lifecycle
+from safemaker.scanner.config import Config
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.snapshot.io import RegionView
 
 PROXY_TAG = ("safemaker:role", "proxy")
 _EC2_DNS = re.compile(r"^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(\.[a-z0-9-]+\.compute\.internal|\.ec2\.internal)?$")

@@ -13,13 +13,13 @@ import hashlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 
-from .config import Config
-from .context import CheckContext
-from .errors import MissingData
-from .model import Finding, ResourceRef, ResourceType, Severity, Verdict
-from .registry import CheckSpec, Registry
-from .resources import Resource, resources_of
-from .snapshot import RegionView, Snapshot
+from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.registry import CheckSpec, Registry
+from safemaker.scanner.checking.resources import Resource, resources_of
+from safemaker.scanner.config import Config
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.model import Finding, ResourceRef, ResourceType, Severity, Verdict
+from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 Progress = Callable[[str], None]
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import MissingData
-from .model import ResourceRef, ResourceType
-from .snapshot import RegionView
+from safemaker.scanner.errors import MissingData
+from safemaker.scanner.model import ResourceRef, ResourceType
+from safemaker.scanner.snapshot.io import RegionView
 
 
 @dataclass(frozen=True)

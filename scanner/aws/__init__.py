@@ -1,0 +1,1 @@
+"""Readers of AWS configuration that needs interpretation: firewall policies, lifecycle scripts, proxies."""

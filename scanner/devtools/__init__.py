@@ -1,0 +1,1 @@
+"""Development tools: the moto-backed demo estate and synthetic estates for benchmarks."""

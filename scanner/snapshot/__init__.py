@@ -1,0 +1,1 @@
+"""Snapshot files: reading, validation against botocore's shapes, and merging."""

@@ -1,0 +1,1 @@
+"""Triage of findings between runs: baselines, suppressions and diffs."""
