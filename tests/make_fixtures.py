@@ -9,11 +9,8 @@ from semantics.md -- never computed by running the checks.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from estate import Estate, InternetGateway, Subnet, Vpc
 

@@ -12,19 +12,13 @@ checks are added. Version 1 -> version 2 of the estate:
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from estate import Estate
 
 from safemaker.scanner.cli import main
-
-TESTS = str(Path(__file__).resolve().parents[1])
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from estate import Estate  # noqa: E402  (tests/ is put on sys.path just above)
 
 CONFIG = '[checks]\nenable = ["SM-001", "NET-001"]\n'
 

@@ -9,16 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from estate import Estate
 
 from safemaker.scanner.cli import main
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 EXAMPLES = ROOT / "examples"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from estate import Estate  # noqa: E402  (tests/ is put on sys.path just above)
 
 yaml = pytest.importorskip("yaml")
 

@@ -16,11 +16,11 @@ import dataclasses
 import json
 import random
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from estate import Estate
 
 from safemaker.reports.findings_json import render_json
 from safemaker.scanner.checking.registry import Registry, load_registry
@@ -29,15 +29,10 @@ from safemaker.scanner.config import Config
 from safemaker.scanner.snapshot.io import Snapshot
 
 TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from estate import Estate  # noqa: E402  (tests/ is put on sys.path just above)
 
 SCENARIOS = sorted((TESTS.parent / "fixtures" / "scenarios").glob("*.json"))
 SEEDS = (0, 1, 2)
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
-
 
 def busy_estate() -> dict[str, Any]:
     """Many lists with more than one element, whatever fixture files exist: routes of equal length

@@ -10,24 +10,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from estate import Estate
 
 from safemaker.scanner.cli import main
 from safemaker.scanner.config import parse_config
 from safemaker.scanner.errors import ConfigError
 from safemaker.scanner.model import Suppression
 from safemaker.scanner.triage.suppress import apply_suppressions
-
-TESTS = str(Path(__file__).resolve().parents[1])
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from estate import Estate  # noqa: E402  (tests/ is put on sys.path just above)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = '[checks]\nenable = ["SM-001", "NET-001"]\n'

@@ -5,24 +5,20 @@ engine and the oracle (tests/oracle/walker.py), rebuilt with the shared estate b
 reads like a real estate. The expected verdicts are what AWS does (semantics.md), which is also
 what the oracle says; test_regressions.py checks both, and marks the engine's open bugs xfail.
 
-Regenerate (from the project root): .venv/bin/python -m tests.oracle.make_fixtures
-(or from tests/: python -m oracle.make_fixtures)
+Regenerate from tests/ (where `estate` is importable): ../.venv/bin/python -m oracle.make_fixtures
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from estate import Estate
+
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from estate import Estate  # noqa: E402  (tests/estate.py, the shared builder)
 
 Doc = dict[str, Any]
 Expected = dict[str, dict[str, str]]
