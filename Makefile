@@ -23,7 +23,7 @@ TYPECHECK := build/typecheck
 lint: install
 	$(VENV)/bin/ruff check scanner checks reports tests safemaker
 	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/safemaker
-	ln -s ../../../safemaker/__init__.py $(TYPECHECK)/safemaker/__init__.py
+	for f in safemaker/*.py; do ln -s ../../../$$f $(TYPECHECK)/$$f; done
 	for d in scanner checks reports; do ln -s ../../../$$d $(TYPECHECK)/safemaker/$$d; done
 	MYPYPATH=$(TYPECHECK) $(VENV)/bin/mypy -p safemaker
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from safemaker.scanner.checking.registry import check
-from safemaker.scanner.model import ResourceType, Severity, Verdict
+from safemaker.api import CheckContext, CheckFunc, Resource, ResourceType, Severity, Verdict, check
 
 
 @check(
@@ -16,12 +13,12 @@ from safemaker.scanner.model import ResourceType, Severity, Verdict
     requires=[("sagemaker", "ListNotebookInstances")],
     remediation="Rename the notebook to start with 'nb-'.",
 )
-def naming(ctx: Any, resource: Any) -> Verdict:
+def naming(ctx: CheckContext, resource: Resource) -> Verdict:
     """Teams find owners by name prefix; FAIL when a notebook name does not start with 'nb-'."""
     if resource.id.startswith("nb-"):
         return Verdict.passed(f"{resource.id} follows the convention")
     return Verdict.failed(f"{resource.id} does not start with 'nb-'")
 
 
-def checks() -> list[Any]:
+def checks() -> list[CheckFunc]:
     return [naming]
