@@ -1,8 +1,12 @@
 """Runs registered checks over a snapshot and turns verdicts into findings.
 
-The engine, not the checks, owns the rules that keep a PASS honest: a check whose required
-operation is missing gets ERROR without being called; a check that raises MissingData gets
-ERROR with the reason; a check that crashes gets ERROR (and a line on stderr), never PASS.
+The engine, not the checks, owns the rules that keep a PASS honest. Missing data blocks only the
+verdicts it could change: a check whose required operation is missing is still called, and a
+FAIL it proves from what was read stands (a notebook with DirectInternetAccess Enabled fails
+whether or not the route tables were readable), while anything else it answers becomes ERROR
+naming the missing operations, because a PASS needs every input it rests on. A check that raises
+MissingData gets ERROR with the reason; a check that crashes gets ERROR (and a line on stderr,
+unless required data was missing, which explains the crash), never PASS.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from safemaker.scanner.checking.registry import CheckSpec, Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.model import Finding, ResourceRef, ResourceType, Severity, Verdict
+from safemaker.scanner.model import Finding, ResourceRef, ResourceType, Severity, Status, Verdict
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 Progress = Callable[[str], None]
@@ -92,23 +96,22 @@ def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Confi
             yield _finding(spec, severity, ref, Verdict.error(f"cannot list {rtype.value}: {exc.reason}"))
             continue
         for resource in resources:
-            verdict: Verdict | None
-            if missing:
+            verdict = _call(spec, ctx, resource, quiet=bool(missing))
+            if verdict is not None and missing and verdict.status is not Status.FAIL:
                 reason = "; ".join(view.missing_reason(svc, op) for svc, op in missing)
                 verdict = Verdict.error(f"required data missing: {reason}")
-            else:
-                verdict = _call(spec, ctx, resource)
             if verdict is not None:
                 yield _finding(spec, severity, resource.ref, verdict)
 
 
-def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource) -> Verdict | None:
+def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource, quiet: bool = False) -> Verdict | None:
     try:
         return spec.func(ctx, resource)
     except MissingData as exc:
         return Verdict.error(f"could not decide: {exc.reason}")
     except Exception as exc:  # a bug in one check must not become a PASS or stop the others
-        print(f"safemaker: internal error in {spec.id} on {resource.id}: {exc!r}", file=sys.stderr)
+        if not quiet:
+            print(f"safemaker: internal error in {spec.id} on {resource.id}: {exc!r}", file=sys.stderr)
         return Verdict.error(f"internal error in check {spec.id}: {type(exc).__name__}: {exc}")
 
 

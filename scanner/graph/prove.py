@@ -419,12 +419,16 @@ class Network:
                 raise MissingData(f"notebook {resource.id} has DirectInternetAccess Disabled but no SubnetId")
             path = managed_network_path(f"notebook {resource.id}", "DirectInternetAccess is Enabled and no VPC is set")
             return EgressProof(source=f"notebook {resource.id}", uninspected=(path,))
-        proof = self.prove(source)
-        if direct != "Disabled":
-            why = ("DirectInternetAccess is Enabled" if direct == "Enabled"
-                   else "DirectInternetAccess is not set (AWS default: Enabled)")
-            proof = replace(proof, uninspected=(managed_network_path(source.label, why), *proof.uninspected))
-        return proof
+        if direct == "Disabled":
+            return self.prove(source)
+        why = ("DirectInternetAccess is Enabled" if direct == "Enabled"
+               else "DirectInternetAccess is not set (AWS default: Enabled)")
+        try:
+            proof = self.prove(source)
+        except MissingData as exc:
+            # the managed network's path is proven from the notebook alone (rule 24)
+            proof = EgressProof(source=source.label, unknowns=(exc.reason,))
+        return replace(proof, uninspected=(managed_network_path(source.label, why), *proof.uninspected))
 
     def placement_proof(self, view: RegionView, subnet_id: str, security_groups: Sequence[str],
                         label: str) -> EgressProof:
