@@ -32,22 +32,36 @@ Conventions (the same the engine documents, so that a disagreement is a bug, not
   EIGW: IPv6 only, not checked for attachment.
 - IGW/EIGW deliver only globally routable destinations (NOT_INTERNET_V4 / GLOBAL_V6 below, the
   engine's list): a packet to 10.1.2.3 that meets an IGW goes nowhere.
-- Block Public Access is not modelled: taken as off, as when it is absent (only the engine reads it).
+- Block Public Access (rule 11): absent = off. `block-bidirectional` drops everything at an IGW/EIGW;
+  `block-ingress` drops IGW traffic except NAT gateway traffic (EIGW traffic passes). An exclusion in
+  state create-complete/update-complete (and not `ExclusionsAllowed: not-allowed`) on the subnet, or its
+  VPC, whose address faces the internet lifts the block: the NAT gateway's subnet for NAT gateway
+  traffic, a forwarder's exit ENI's subnet, else the workload's own subnet. allow-bidirectional lifts
+  both modes, allow-egress only block-bidirectional. Traffic that passed a Gateway Load Balancer
+  endpoint stays blocked under either mode. Exclusions unreadable while a mode is on = unknown.
+- Gateway Load Balancer endpoint (rule 32): no sanctioned appliances (no safemaker.toml here), so the
+  packet goes on uninspected by the endpoint subnet's route table.
 - Longest prefix match on the concrete address; prefix lists expand to entries; on equal length a
   static route beats a prefix-list route, which beats a VGW-propagated route; equal-length prefix
   lists are all followed (ambiguous). Transit gateway tables use the same match (static, prefix
   list, propagated).
   Blackhole drops, no fallback. An unresolvable prefix list in a route table makes that table unknown.
-- NAT gateway: not `available` = drops; IPv6 route to it (NAT64) = unknown; private connectivity
-  never gives a public address. Source becomes the NAT's private IP; its subnet's table decides.
+- NAT gateway: not `available` = drops; private connectivity never gives a public address. Source
+  becomes the NAT's private IP; its subnet's table decides. NAT64 (rule 8b): an IPv6 packet to
+  64:ff9b::/96 becomes an IPv4 packet to the embedded address (then as rule 8); other IPv6 is dropped.
 - Firewall endpoint: vpce id found in DescribeFirewall SyncStates; stateless rule groups by reference
   priority, rules by priority, first standard action (custom actions ignored), then the standard
   StatelessDefaultActions. forward_to_sfe = inspected, pass = not inspected, drop = dropped. The
   packet then follows the endpoint subnet's route table.
 - ENI/instance target: a sanctioned proxy (instance tag safemaker:role=proxy, or named by the
-  HTTP(S)_PROXY host of any notebook lifecycle configuration in the region) ends inspected;
-  SourceDestCheck false = NAT instance (source becomes its private IP, public if it has a public IPv4);
-  SourceDestCheck true drops. Peering, VGW, gateway endpoints, local: end, not the internet.
+  HTTP(S)_PROXY host of any notebook lifecycle configuration in the region) ends inspected; the
+  ENI the route names decides SourceDestCheck (true drops). A forwarder leaves by ANY of its ENIs
+  (rule 9b), each by its own subnet's route table: IPv4 source becomes that ENI's private IP, public
+  if that ENI has a public IPv4 on its primary or on any secondary private address (Elastic IP);
+  IPv6 keeps its (global) source. Peering, VGW, gateway endpoints, local: end, not the internet.
+- Transit gateway delivery (rule 23): with `ApplianceModeSupport: enable` on the destination VPC
+  attachment every attachment subnet is a possible next hop; without it the subnet in the AZ the
+  packet entered the TGW from, else any attachment subnet.
 - A routing loop drops the packet (the state repeats, so it never leaves).
 - The notebook's source: its NetworkInterfaceId (missing from the snapshot = unknown), else the ENI
   whose description names it, else its subnet's first usable address (network + 4). An ENI record
@@ -84,6 +98,7 @@ OTHER_PROTOS = (1, 58, 50, 47, 253)  # 253: named by no rule
 NOT_INTERNET_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
                    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3")
 GLOBAL_V6 = "2000::/3"
+NAT64 = "64:ff9b::/96"
 EPHEMERAL = (1024, 65535)
 PROXY_SETTING = re.compile(r"(?i)\bhttps?_proxy\s*=\s*[\"']?(?:[a-z]+://)?(?:[^@/\s\"']*@)?([^:/\s\"']+)")
 Obj = Mapping[str, Any]
@@ -104,6 +119,9 @@ class Pkt:
     src: str
     public_in: str | None  # VPC whose IGW maps the source to a public address; "*" = IPv6
     inspected: bool
+    origin: str = ""  # subnet whose BPA exclusion counts (where the internet-facing address lives)
+    natgw: bool = False  # translated by a NAT gateway (BPA block-ingress lets its traffic out)
+    gwlbe: bool = False  # passed a Gateway Load Balancer endpoint (BPA blocks it whatever the exclusions)
 
 
 def net(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -238,6 +256,35 @@ class Region:
             out.setdefault(iid, set()).add(inst.get("PrivateIpAddress", ""))
         return out
 
+    def instance_enis(self, iid: str) -> list[Obj]:
+        """Every ENI attached to the instance (DescribeNetworkInterfaces, then DescribeInstances)."""
+        out = {e["NetworkInterfaceId"]: e for e in self.enis().values()
+               if (e.get("Attachment") or {}).get("InstanceId") == iid}
+        for iface in (self.instances().get(iid) or {}).get("NetworkInterfaces") or []:
+            ident = iface.get("NetworkInterfaceId", "")
+            if ident and ident not in out:
+                out[ident] = self.enis().get(ident, iface)
+        return [out[k] for k in sorted(out)]
+
+    def bpa(self) -> tuple[str, bool]:
+        """(InternetGatewayBlockMode, exclusions allowed); absent options = off."""
+        if not self.has("ec2", "DescribeVpcBlockPublicAccessOptions"):
+            return "off", True
+        opts = self.op("ec2", "DescribeVpcBlockPublicAccessOptions").get("VpcBlockPublicAccessOptions") or {}
+        return str(opts.get("InternetGatewayBlockMode") or "off"), opts.get("ExclusionsAllowed") != "not-allowed"
+
+    def exclusion_modes(self, sid: str) -> set[str]:
+        """Modes of the active exclusions covering the subnet or its VPC."""
+        vpc = self.subnet(sid).get("VpcId")
+        out = set()
+        for ex in self.items("DescribeVpcBlockPublicAccessExclusions", "VpcBlockPublicAccessExclusions"):
+            if ex.get("State") not in ("create-complete", "update-complete"):
+                continue
+            arn = str(ex.get("ResourceArn", ""))
+            if arn.endswith((f":subnet/{sid}", f":vpc/{vpc}")):
+                out.add(str(ex.get("InternetGatewayExclusionMode")))
+        return out
+
     def group_members(self) -> dict[str, list[str]]:
         """Addresses of the ENIs in each security group (for egress rules naming a group)."""
         if "members" not in self._cache:
@@ -296,12 +343,15 @@ def reply_allowed(acl: Obj, egress: bool, p: Pkt, addr: Addr | str, quirks: froz
     return any(acl_allows(acl, egress, p, q, addr, quirks) for q in sorted(ports) if EPHEMERAL[0] <= q <= EPHEMERAL[1])
 
 
-def sg_allows(region: Region, groups: list[str], p: Pkt) -> bool:
+def sg_allows(region: Region, groups: list[str], p: Pkt, ingress: bool = False) -> bool:
+    """Egress: the rules admit p.dst. Ingress: they admit p.src (CIDR, IPv6 CIDR, prefix list, or a
+    referenced group of which the source address's ENI is a member)."""
     unresolved = False
     members = region.group_members()
+    peer = p.src if ingress else p.dst
     for gid in groups:
         sg = region.find("DescribeSecurityGroups", "SecurityGroups", "GroupId", gid)
-        for perm in sg.get("IpPermissionsEgress") or []:
+        for perm in sg.get("IpPermissions" if ingress else "IpPermissionsEgress") or []:
             proto = proto_of(perm.get("IpProtocol", "-1"))
             if not proto_matches(proto, p, region.quirks):
                 continue
@@ -318,7 +368,7 @@ def sg_allows(region: Region, groups: list[str], p: Pkt) -> bool:
                     cidrs += region.prefix_list(pl.get("PrefixListId", ""))
                 except Unknown:
                     unresolved = True
-            if any(contains(c, p.dst) for c in cidrs):
+            if any(contains(c, peer) for c in cidrs):
                 return True
     if unresolved:
         raise Unknown("security group prefix list unresolved")
@@ -341,7 +391,7 @@ class Walk:
             yield UNRESOLVED
 
     def route(self, p: Pkt, seen: frozenset[Any]) -> Iterator[str]:
-        state = ("rtb", p.subnet, p.src, p.public_in, p.inspected)
+        state = ("rtb", p.subnet, p.family, p.src, p.public_in, p.inspected, p.origin, p.natgw, p.gwlbe)
         if state in seen:
             yield DROPPED  # routing loop
             return
@@ -434,30 +484,56 @@ class Walk:
             return DROPPED
         public = p.public_in == "*" or (p.public_in is not None
                                         and ("public-any-vpc" in self.r.quirks or p.public_in == vpc))
-        return self.leave(p) if public else DROPPED
+        if not public or self.bpa_blocks(p, egress_only=False):
+            return DROPPED
+        return self.leave(p)
 
     def eigw(self, p: Pkt, eigw_id: str) -> str:
         if p.family != 6:
             return DROPPED
         self.r.find("DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways",
                     "EgressOnlyInternetGatewayId", eigw_id)
-        return self.leave(p) if self.routable(p) and self.exit_ok(p) else DROPPED
+        if not self.routable(p) or not self.exit_ok(p) or self.bpa_blocks(p, egress_only=True):
+            return DROPPED
+        return self.leave(p)
+
+    def bpa_blocks(self, p: Pkt, egress_only: bool) -> bool:
+        """Rule 11: does VPC Block Public Access stop this packet at the IGW / EIGW?"""
+        mode, exclusions_allowed = self.r.bpa()
+        if mode == "off":
+            return False
+        if mode not in ("block-bidirectional", "block-ingress"):
+            raise Unknown(f"Block Public Access mode {mode!r} not modelled")
+        if p.gwlbe:
+            return True
+        if mode == "block-ingress" and (egress_only or p.natgw):
+            return False  # replies to NAT gateway / EIGW connections are let in
+        modes = self.r.exclusion_modes(p.origin or p.subnet) if exclusions_allowed else set()
+        if "allow-bidirectional" in modes:
+            return False
+        return not (mode == "block-bidirectional" and "allow-egress" in modes)
 
     def nat(self, p: Pkt, nat_id: str, seen: frozenset[Any]) -> Iterator[str]:
         nat = self.r.find("DescribeNatGateways", "NatGateways", "NatGatewayId", nat_id)
         if nat.get("State") != "available":
             yield DROPPED
             return
-        if p.family == 6:
-            raise Unknown("NAT64 not modelled")
+        if p.family == 6 and not contains(NAT64, p.dst):
+            yield DROPPED  # a NAT gateway translates IPv6 only to 64:ff9b::/96 (rule 8b)
+            return
         entered = self.enter(p, nat.get("SubnetId", ""))
         if entered is None:
             yield DROPPED
             return
         private_ip = next((a["PrivateIp"] for a in nat.get("NatGatewayAddresses") or [] if a.get("PrivateIp")),
-                          p.src)
+                          p.src if p.family == 4 else None)
+        if private_ip is None:
+            raise Unknown("NAT gateway without a private IPv4 address for NAT64")
         public = None if nat.get("ConnectivityType", "public") == "private" else self.r.subnet(nat["SubnetId"])["VpcId"]
-        yield from self.route(replace(entered, src=private_ip, public_in=public), seen)
+        if p.family == 6:  # NAT64: the IPv4 destination is the low 32 bits
+            entered = replace(entered, family=4, dst=ipaddress.IPv4Address(int(p.dst) & 0xFFFFFFFF))
+        yield from self.route(replace(entered, src=private_ip, public_in=public, origin=nat["SubnetId"], natgw=True),
+                              seen)
 
     def vpce(self, p: Pkt, vpce_id: str, seen: frozenset[Any]) -> Iterator[str]:
         if self.r.has("network-firewall", "ListFirewalls"):
@@ -469,6 +545,17 @@ class Walk:
                         yield from self.firewall(p, desc, att["SubnetId"], seen)
                         return
         endpoint = self.r.find("DescribeVpcEndpoints", "VpcEndpoints", "VpcEndpointId", vpce_id)
+        if endpoint.get("VpcEndpointType") == "GatewayLoadBalancer":
+            if str(endpoint.get("State", "")).lower() != "available":
+                yield DROPPED
+                return
+            for sid in endpoint.get("SubnetIds") or []:  # one in practice
+                entered = self.enter(p, sid)
+                if entered is None:
+                    yield DROPPED
+                    continue
+                yield from self.route(replace(entered, gwlbe=True), seen)
+            return
         if endpoint.get("VpcEndpointType") != "Gateway":
             raise Unknown(f"{vpce_id} endpoint type not modelled")
         yield DROPPED  # gateway endpoint: an AWS service, not the internet
@@ -550,9 +637,20 @@ class Walk:
         if entered is None:
             yield DROPPED
             return
-        public = "*" if p.family == 6 else (eni.get("VpcId") if (eni.get("Association") or {}).get("PublicIp")
-                                            else None)
-        yield from self.route(replace(entered, src=eni.get("PrivateIpAddress", p.src), public_in=public), seen)
+        exits = self.r.instance_enis(owner) if owner else []
+        for out in exits or [eni]:  # rule 9b: the OS picks the exit; every ENI is possible
+            sid = out.get("SubnetId")
+            if not sid:
+                raise Unknown("forwarder ENI without a subnet")
+            if p.family == 6:
+                moved = replace(entered, subnet=sid, public_in="*", origin=sid, natgw=False)
+            else:
+                if not out.get("PrivateIpAddress"):
+                    raise Unknown("forwarder ENI without a private address")
+                vpc = out.get("VpcId") or self.r.subnet(sid).get("VpcId")
+                moved = replace(entered, subnet=sid, src=out["PrivateIpAddress"],
+                                public_in=vpc if public_ipv4(out) else None, origin=sid, natgw=False)
+            yield from self.route(moved, seen)
 
     def tgw(self, p: Pkt, tgw_id: str, seen: frozenset[Any]) -> Iterator[str]:
         subnet = self.r.subnet(p.subnet)
@@ -581,7 +679,7 @@ class Walk:
         if rtb_id is None:
             yield DROPPED
             return
-        state = ("tgw", rtb_id, p.src, p.public_in, p.inspected)
+        state = ("tgw", rtb_id, p.family, p.src, p.public_in, p.inspected, p.origin, p.natgw, p.gwlbe)
         if state in seen:
             yield DROPPED
             return
@@ -615,8 +713,16 @@ class Walk:
         subnets = {s["SubnetId"]: s for s in self.r.items("DescribeSubnets", "Subnets")}
         ids = att.get("SubnetIds") or []
         same_az = [s for s in ids if (subnets.get(s) or {}).get("AvailabilityZone") == az]
-        for sid in same_az[:1] or ids:
+        appliance = (att.get("Options") or {}).get("ApplianceModeSupport") == "enable"
+        for sid in ids if appliance else (same_az[:1] or ids):
             yield from self.route(replace(p, subnet=sid), seen)
+
+
+def public_ipv4(eni: Obj) -> bool:
+    """A public IPv4 on the primary address or on any secondary private address (Elastic IP)."""
+    if (eni.get("Association") or {}).get("PublicIp"):
+        return True
+    return any((a.get("Association") or {}).get("PublicIp") for a in eni.get("PrivateIpAddresses") or [])
 
 
 def tgw_route_as_vpc_route(route: Obj) -> dict[str, Any]:
@@ -659,6 +765,9 @@ def probe_addresses(data: Obj) -> dict[int, list[Addr]]:
         out[n.version].update(v for v in (lo - 1, lo, hi, hi + 1) if 0 <= v <= top[n.version])
     for fam, fixed in ((4, FIXED_V4), (6, FIXED_V6)):
         out[fam].update(int(ipaddress.ip_address(a)) for a in fixed)
+    # NAT64: every IPv4 probe embedded in 64:ff9b::/96, so translated packets cover every interval
+    base = int(net(NAT64).network_address)
+    out[6].update(base + v for v in list(out[4]))
     cls = {4: ipaddress.IPv4Address, 6: ipaddress.IPv6Address}
     return {fam: [cls[fam](v) for v in sorted(vals)] for fam, vals in out.items()}
 
@@ -753,7 +862,7 @@ def decide_region(region: Region, name: str) -> str:
         public_in = (vpc if public else None) if family == 4 else "*"
         for dst in addresses[family]:
             for proto, port in probes:
-                p = Pkt(family, dst, proto, port, sid, src, public_in, False)
+                p = Pkt(family, dst, proto, port, sid, src, public_in, False, origin=sid)
                 try:
                     if not sg_allows(region, groups, p):
                         continue
