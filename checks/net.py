@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from safemaker.scanner.aws.s3_policy import PolicyParseError, is_s3_gateway, judge_s3_endpoint_policy
 from safemaker.scanner.checking.context import CheckContext
 from safemaker.scanner.checking.registry import CheckFunc, check
 from safemaker.scanner.checking.resources import Resource
@@ -319,8 +320,6 @@ def net_006(ctx: CheckContext, resource: Resource) -> Verdict:
     FAIL when the notebook's route table and security groups let it reach an S3 gateway endpoint
     whose policy allows writing objects into buckets of any account (no policy means AWS's
     full-access default)."""
-    from safemaker.checks.vpce import PolicyParseError, is_s3_gateway, judge_s3_endpoint_policy
-
     proof = ctx.network.notebook_proof(resource)
     topo = ctx.network.topology(resource.view)
     failing: list[Path] = []
