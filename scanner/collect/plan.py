@@ -74,22 +74,32 @@ class Step:
     # A response flag that, when true after the last page, means the API silently dropped
     # results: the entry is then left out (unknown) rather than stored incomplete.
     truncated_flag: str | None = None
+    # The output member every page of an answer that was really read carries (the list, or the
+    # described object's identifier); None means the list key. botocore parses an HTML page or a
+    # cut-off body on a 200 into `{}` or `{"message": ...}`: without this member the answer is
+    # a failed call, not an empty result.
+    ident: str | None = None
 
     @property
     def per_resource(self) -> bool:
         return bool(self.sources)
 
+    @property
+    def read_marker(self) -> str | None:
+        """The member whose presence shows that a page was parsed from a real answer."""
+        return self.ident or self.list_key
+
 
 def _list(service: str, operation: str, list_key: str | None, *, paginated: bool = True,
-          optional: bool = False) -> Step:
-    return Step(service, operation, list_key, paginated, optional=optional)
+          optional: bool = False, ident: str | None = None) -> Step:
+    return Step(service, operation, list_key, paginated, optional=optional, ident=ident)
 
 
 def _each(service: str, operation: str, sources: tuple[Source, ...], key: tuple[str, ...], *,
           list_key: str | None = None, paginated: bool = False, params: Mapping[str, Any] | None = None,
-          truncated_flag: str | None = None) -> Step:
+          truncated_flag: str | None = None, ident: str | None = None) -> Step:
     return Step(service, operation, list_key, paginated, params=dict(params or {}), sources=sources,
-                key=key, truncated_flag=truncated_flag)
+                key=key, truncated_flag=truncated_flag, ident=ident)
 
 
 def _from_list(service: str, operation: str, list_key: str, **fields: str) -> Source:
@@ -126,7 +136,8 @@ PLAN: tuple[Step, ...] = (
           (_from_list(EC2, "DescribeManagedPrefixLists", "PrefixLists", PrefixListId="PrefixListId"),),
           ("PrefixListId",), list_key="Entries", paginated=True),
     _list(EC2, "DescribePrefixLists", "PrefixLists"),
-    _list(EC2, "DescribeVpcBlockPublicAccessOptions", None, paginated=False, optional=True),
+    _list(EC2, "DescribeVpcBlockPublicAccessOptions", None, paginated=False, optional=True,
+          ident="VpcBlockPublicAccessOptions"),
     # Has a NextToken but no botocore paginator; the runner's own loop follows it anyway.
     _list(EC2, "DescribeVpcBlockPublicAccessExclusions", "VpcBlockPublicAccessExclusions", optional=True),
     _list(EC2, "DescribeAddresses", "Addresses", paginated=False, optional=True),
@@ -135,14 +146,14 @@ PLAN: tuple[Step, ...] = (
     _list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls"),
     _each(NETWORK_FIREWALL, "DescribeFirewall",
           (_from_list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls", FirewallArn="FirewallArn"),),
-          ("FirewallArn",)),
+          ("FirewallArn",), ident="Firewall"),
     _each(NETWORK_FIREWALL, "DescribeLoggingConfiguration",
           (_from_list(NETWORK_FIREWALL, "ListFirewalls", "Firewalls", FirewallArn="FirewallArn"),),
-          ("FirewallArn",)),
+          ("FirewallArn",), ident="FirewallArn"),
     _each(NETWORK_FIREWALL, "DescribeFirewallPolicy",
           (Source(NETWORK_FIREWALL, "DescribeFirewall", ("*", "Firewall"),
                   {"FirewallPolicyArn": "FirewallPolicyArn"}),),
-          ("FirewallPolicyArn",)),
+          ("FirewallPolicyArn",), ident="FirewallPolicyResponse"),
     _each(NETWORK_FIREWALL, "DescribeRuleGroup",
           (Source(NETWORK_FIREWALL, "DescribeFirewallPolicy",
                   ("*", "FirewallPolicy", "StatelessRuleGroupReferences", "*"),
@@ -150,43 +161,43 @@ PLAN: tuple[Step, ...] = (
            Source(NETWORK_FIREWALL, "DescribeFirewallPolicy",
                   ("*", "FirewallPolicy", "StatefulRuleGroupReferences", "*"),
                   {"RuleGroupArn": "ResourceArn"})),
-          ("RuleGroupArn",)),
+          ("RuleGroupArn",), ident="RuleGroupResponse"),
     # --- sagemaker: the workloads ------------------------------------------------------------
     _list(SAGEMAKER, "ListNotebookInstances", "NotebookInstances"),
     _each(SAGEMAKER, "DescribeNotebookInstance",
           (_from_list(SAGEMAKER, "ListNotebookInstances", "NotebookInstances",
                       NotebookInstanceName="NotebookInstanceName"),),
-          ("NotebookInstanceName",)),
+          ("NotebookInstanceName",), ident="NotebookInstanceName"),
     # Only the configurations notebooks actually use: an unused one cannot set a proxy.
     _each(SAGEMAKER, "DescribeNotebookInstanceLifecycleConfig",
           (Source(SAGEMAKER, "DescribeNotebookInstance", ("*",),
                   {"NotebookInstanceLifecycleConfigName": "NotebookInstanceLifecycleConfigName"}),),
-          ("NotebookInstanceLifecycleConfigName",)),
+          ("NotebookInstanceLifecycleConfigName",), ident="NotebookInstanceLifecycleConfigName"),
     _list(SAGEMAKER, "ListDomains", "Domains"),
     _each(SAGEMAKER, "DescribeDomain",
-          (_from_list(SAGEMAKER, "ListDomains", "Domains", DomainId="DomainId"),), ("DomainId",)),
+          (_from_list(SAGEMAKER, "ListDomains", "Domains", DomainId="DomainId"),), ("DomainId",), ident="DomainId"),
     _list(SAGEMAKER, "ListUserProfiles", "UserProfiles"),
     _each(SAGEMAKER, "DescribeUserProfile",
           (_from_list(SAGEMAKER, "ListUserProfiles", "UserProfiles",
                       DomainId="DomainId", UserProfileName="UserProfileName"),),
-          ("DomainId", "UserProfileName")),
+          ("DomainId", "UserProfileName"), ident="UserProfileName"),
     _list(SAGEMAKER, "ListSpaces", "Spaces"),
     _each(SAGEMAKER, "DescribeSpace",
           (_from_list(SAGEMAKER, "ListSpaces", "Spaces", DomainId="DomainId", SpaceName="SpaceName"),),
-          ("DomainId", "SpaceName")),
+          ("DomainId", "SpaceName"), ident="SpaceName"),
     _list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries"),
     _each(SAGEMAKER, "DescribeTrainingJob",
           (_from_list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries",
                       TrainingJobName="TrainingJobName"),),
-          ("TrainingJobName",)),
+          ("TrainingJobName",), ident="TrainingJobName"),
     _list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries"),
     _each(SAGEMAKER, "DescribeProcessingJob",
           (_from_list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries",
                       ProcessingJobName="ProcessingJobName"),),
-          ("ProcessingJobName",)),
+          ("ProcessingJobName",), ident="ProcessingJobName"),
     _list(SAGEMAKER, "ListModels", "Models"),
     _each(SAGEMAKER, "DescribeModel",
-          (_from_list(SAGEMAKER, "ListModels", "Models", ModelName="ModelName"),), ("ModelName",)),
+          (_from_list(SAGEMAKER, "ListModels", "Models", ModelName="ModelName"),), ("ModelName",), ident="ModelName"),
 )
 
 

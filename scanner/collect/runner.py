@@ -14,8 +14,11 @@ Design choices that matter to the rest of the project:
 * Ctrl-C stops the run at once: no new request is sent (every client checks a cancel flag before
   each HTTP attempt, retries included), regions not started are dropped, and the caller gets
   ``CollectionInterrupted`` carrying a valid partial snapshot, to write only if asked to.
-* Retries are bounded (``max_attempts`` attempts per call, throttling included) and every
-  client has connect and read timeouts: a run always ends.
+* Retries are bounded (``max_attempts`` attempts per call, throttling included), every client
+  has connect and read timeouts, every call a deadline, every operation a circuit breaker and
+  the run an optional deadline (bounds.py): a run always ends, in a time the user can predict.
+* A page is data only once read: it must carry its step's list or identifier member, and a
+  later page must not repeat an earlier one (pages.py); otherwise the call failed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,16 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from safemaker import __version__
+from safemaker.scanner.collect.bounds import (
+    CIRCUIT_OPEN_CODE,
+    DEFAULT_BREAKER_THRESHOLD,
+    DEFAULT_CALL_DEADLINE,
+    RUN_DEADLINE_CODE,
+    BoundedHttp,
+    Breaker,
+    CallClock,
+)
+from safemaker.scanner.collect.pages import IncompleteResult, PageLedger, check_page
 from safemaker.scanner.collect.plan import PLAN, Source, Step
 from safemaker.scanner.errors import CollectionError
 from safemaker.scanner.snapshot.validate import REGION_PATTERN
@@ -54,14 +67,6 @@ INTERRUPTED_CODE = "Interrupted"
 INTERRUPT_GRACE = 2.0
 
 Progress = Callable[[str], None]
-
-
-class _IncompleteResult(Exception):
-    """A call answered, but what it returned cannot be trusted to be complete."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
@@ -115,11 +120,17 @@ def collect_snapshot(
     progress: Progress | None = None,
     max_workers: int = 4,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    deadline_at: float | None = None,
+    call_deadline: float = DEFAULT_CALL_DEADLINE,
+    breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
 ) -> dict[str, Any]:
     """Collect every planned operation in each region of the session's account.
 
     ``max_attempts`` exists for test servers that answer unimplemented calls with HTTP 500,
-    which adaptive retries would otherwise repeat ten times each.
+    which adaptive retries would otherwise repeat ten times each. ``deadline_at`` is a
+    ``time.monotonic()`` value after which nothing more is called (an organization's accounts
+    share one); ``call_deadline`` bounds each call and ``breaker_threshold`` each operation in a
+    region (bounds.py).
     """
     wanted = list(dict.fromkeys(r for r in regions if r))
     if not wanted:
@@ -138,8 +149,10 @@ def collect_snapshot(
     say(f"collect {account}: regions {', '.join(wanted)}")
 
     cancel = threading.Event()
-    factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel)
-    collectors = [_RegionCollector(account, region, factory, say, cancel) for region in wanted]
+    clock = CallClock(call_deadline, deadline_at)
+    factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel, clock)
+    collectors = [_RegionCollector(account, region, factory, say, cancel, breaker_threshold)
+                  for region in wanted]
     workers = max(1, min(max_workers, len(collectors)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-collect")
     futures = [pool.submit(c.run) for c in collectors]
@@ -229,15 +242,17 @@ class _ClientFactory:
     """One client per (service, region), made under a lock: clients are thread-safe, sessions not.
 
     Each client checks the run's cancel flag before every HTTP attempt, so an interrupted run
-    starts no new request, not even a retry.
+    starts no new request, not even a retry; its HTTP session ends every attempt by the call's
+    deadline, and its last HTTP answer is kept for the message of an unreadable page.
     """
 
     def __init__(self, session: Any, endpoint_url: str | None, config: Config,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, clock: CallClock | None = None) -> None:
         self._session = session
         self._endpoint_url = endpoint_url
         self._config = config
         self._cancel = cancel or threading.Event()
+        self.clock = clock or CallClock()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -254,6 +269,10 @@ class _ClientFactory:
                     kwargs["endpoint_url"] = self._endpoint_url
                 client = self._session.client(service, **kwargs)
                 client.meta.events.register_first("before-send", self._check_cancel)
+                client.meta.events.register_first("after-call", self.clock.saw)
+                endpoint = getattr(client, "_endpoint", None)  # botocore has no public hook for this
+                if endpoint is not None and hasattr(endpoint, "http_session"):
+                    endpoint.http_session = BoundedHttp(endpoint.http_session, self.clock)
                 self._clients[(service, region)] = client
             return client
 
@@ -262,7 +281,8 @@ class _RegionCollector:
     """Runs the whole plan in one region, sequentially, keeping results and errors apart."""
 
     def __init__(self, account: str, region: str, clients: _ClientFactory, say: Progress,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None,
+                 breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD) -> None:
         self.account = account
         self.region = region
         self.data: dict[str, dict[str, Any]] = {}
@@ -275,13 +295,18 @@ class _RegionCollector:
         self._cancel = cancel or threading.Event()
         self._skipped: dict[tuple[str, str], str] = {}  # skipped step -> the failed call at its root
         self._clients = clients
+        self._clock = clients.clock
+        self._breaker_threshold = breaker_threshold
         self._say = say
 
     def run(self) -> None:
         try:
-            for step in PLAN:
+            for index, step in enumerate(PLAN):
                 if self._cancel.is_set():
                     return
+                if self._clock.run_over():
+                    self._not_reached(PLAN[index:])
+                    break
                 if step.per_resource:
                     self._per_resource(step)
                 else:
@@ -315,11 +340,21 @@ class _RegionCollector:
             self._skip(step)  # the identifiers' source is absent; its own error entry explains why
             return
         results: dict[str, Any] = {}
-        for key, params in targets:
+        breaker = Breaker(self._breaker_threshold)
+        for done, (key, params) in enumerate(targets):
+            if self._clock.run_over():
+                self._not_reached([step], f" after {done} of {len(targets)} calls")
+                break
+            if breaker.open:
+                self._circuit_open(step, key, breaker)
+                continue
             try:
                 results[key] = self._call(step, {**step.params, **params})
             except Exception as exc:  # one bad resource must not hide the others
+                breaker.record(exc, error_fields(exc)[0])
                 self._fail(step, key, exc)
+            else:
+                breaker.record(None)
         self._store(step, results)
         self._say(f"collect {self.where}: {step.service} {step.operation} ({len(results)})")
 
@@ -357,6 +392,32 @@ class _RegionCollector:
         })
         self._say(f"collect {self.where}: {step.service} {step.operation} not called ({root} failed)")
 
+    def _circuit_open(self, step: Step, key: str, breaker: Breaker) -> None:
+        self._add_error({
+            "account": self.account,
+            "region": self.region,
+            "service": step.service,
+            "operation": step.operation,
+            "resource": key,
+            "error_code": CIRCUIT_OPEN_CODE,
+            "message": f"not called: the previous {breaker.streak} calls of {step.service} {step.operation} in "
+                       f"{self.region} failed ({breaker.last_code}); the rest of them are skipped",
+        })
+
+    def _not_reached(self, steps: Sequence[Step], progress: str = "") -> None:
+        """The run deadline passed: each step not (fully) collected says so, for every resource."""
+        for step in steps:
+            self._add_error({
+                "account": self.account,
+                "region": self.region,
+                "service": step.service,
+                "operation": step.operation,
+                "resource": None,
+                "error_code": RUN_DEADLINE_CODE,
+                "message": f"not collected{progress}: the collection deadline (--deadline) passed first",
+            })
+        self._say(f"collect {self.where}: deadline passed, {len(steps)} operations not collected")
+
     def _targets(self, step: Step) -> list[tuple[str, dict[str, str]]] | None:
         """Distinct (snapshot key, request parameters) pairs, in the order the sources list them."""
         found: dict[str, dict[str, str]] = {}
@@ -375,25 +436,32 @@ class _RegionCollector:
         method = getattr(client, xform_name(step.operation))
         pages: list[Mapping[str, Any]] = []
         seen: set[str] = set()
+        ledger = PageLedger(step)
         while True:
+            if self._clock.run_over():
+                raise IncompleteResult(RUN_DEADLINE_CODE, f"the collection deadline (--deadline) passed after "
+                                       f"{len(pages)} pages of this call; result left out")
+            self._clock.start_call()
             page = method(**params)
-            pages.append(page)
+            check_page(step, page, len(pages) + 1, self._clock.last_http())
             token = page.get("NextToken") if step.paginated else None
-            if not token:
-                break
-            if token in seen:
-                raise _IncompleteResult(
+            if token and token in seen:
+                raise IncompleteResult(
                     "RepeatedPaginationToken",
-                    f"the API returned NextToken {token!r} a second time after {len(pages)} pages; "
+                    f"the API returned NextToken {token!r} a second time after {len(pages) + 1} pages; "
                     "stopped to avoid looping, result left out",
                 )
+            ledger.add(page, len(pages) + 1)  # same entries under a fresh token: the pages are not to be trusted
+            pages.append(page)
+            if not token:
+                break
             if len(pages) >= MAX_PAGES:
-                raise _IncompleteResult("PaginationLimit", f"more than {MAX_PAGES} pages; result left out")
+                raise IncompleteResult("PaginationLimit", f"more than {MAX_PAGES} pages; result left out")
             seen.add(token)
             params = {**params, "NextToken": token}
         merged = merge_pages(pages)
         if step.truncated_flag and merged.get(step.truncated_flag) is True:
-            raise _IncompleteResult(
+            raise IncompleteResult(
                 "TruncatedResults",
                 f"{step.truncated_flag} is true: the API returned only part of the results; result left out",
             )
@@ -480,7 +548,7 @@ def error_fields(exc: BaseException) -> tuple[str, str]:
         error = exc.response.get("Error", {}) if isinstance(exc.response, Mapping) else {}
         code = str(error.get("Code") or "ClientError")
         message = str(error.get("Message") or exc)
-    elif isinstance(exc, _IncompleteResult):
+    elif isinstance(exc, IncompleteResult):
         code, message = exc.code, str(exc)
     else:
         code, message = type(exc).__name__, str(exc) or type(exc).__name__
