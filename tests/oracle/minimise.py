@@ -2,7 +2,8 @@
 
 Greedy delta debugging over the JSON: drop list items and per-resource entries one at a time
 while the same notebook still gets the same (engine, oracle) pair of verdicts and the snapshot
-still validates. Usage (from tests/): python -m oracle.minimise IN.json NOTEBOOK OUT.json
+still validates. Usage (from tests/): python -m oracle.minimise IN.json NOTEBOOK OUT.json [CHECK]
+(CHECK: NET-001, the default, or NET-007).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ Path = tuple[str | int, ...]
 KEEP = {"ListNotebookInstances", "DescribeNotebookInstance"}
 
 
-def outcome(doc: Doc, notebook: str) -> tuple[str, str] | None:
+def outcome(doc: Doc, notebook: str, check: str = "NET-001") -> tuple[str, str] | None:
     try:
         validate_snapshot(doc, "min")
-        engine = engine_verdicts(doc).get(notebook, ("MISSING", ""))[0]
-        return engine, oracle_verdicts(doc).get(notebook, "MISSING")
+        engine = engine_verdicts(doc, check).get(notebook, ("MISSING", ""))[0]
+        return engine, oracle_verdicts(doc, check=check).get(notebook, "MISSING")
     except (SnapshotError, KeyError, ValueError, TypeError):
         return None
 
@@ -68,8 +69,8 @@ def delete(doc: Doc, path: Path) -> Doc:
     return out
 
 
-def minimise(doc: Doc, notebook: str, keep: Callable[[Doc], bool] | None = None) -> Doc:
-    target = outcome(doc, notebook)
+def minimise(doc: Doc, notebook: str, keep: Callable[[Doc], bool] | None = None, check: str = "NET-001") -> Doc:
+    target = outcome(doc, notebook, check)
     assert target is not None and target[0] != target[1], target
     changed = True
     while changed:
@@ -81,14 +82,15 @@ def minimise(doc: Doc, notebook: str, keep: Callable[[Doc], bool] | None = None)
                 smaller = delete(doc, path)
             except (KeyError, IndexError):
                 continue
-            if outcome(smaller, notebook) == target and (keep is None or keep(smaller)):
+            if outcome(smaller, notebook, check) == target and (keep is None or keep(smaller)):
                 doc, changed = smaller, True
                 break
     return doc
 
 
 def main(argv: list[str]) -> int:
-    source, notebook, dest = argv
+    source, notebook, dest = argv[:3]
+    check = argv[3] if len(argv) > 3 else "NET-001"
     with open(source, encoding="utf-8") as fh:
         doc = json.load(fh)
     for regions in doc["accounts"].values():  # keep only the notebook under test
@@ -97,11 +99,11 @@ def main(argv: list[str]) -> int:
             sm["ListNotebookInstances"]["NotebookInstances"] = [
                 n for n in sm["ListNotebookInstances"]["NotebookInstances"] if n["NotebookInstanceName"] == notebook]
             sm["DescribeNotebookInstance"] = {k: v for k, v in sm["DescribeNotebookInstance"].items() if k == notebook}
-    small = minimise(doc, notebook)
+    small = minimise(doc, notebook, check=check)
     with open(dest, "w", encoding="utf-8") as fh:
         json.dump(small, fh, indent=2, sort_keys=True)
         fh.write("\n")
-    print(notebook, outcome(small, notebook))
+    print(notebook, check, outcome(small, notebook, check))
     return 0
 
 

@@ -7,6 +7,15 @@ endpoints (stateless default pass / forward / drop, sometimes a stateless rule) 
 peering / VGW / gateway endpoint / NAT instance (or sanctioned proxy) / blackhole, security groups
 with a few egress rules, NACLs with allow and deny entries, and 1-3 notebooks whose ENIs may have a
 public IPv4 and IPv6. Responses use botocore output shapes (a test validates them).
+
+`estates(new_rules=True)` adds the features of the rules the engine is still learning (issue 13):
+NAT64 routes (8b), forwarders with several ENIs in one AZ, secondary addresses with Elastic IPs and
+IPv6 (9b), Block Public Access modes and exclusions in every state (11), Gateway Load Balancer
+endpoints (32), transit gateway appliance mode (23), and relay candidates for NET-007 (31): EC2 hosts
+in any VPC with security-group ingress by CIDR / IPv6 CIDR / prefix list / referenced group, reached
+through local routes, peering (IPv4 and IPv6) or transit gateways. Off by default (the `ci` profile,
+so `make test` stays green while the engine catches up); the `long` profile turns it on
+(conftest.NEW_RULES). Without the flag the draws are exactly those of the plain strategy.
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ S3_PL, S3_CIDRS = "pl-6da54004", ["52.218.0.0/17", "3.5.0.0/19"]
 V4_DESTS = ("0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "8.0.0.0/8", "52.0.0.0/8", "52.95.0.0/16",
             "52.95.110.0/24", "10.0.0.0/8", "192.168.0.0/16")
 V6_DESTS = ("::/0", "2000::/3", "2600::/16", "64:ff9b::/96")
+NAT64 = "64:ff9b::/96"
+EXCLUSION_STATES = ("create-complete", "update-complete", "create-complete", "create-in-progress", "create-failed",
+                    "delete-complete", "disable-complete")
 Draw = Any
 Doc = dict[str, Any]
 
@@ -110,7 +122,8 @@ def nacl(draw: Draw, ids: Ids, vpc: Doc, default: bool) -> dict[str, Any]:
 
 
 def eni(ids: Ids, subnet: Doc, ip: str, groups: list[str], public: str | None, v6: str | None,
-        description: str, sdc: bool = True, instance: str | None = None) -> dict[str, Any]:
+        description: str, sdc: bool = True, instance: str | None = None, device: int = 0,
+        secondary: tuple[str, str | None] | None = None) -> dict[str, Any]:
     assoc = {"IpOwnerId": "amazon", "PublicIp": public, "PublicDnsName": ""} if public else None
     out: dict[str, Any] = {
         "NetworkInterfaceId": ids("eni"), "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"],
@@ -123,14 +136,20 @@ def eni(ids: Ids, subnet: Doc, ip: str, groups: list[str], public: str | None, v
     if assoc:
         out["Association"] = assoc
         out["PrivateIpAddresses"][0]["Association"] = assoc
+    if secondary:  # a secondary private address, with an Elastic IP when given
+        extra: dict[str, Any] = {"Primary": False, "PrivateIpAddress": secondary[0]}
+        if secondary[1]:
+            extra["Association"] = {"IpOwnerId": ACCOUNT, "PublicIp": secondary[1], "PublicDnsName": "",
+                                    "AllocationId": ids("eipalloc")}
+        out["PrivateIpAddresses"].append(extra)
     if instance:
-        out["Attachment"] = {"AttachmentId": ids("eni-attach"), "DeviceIndex": 0, "InstanceId": instance,
+        out["Attachment"] = {"AttachmentId": ids("eni-attach"), "DeviceIndex": device, "InstanceId": instance,
                              "Status": "attached"}
     return out
 
 
 @st.composite
-def estates(draw: Draw) -> Doc:
+def estates(draw: Draw, new_rules: bool = False) -> Doc:
     ids = Ids()
     ec2: dict[str, Any] = {k: {v: []} for k, v in (
         ("DescribeVpcs", "Vpcs"), ("DescribeSubnets", "Subnets"), ("DescribeRouteTables", "RouteTables"),
@@ -173,7 +192,7 @@ def estates(draw: Draw) -> Doc:
                                                 "Ipv6CidrBlockState": {"State": "associated"}}] if v6 else []}
         ec2["DescribeVpcs"]["Vpcs"].append(vpc)
         ctx: dict[str, Any] = {"vpc": vpc, "subnets": [], "targets4": [], "targets6": [], "sgs": [],
-                               "infra": set(), "where": {}}
+                               "infra": set(), "where": {}, "new": new_rules}
         vpcs.append(ctx)
         for j in range(draw(st.integers(1, 4))):
             sub_cidr = host(cidr, j * 256) + "/24"
@@ -219,10 +238,19 @@ def estates(draw: Draw) -> Doc:
                 route["State"] = "blackhole"
             ctx["targets4"] += [route] * 2
             ctx["targets6"] += [route]  # NAT64 (64:ff9b::/96)
+            if new_rules and v6 and route.get("State") != "blackhole":
+                ctx.setdefault("nat64", []).append(route)
         if pct(draw, 40):
             firewall(draw, ids, nfw, ctx)
         if pct(draw, 30):
             nat_instance(draw, ids, ec2, ctx)
+        if new_rules:
+            if pct(draw, 30):
+                nat_instance(draw, ids, ec2, ctx)  # a second forwarder
+            for _ in range(draw(st.integers(0, 2))):
+                relay_host(draw, ids, ec2, ctx)
+            if pct(draw, 20):
+                gwlb_endpoint(draw, ids, ec2, ctx)
         if pct(draw, 30):
             vpce = ids("vpce")
             ec2["DescribeVpcEndpoints"]["VpcEndpoints"].append({
@@ -245,8 +273,28 @@ def estates(draw: Draw) -> Doc:
             "RequesterVpcInfo": {"VpcId": b["vpc"]["VpcId"], "CidrBlock": b["vpc"]["CidrBlock"], "OwnerId": ACCOUNT}})
         a["targets4"].append({"VpcPeeringConnectionId": pcx})
         b["targets4"].append({"VpcPeeringConnectionId": pcx})
+    if new_rules and len(vpcs) > 1 and ec2["DescribeVpcPeeringConnections"]["VpcPeeringConnections"]:
+        pcx = ec2["DescribeVpcPeeringConnections"]["VpcPeeringConnections"][0]
+        if pct(draw, 15):
+            pcx["Status"] = {"Code": draw(st.sampled_from(["pending-acceptance", "deleted", "rejected"])),
+                             "Message": "not active"}
+        for ctx in vpcs:  # IPv6 over the peering too
+            ident = ctx["vpc"]["VpcId"]
+            if ident in (pcx["AccepterVpcInfo"]["VpcId"], pcx["RequesterVpcInfo"]["VpcId"]):
+                ctx["targets6"].append({"VpcPeeringConnectionId": pcx["VpcPeeringConnectionId"]})
     if pct(draw, 40):
         transit_gateway(draw, ids, ec2, vpcs, pl_id)
+    internal_pl = None
+    if new_rules:
+        internal_pl = ids("pl")
+        entries = draw(st.lists(st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "10.1.0.0/16",
+                                                 "172.16.0.0/24"]), min_size=1, max_size=2, unique=True))
+        ec2["DescribeManagedPrefixLists"]["PrefixLists"].append({
+            "PrefixListId": internal_pl, "AddressFamily": "IPv4", "State": "create-complete",
+            "PrefixListName": "internal", "MaxEntries": 10, "Version": 1, "OwnerId": ACCOUNT})
+        ec2["GetManagedPrefixListEntries"][internal_pl] = {"Entries": [{"Cidr": c} for c in entries]}
+        if pct(draw, 60):
+            block_public_access(draw, ids, ec2, vpcs)
 
     # --- security groups, NACLs, route tables ------------------------------------------------------
     for ctx in vpcs:
@@ -260,6 +308,14 @@ def estates(draw: Draw) -> Doc:
                 "GroupId": gid, "GroupName": gid, "Description": "generated", "VpcId": vpc["VpcId"],
                 "OwnerId": ACCOUNT, "IpPermissions": [], "IpPermissionsEgress": [egress_rule(k, pl_id) for k in kinds]})
             ctx["sgs"].append(gid)
+            if internal_pl is not None:
+                sg = ec2["DescribeSecurityGroups"]["SecurityGroups"][-1]
+                sg["IpPermissions"] = [ingress_rule(draw, k, internal_pl, ctx["sgs"], vpcs) for k in draw(st.lists(
+                    st.sampled_from(INGRESS_KINDS), max_size=3, unique=True))]
+        for records in ctx.get("grouped", []):  # forwarders and hosts: groups of their VPC
+            chosen_groups = draw(st.lists(st.sampled_from(ctx["sgs"]), min_size=1, max_size=2, unique=True))
+            for record in records:
+                record["Groups"] = [{"GroupId": g, "GroupName": g} for g in chosen_groups]
         acls = [nacl(draw, ids, vpc, True)] + [nacl(draw, ids, vpc, False) for _ in range(draw(st.integers(0, 2)))]
         for sub in subnets:
             acl = draw(st.sampled_from(acls))
@@ -402,27 +458,134 @@ def firewall(draw: Draw, ids: Ids, nfw: dict[str, Any], ctx: dict[str, Any]) -> 
         "FirewallStatus": {"Status": "READY", "ConfigurationSyncStateSummary": "IN_SYNC", "SyncStates": sync}}
 
 
-def nat_instance(draw: Draw, ids: Ids, ec2: dict[str, Any], ctx: dict[str, Any]) -> None:
+def instance(draw: Draw, ids: Ids, ec2: dict[str, Any], ctx: dict[str, Any], description: str,
+             extra_enis: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An EC2 instance with a primary ENI and `extra_enis` more in other subnets of the same AZ (an
+    instance's ENIs share one AZ). With the new rules: secondary addresses behind Elastic IPs and
+    IPv6 addresses, and security groups drawn later (ctx["grouped"])."""
     sub = draw(st.sampled_from(ctx["subnets"]))
     iid = ids("i")
-    public = f"35.0.0.{ids.n % 250}" if draw(st.booleans()) else None
-    sdc = pct(draw, 25)
-    iface = eni(ids, sub, host(sub["CidrBlock"], 50), [], public, None, "nat instance", sdc=sdc, instance=iid)
-    tags = [{"Key": "safemaker:role", "Value": "proxy"}] if pct(draw, 25) else []
-    ec2["DescribeInstances"]["Reservations"].append({"ReservationId": ids("r"), "OwnerId": ACCOUNT, "Instances": [{
-        "InstanceId": iid, "SubnetId": sub["SubnetId"], "VpcId": sub["VpcId"],
-        "PrivateIpAddress": iface["PrivateIpAddress"],
-        "SourceDestCheck": sdc, "State": {"Code": 16, "Name": "running"}, "Tags": tags,
-        "NetworkInterfaces": [{**{k: iface[k] for k in ("NetworkInterfaceId", "SubnetId", "VpcId", "PrivateIpAddress",
-                                                        "SourceDestCheck")},
-                               "Attachment": {"AttachmentId": iface["Attachment"]["AttachmentId"], "DeviceIndex": 0,
-                                              "Status": "attached"}}]}]})
-    ctx.setdefault("enis", []).append(iface)
-    ctx["infra"].add(sub["SubnetId"])
+    new = ctx.get("new")
+    same_az = [s for s in ctx["subnets"] if s["AvailabilityZone"] == sub["AvailabilityZone"] and s is not sub]
+    subnets = [sub] + (draw(st.lists(st.sampled_from(same_az), max_size=extra_enis, unique_by=lambda s: s["SubnetId"]))
+                       if same_az and extra_enis else [])
+    ifaces: list[dict[str, Any]] = []
+    for device, where in enumerate(subnets):
+        slot = 50 + 10 * len(ctx.setdefault("enis", [])) + device
+        public = f"35.0.{slot % 250}.{ids.n % 250}" if draw(st.booleans()) else None
+        secondary = None
+        v6 = None
+        if new:
+            if pct(draw, 30):
+                secondary = (host(where["CidrBlock"], slot + 100), f"35.1.{slot % 250}.{ids.n % 250}"
+                             if draw(st.booleans()) else None)
+            if where["Ipv6CidrBlockAssociationSet"] and draw(st.booleans()):
+                v6 = host(where["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"], slot)
+        iface = eni(ids, where, host(where["CidrBlock"], slot), [], public, v6, description, instance=iid,
+                    device=device, secondary=secondary)
+        ifaces.append(iface)
+        ctx["enis"].append(iface)
+        ctx["infra"].add(where["SubnetId"])
+    instance_ifaces = [{**{k: iface[k] for k in ("NetworkInterfaceId", "SubnetId", "VpcId", "PrivateIpAddress",
+                                                 "SourceDestCheck")},
+                        "Attachment": {"AttachmentId": iface["Attachment"]["AttachmentId"], "DeviceIndex": device,
+                                       "Status": "attached"}} for device, iface in enumerate(ifaces)]
+    if new:  # groups drawn once the VPC's groups exist, the same on both records
+        for iface, record in zip(ifaces, instance_ifaces, strict=True):
+            record["Groups"] = iface["Groups"] = []
+            ctx.setdefault("grouped", []).append((iface, record))
+    record = {"InstanceId": iid, "SubnetId": sub["SubnetId"], "VpcId": sub["VpcId"],
+              "PrivateIpAddress": ifaces[0]["PrivateIpAddress"], "SourceDestCheck": True,
+              "State": {"Code": 16, "Name": "running"}, "Tags": [], "NetworkInterfaces": instance_ifaces}
+    ec2["DescribeInstances"]["Reservations"].append({"ReservationId": ids("r"), "OwnerId": ACCOUNT,
+                                                     "Instances": [record]})
     ctx["where"][iid] = sub["SubnetId"]
-    route = {"InstanceId": iid, "InstanceOwnerId": ACCOUNT, "NetworkInterfaceId": iface["NetworkInterfaceId"]}
+    return record, ifaces
+
+
+def set_check(record: dict[str, Any], ifaces: list[dict[str, Any]], sdc: bool) -> None:
+    """SourceDestCheck on the instance and every ENI (both records of each)."""
+    record["SourceDestCheck"] = sdc
+    for iface in [*ifaces, *record["NetworkInterfaces"]]:
+        iface["SourceDestCheck"] = sdc
+
+
+def nat_instance(draw: Draw, ids: Ids, ec2: dict[str, Any], ctx: dict[str, Any]) -> None:
+    extra = draw(st.integers(0, 2)) if ctx.get("new") else 0
+    record, ifaces = instance(draw, ids, ec2, ctx, "nat instance", extra)
+    set_check(record, ifaces, pct(draw, 25))
+    record["Tags"] = [{"Key": "safemaker:role", "Value": "proxy"}] if pct(draw, 25) else []
+    iid = record["InstanceId"]
+    route = {"InstanceId": iid, "InstanceOwnerId": ACCOUNT, "NetworkInterfaceId": ifaces[0]["NetworkInterfaceId"]}
     ctx["targets4"] += [route] * 2
     ctx["targets6"] += [route]
+    if len(ifaces) > 1:  # a route that names a secondary ENI of the forwarder
+        second = {"InstanceId": iid, "InstanceOwnerId": ACCOUNT, "NetworkInterfaceId": ifaces[1]["NetworkInterfaceId"]}
+        ctx["targets4"].append(second)
+        ctx["targets6"].append(second)
+
+
+def relay_host(draw: Draw, ids: Ids, ec2: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """An ordinary EC2 host (source/destination check on): a relay when a notebook reaches it and it
+    has its own uninspected internet path (rule 31)."""
+    record, _ = instance(draw, ids, ec2, ctx, "relay host", draw(st.integers(0, 1)))
+    record["Tags"] = [{"Key": "safemaker:role", "Value": "proxy"}] if pct(draw, 10) else []
+
+
+def gwlb_endpoint(draw: Draw, ids: Ids, ec2: dict[str, Any], ctx: dict[str, Any]) -> None:
+    sub = draw(st.sampled_from(ctx["subnets"]))
+    vpce = ids("vpce")
+    ec2["DescribeVpcEndpoints"]["VpcEndpoints"].append({
+        "VpcEndpointId": vpce, "VpcEndpointType": "GatewayLoadBalancer", "VpcId": ctx["vpc"]["VpcId"],
+        "ServiceName": f"com.amazonaws.vpce.{REGION}.vpce-svc-0123456789abcdef0", "State": "available",
+        "SubnetIds": [sub["SubnetId"]], "NetworkInterfaceIds": [ids("eni")], "RouteTableIds": []})
+    ctx["infra"].add(sub["SubnetId"])
+    ctx["where"][vpce] = sub["SubnetId"]
+    ctx["targets4"] += [{"GatewayId": vpce}] * 2
+    ctx["targets6"] += [{"GatewayId": vpce}]
+
+
+def block_public_access(draw: Draw, ids: Ids, ec2: dict[str, Any], vpcs: list[dict[str, Any]]) -> None:
+    mode = draw(st.sampled_from(["off", "block-bidirectional", "block-bidirectional", "block-ingress",
+                                 "block-ingress"]))
+    ec2["DescribeVpcBlockPublicAccessOptions"] = {"VpcBlockPublicAccessOptions": {
+        "AwsAccountId": ACCOUNT, "AwsRegion": REGION, "State": "update-complete" if mode != "off" else "default-state",
+        "InternetGatewayBlockMode": mode, "LastUpdateTimestamp": TIME}}
+    exclusions = []
+    for _ in range(draw(st.integers(0, 3))):
+        ctx = draw(st.sampled_from(vpcs))
+        on_subnet = draw(st.booleans())
+        resource = f"subnet/{draw(st.sampled_from(ctx['subnets']))['SubnetId']}" if on_subnet \
+            else f"vpc/{ctx['vpc']['VpcId']}"
+        exclusions.append({
+            "ExclusionId": ids("vpcbpa-exclude"), "ResourceArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:{resource}",
+            "InternetGatewayExclusionMode": draw(st.sampled_from(["allow-bidirectional", "allow-egress"])),
+            "State": draw(st.sampled_from(EXCLUSION_STATES)), "CreationTimestamp": TIME, "LastUpdateTimestamp": TIME,
+            "Tags": []})
+    ec2["DescribeVpcBlockPublicAccessExclusions"] = {"VpcBlockPublicAccessExclusions": exclusions}
+
+
+INGRESS_KINDS = ("private", "ssh-any", "all6", "squid-peer", "pl", "group", "https-vpc")
+
+
+def ingress_rule(draw: Draw, kind: str, pl: str, groups: list[str], vpcs: list[dict[str, Any]]) -> dict[str, Any]:
+    base: dict[str, Any] = {"IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}
+    if kind == "private":
+        return {**base, "IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
+    if kind == "ssh-any":
+        return {**base, "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    if kind == "all6":
+        return {**base, "IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+    if kind == "squid-peer":
+        cidr = draw(st.sampled_from([c["vpc"]["CidrBlock"] for c in vpcs]))
+        return {**base, "IpProtocol": "tcp", "FromPort": 3128, "ToPort": 3128, "IpRanges": [{"CidrIp": cidr}]}
+    if kind == "pl":
+        return {**base, "IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "PrefixListIds": [{"PrefixListId": pl}]}
+    if kind == "group":  # a group of the same VPC (itself or an earlier one)
+        return {**base, "IpProtocol": "-1", "UserIdGroupPairs": [
+            {"GroupId": draw(st.sampled_from(groups)), "UserId": ACCOUNT}]}
+    cidr = draw(st.sampled_from([c["vpc"]["CidrBlock"] for c in vpcs]))
+    return {**base, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": cidr}]}
 
 
 def transit_gateway(draw: Draw, ids: Ids, ec2: dict[str, Any], vpcs: list[dict[str, Any]], pl_id: str) -> None:
@@ -445,6 +608,10 @@ def transit_gateway(draw: Draw, ids: Ids, ec2: dict[str, Any], vpcs: list[dict[s
         ec2["DescribeTransitGatewayVpcAttachments"]["TransitGatewayVpcAttachments"].append({
             "TransitGatewayAttachmentId": att, "TransitGatewayId": tgw, "VpcId": ctx["vpc"]["VpcId"],
             "VpcOwnerId": ACCOUNT, "State": "available", "SubnetIds": [s["SubnetId"] for s in subs]})
+        if ctx.get("new"):  # rule 23: appliance mode on some attachments
+            ec2["DescribeTransitGatewayVpcAttachments"]["TransitGatewayVpcAttachments"][-1]["Options"] = {
+                "DnsSupport": "enable", "Ipv6Support": "enable",
+                "ApplianceModeSupport": draw(st.sampled_from(["enable", "disable", "disable"]))}
         assoc = None if pct(draw, 15) else draw(st.sampled_from(tables))
         record: dict[str, Any] = {"TransitGatewayAttachmentId": att, "TransitGatewayId": tgw, "ResourceType": "vpc",
                                   "ResourceId": ctx["vpc"]["VpcId"], "ResourceOwnerId": ACCOUNT, "State": "available",
@@ -473,8 +640,12 @@ def transit_gateway(draw: Draw, ids: Ids, ec2: dict[str, Any], vpcs: list[dict[s
                                                        "ResourceType": "vpc"}]} for a, c in atts if c is not hub[1]]
             ec2["SearchTransitGatewayRoutes"][rtb] = {"Routes": routes, "AdditionalRoutesAvailable": False}
             continue
-        dests = (["0.0.0.0/0"] if not pct(draw, 30) else []) + draw(st.lists(st.sampled_from(
-            ["52.0.0.0/8", "::/0", "PL", *[c["vpc"]["CidrBlock"] for _, c in atts]]), max_size=3, unique=True))
+        pool = ["52.0.0.0/8", "::/0", "PL", *[c["vpc"]["CidrBlock"] for _, c in atts]]
+        if vpcs[0].get("new"):  # IPv6 relays behind the TGW
+            pool += [c["vpc"]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"] for _, c in atts
+                     if c["vpc"]["Ipv6CidrBlockAssociationSet"]]
+        dests = (["0.0.0.0/0"] if not pct(draw, 30) else []) + draw(st.lists(st.sampled_from(pool), max_size=3,
+                                                                              unique=True))
         for dest in dests:
             att, ctx = draw(st.sampled_from(atts))
             route: dict[str, Any] = {"Type": draw(st.sampled_from(["static", "propagated"])),
@@ -529,8 +700,20 @@ def route_table(draw: Draw, ids: Ids, ctx: dict[str, Any], pl_id: str, vpcs: lis
         route = {"Origin": "CreateRoute", "State": target.pop("State", "active"), **target}
         route["DestinationPrefixListId" if dest == "PL" else "DestinationCidrBlock"] = pl_id if dest == "PL" else dest
         routes.append(route)
+    if v6 and ctx["targets6"] and ctx.get("new"):
+        if ctx.get("nat64") and pct(draw, 50):
+            routes.append({"DestinationIpv6CidrBlock": NAT64, "Origin": "CreateRoute", "State": "active",
+                           **draw(st.sampled_from(ctx["nat64"]))})
+        peers6 = [c["vpc"]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"] for c in vpcs
+                  if c is not ctx and c["vpc"]["Ipv6CidrBlockAssociationSet"]]
+        for dest in draw(st.lists(st.sampled_from(peers6), max_size=1)) if peers6 else []:
+            target = dict(draw(st.sampled_from(ctx["targets6"])))
+            routes.append({"DestinationIpv6CidrBlock": dest, "Origin": "CreateRoute",
+                           "State": target.pop("State", "active"), **target})
     if v6 and ctx["targets6"]:
         for dest in draw(st.lists(st.sampled_from(V6_DESTS), max_size=2, unique=True)):
+            if dest == NAT64 and any(r.get("DestinationIpv6CidrBlock") == NAT64 for r in routes):
+                continue
             target = dict(default if default and dest == "::/0" else draw(st.sampled_from(ctx["targets6"])))
             routes.append({"DestinationIpv6CidrBlock": dest, "Origin": "CreateRoute",
                            "State": target.pop("State", "active"), **target})

@@ -874,3 +874,180 @@ def decide_region(region: Region, name: str) -> str:
                         return FAIL
                     unknown = unknown or outcome == UNRESOLVED
     return UNKNOWN if unknown else PASS
+
+
+# --- NET-007: relays (rule 31) ------------------------------------------------------------------
+REACHED = "reached"
+
+
+class Reach(Walk):
+    """Walks a packet towards one host ENI: the local route delivers inside the current VPC, an
+    active peering delivers inside the peer VPC (no edge-to-edge: only addresses of the peer VPC),
+    anything else (NAT, firewall, forwarders, transit gateways) is forwarded as for NET-001. The
+    packet is admitted when the host's subnet NACL passes it both ways (a crossing) and the host
+    ENI's security groups admit its source as it arrives. A packet that passed an inspecting
+    firewall on its way is inspected, not a relay path (contracts §4)."""
+
+    def __init__(self, region: Region, host_eni: Obj) -> None:
+        super().__init__(region)
+        self.host = host_eni
+
+    def target(self, p: Pkt, route: Obj, seen: frozenset[Any]) -> Iterator[str]:
+        tid = next((str(route[k]) for k in TARGET_KEYS if route.get(k)), "")
+        if route.get("State") == "blackhole" or not (tid == "local" or tid.startswith("pcx-")):
+            yield from super().target(p, route, seen)
+            return
+        vpc = self.r.subnet(p.subnet).get("VpcId")
+        if tid.startswith("pcx-"):
+            pcx = self.r.find("DescribeVpcPeeringConnections", "VpcPeeringConnections", "VpcPeeringConnectionId", tid)
+            if (pcx.get("Status") or {}).get("Code") != "active":
+                yield DROPPED
+                return
+            sides = [(pcx.get(k) or {}).get("VpcId") for k in ("AccepterVpcInfo", "RequesterVpcInfo")]
+            if vpc not in sides:
+                yield DROPPED
+                return
+            vpc = next((v for v in sides if v != vpc), vpc)
+        yield self.deliver(p, vpc)
+
+    def deliver(self, p: Pkt, vpc: str | None) -> str:
+        host = self.host
+        if (host.get("VpcId") or self.r.subnet(host["SubnetId"]).get("VpcId")) != vpc:
+            return DROPPED
+        if str(p.dst) not in eni_addresses(host):
+            return DROPPED
+        entered = self.enter(p, host["SubnetId"])
+        if entered is None:
+            return DROPPED
+        if not isinstance(host.get("Groups"), list):
+            raise Unknown("host ENI's security groups are not in the snapshot")
+        groups = [g["GroupId"] for g in host["Groups"] if g.get("GroupId")]
+        if not sg_allows(self.r, groups, entered, ingress=True):
+            return DROPPED
+        return INSPECTED if entered.inspected else REACHED
+
+
+def eni_addresses(eni: Obj) -> list[str]:
+    """The ENI's private IPv4 addresses (primary first) and IPv6 addresses."""
+    out = [eni.get("PrivateIpAddress", "")]
+    out += [a.get("PrivateIpAddress", "") for a in eni.get("PrivateIpAddresses") or []]
+    out += [a.get("Ipv6Address", "") for a in eni.get("Ipv6Addresses") or []]
+    return list(dict.fromkeys(str(ipaddress.ip_address(a)) for a in out if a))
+
+
+def host_internet(region: Region, iid: str) -> str:
+    """FAIL when the instance has an uninspected live internet path of its own from any ENI and
+    address (rule 31): the NET-001 walk with the host as source. PASS, or unknown."""
+    cache = region._cache.setdefault("host_internet", {})
+    if iid not in cache:
+        cache[iid] = _host_internet(region, iid)
+    return cache[iid]  # type: ignore[no-any-return]
+
+
+def _host_internet(region: Region, iid: str) -> str:
+    walk, addresses, probes = Walk(region), probe_addresses(region.data), probe_ports(region.data)
+    unknown = False
+    try:
+        enis = region.instance_enis(iid)
+    except Unknown:
+        return UNKNOWN
+    if not enis:
+        return UNKNOWN
+    for eni in enis:
+        sid = eni.get("SubnetId")
+        if not sid or not isinstance(eni.get("Groups"), list):
+            unknown = True
+            continue
+        groups = [g["GroupId"] for g in eni["Groups"] if g.get("GroupId")]
+        vpc = eni.get("VpcId")
+        sources: list[tuple[int, str, str | None]] = []
+        v4 = [eni] if eni.get("PrivateIpAddress") else []
+        primary_public = (eni.get("Association") or {}).get("PublicIp")
+        for a in eni.get("PrivateIpAddresses") or v4:
+            if not a.get("PrivateIpAddress"):
+                continue
+            public = (a.get("Association") or {}).get("PublicIp") or (
+                a["PrivateIpAddress"] == eni.get("PrivateIpAddress") and primary_public)
+            sources.append((4, a["PrivateIpAddress"], vpc if public else None))
+        sources += [(6, a["Ipv6Address"], "*") for a in eni.get("Ipv6Addresses") or [] if a.get("Ipv6Address")]
+        for family, src, public_in in dict.fromkeys(sources):
+            for dst in addresses[family]:
+                for proto, port in probes:
+                    p = Pkt(family, dst, proto, port, sid, src, public_in, False, origin=sid)
+                    try:
+                        if not sg_allows(region, groups, p):
+                            continue
+                    except Unknown:
+                        unknown = True
+                        continue
+                    for outcome in walk.outcomes(p):
+                        if outcome == INTERNET:
+                            return FAIL
+                        unknown = unknown or outcome == UNRESOLVED
+    return UNKNOWN if unknown else PASS
+
+
+def decide_relays(doc: Obj, notebook: str, quirks: frozenset[str] = frozenset()) -> str:
+    """NET-007 for the notebook: FAIL when some EC2 instance that is not a sanctioned proxy is
+    reachable from it and has its own uninspected internet path; PASS, or unknown."""
+    for regions in (doc.get("accounts") or {}).values():
+        for data in regions.values():
+            listed = ((data.get("sagemaker") or {}).get("ListNotebookInstances") or {}).get("NotebookInstances") or []
+            if any(n.get("NotebookInstanceName") == notebook for n in listed):
+                return relays_region(Region(data, quirks), notebook)
+    raise KeyError(notebook)
+
+
+def relays_region(region: Region, name: str) -> str:
+    try:
+        sid, groups, private, public, v6 = notebook_source(region, name)
+        vpc = region.subnet(sid).get("VpcId")
+        instances = region.instances()
+        proxies = region.proxies()
+    except Unknown:
+        return UNKNOWN
+    probes = probe_ports(region.data)
+    unknown = False
+    for iid in sorted(instances):
+        if iid in proxies:
+            continue  # a sanctioned proxy is not a relay
+        try:
+            enis = region.instance_enis(iid)
+        except Unknown:
+            unknown = True
+            continue
+        reached = False
+        for eni in enis:
+            if not eni.get("SubnetId"):
+                unknown = True
+                continue
+            walk = Reach(region, eni)
+            for addr in eni_addresses(eni):
+                dst = ipaddress.ip_address(addr)
+                if dst.version == 6 and not v6:
+                    continue
+                src = private if dst.version == 4 else v6[0]
+                public_in = (vpc if public else None) if dst.version == 4 else "*"
+                for proto, port in probes:
+                    p = Pkt(dst.version, dst, proto, port, sid, src, public_in, False, origin=sid)
+                    try:
+                        if not sg_allows(region, groups, p):
+                            continue
+                    except Unknown:
+                        unknown = True
+                        continue
+                    for outcome in walk.outcomes(p):
+                        reached = reached or outcome == REACHED
+                        unknown = unknown or outcome == UNRESOLVED
+                    if reached:
+                        break
+                if reached:
+                    break
+            if reached:
+                break
+        if reached:
+            verdict = host_internet(region, iid)
+            if verdict == FAIL:
+                return FAIL
+            unknown = unknown or verdict == UNKNOWN
+    return UNKNOWN if unknown else PASS
