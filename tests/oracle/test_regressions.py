@@ -18,7 +18,7 @@ import pytest
 from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .compare import engine_verdicts
-from .walker import UNKNOWN, decide
+from .walker import UNKNOWN, decide, decide_relays
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BATFISH = Path(os.environ.get("ORACLE_BATFISH_DIR", "/work/shared/oracles/batfish"))
@@ -34,13 +34,13 @@ def _load(path: Path) -> Any:
         return json.load(fh)
 
 
-def _cases(prefix: str) -> list[Any]:
+def _cases(prefix: str, check: str = "NET-001") -> list[Any]:
     out = []
     for scenario in sorted((FIXTURES / "scenarios").glob(f"{prefix}*.json")):
         expected_path = FIXTURES / "expected" / scenario.name
         if not expected_path.exists():
             continue
-        for nb, status in sorted(_load(expected_path).get("NET-001", {}).items()):
+        for nb, status in sorted(_load(expected_path).get(check, {}).items()):
             marks = []
             reason = OPEN_ENGINE_BUGS.get((scenario.stem, nb))
             if reason and prefix == "oracle-":
@@ -66,14 +66,17 @@ def test_engine_on_oracle_fixture(scenario: str, notebook: str, status: str) -> 
 
 @pytest.mark.parametrize(("scenario", "notebook", "status"), _cases(""))
 def test_oracle_on_every_net_fixture(scenario: str, notebook: str, status: str) -> None:
-    """The oracle against every NET-001 expectation in fixtures/ (the team's hand-written ones too)."""
+    """The oracle against every NET-001 expectation in fixtures/ (the team's hand-written ones too,
+    Block Public Access included since the oracle models rule 11)."""
     doc = _load(FIXTURES / "scenarios" / f"{scenario}.json")
-    for regions in doc["accounts"].values():
-        for data in regions.values():
-            bpa = ((data.get("ec2") or {}).get("DescribeVpcBlockPublicAccessOptions") or {})
-            if (bpa.get("VpcBlockPublicAccessOptions") or {}).get("InternetGatewayBlockMode", "off") != "off":
-                pytest.skip("uses Block Public Access, which the oracle does not model")
     assert _agrees(decide(doc, notebook), status)
+
+
+@pytest.mark.parametrize(("scenario", "notebook", "status"), _cases("", "NET-007"))
+def test_oracle_relays_on_every_fixture(scenario: str, notebook: str, status: str) -> None:
+    """The oracle's NET-007 (rule 31) against every NET-007 expectation in fixtures/."""
+    doc = _load(FIXTURES / "scenarios" / f"{scenario}.json")
+    assert _agrees(decide_relays(doc, notebook), status)
 
 
 def _batfish_cases() -> list[Any]:
