@@ -1,132 +1,68 @@
 """Command line: the only place that maps failures to exit statuses (contracts.md §3).
 
-0: no FAIL at or above --fail-on; 1: such FAILs exist; 2: usage error, unreadable or invalid
-input, or a collection that could not run; 130: interrupted.
+0: no FAIL at or above --fail-on and no scope ERROR; 1: such findings exist (a scope ERROR —
+an account or region that was not collected, or a snapshot with none — gates at any --fail-on;
+other ERRORs are report-only for now); 2: usage error, unreadable or invalid input, a collection
+that could not run, an output that cannot be written, or an internal error (one line, never a
+traceback); 130: interrupted.
+
+The analysis itself lives in `pipeline.run`; the commands here only gather their inputs.
+Everything printed to the terminal from AWS data goes through `termsafe`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
 
 from safemaker import __version__
-from safemaker.scanner.checking.engine import paused_gc
-from safemaker.scanner.checking.registry import Registry, load_registry
+from safemaker.scanner import termsafe
+from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.config import Config, load_config
 from safemaker.scanner.errors import SafemakerError, SnapshotError
-from safemaker.scanner.model import Finding, Report, Severity, SnapshotInfo, Status
-from safemaker.scanner.output import write_all, write_atomic
-from safemaker.scanner.snapshot.io import Snapshot, load, read_json
+from safemaker.scanner.model import Severity
+from safemaker.scanner.output import write_atomic
+from safemaker.scanner.pipeline import (
+    FILENAMES,
+    FORMATS,
+    Report,
+    RunOptions,
+    UsageProblem,
+    analyze_snapshot,
+    build_report,
+    emit,
+    gates,
+    render,
+    say_stderr,
+    summary_line,
+    triage,
+)
+from safemaker.scanner.pipeline import run as run_pipeline
+from safemaker.scanner.snapshot.io import load, read_json, snapshot_from_doc
 
-FORMATS = ("json", "html", "sarif", "junit")
-FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
-             "junit": "findings.junit.xml"}
 SEVERITIES = [s.value for s in Severity]
+
+#: The input of the running command, named by the last-resort error line ("please report ...").
+_current_input: list[str] = []
 
 
 def _say(message: str) -> None:
-    click.echo(message, err=True)
+    say_stderr(message)
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str | None = None) -> Report:
-    info = SnapshotInfo(created=snapshot.created, accounts=snapshot.accounts, regions=snapshot.regions)
-    return Report(tool_version=__version__, generated=generated or _now(), snapshot=info,
-                  findings=tuple(findings))
-
-
-def render(report: Report, fmt: str, registry: Registry) -> str:
-    if fmt == "json":
-        from safemaker.reports.findings_json import render_json
-
-        return render_json(report)
-    if fmt == "html":
-        from safemaker.reports.html import render_html
-
-        return render_html(report)
-    if fmt == "sarif":
-        from safemaker.reports.sarif import render_sarif
-
-        return render_sarif(report, registry.specs())
-    from safemaker.reports.junit import render_junit
-
-    return render_junit(report)
-
-
-def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
-    from safemaker.scanner.checking.engine import run_checks
-
-    findings = run_checks(snapshot, registry, config, progress=None)
-    return build_report(snapshot, findings)
+def _reading(path: str) -> None:
+    _current_input.append(path)
 
 
 def gate(report: Report, fail_on: str) -> int:
-    """Suppressed findings and, with --baseline, unchanged ones never fail the run."""
-    threshold = Severity(fail_on).rank
-    failing = [f for f in report.findings
-               if f.status is Status.FAIL and f.severity.rank >= threshold and f.counts]
-    return 1 if failing else 0
-
-
-def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None) -> Report:
-    """Annotate findings with the baseline comparison and the suppressions; stderr says what expired."""
-    from safemaker.scanner.triage.baseline import apply_baseline, load_baseline
-    from safemaker.scanner.triage.suppress import apply_suppressions
-
-    findings = report.findings
-    if baseline_path is not None:
-        findings, info = apply_baseline(findings, load_baseline(baseline_path), baseline_path)
-        report = dataclasses.replace(report, baseline=info)
-    if config.suppress:
-        result = apply_suppressions(findings, config.suppress, today or datetime.now(UTC).date())
-        for line in result.messages:
-            _say(line)
-        findings = result.findings
-        report = dataclasses.replace(report, suppressions=result.uses)
-    return dataclasses.replace(report, findings=tuple(findings))
-
-
-def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry) -> None:
-    formats = list(dict.fromkeys(formats or ["json"]))
-    rendered = {fmt: render(report, fmt, registry) for fmt in formats}
-    if output_dir is None:
-        if len(formats) != 1:
-            raise click.UsageError("several --format values need --output-dir")
-        sys.stdout.write(rendered[formats[0]])
-        sys.stdout.flush()
-        return
-    os.makedirs(output_dir, exist_ok=True)
-    write_all({os.path.join(output_dir, FILENAMES[f]): text for f, text in rendered.items()})
-    for fmt in formats:
-        _say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
-
-
-def summary_line(report: Report) -> str:
-    counts = report.summary()
-    line = f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
-    extra = []
-    t = report.triage_counts()
-    if report.suppressions is not None:
-        extra.append(f"{t['suppressed']} suppressed")
-        if t["expired"]:
-            extra.append(f"{t['expired']} with an expired suppression")
-    if report.baseline is not None:
-        b = report.baseline
-        extra.append(f"baseline: {dict(b.new_by_status).get('FAIL', 0)} new FAIL, "
-                     f"{t['unchanged']} unchanged FAIL, {len(b.fixed)} fixed")
-    if extra:
-        line += f" ({'; '.join(extra)}; {t['counted']} FAIL count towards the exit status)"
-    return line
+    """1 when the run fails the build (see pipeline.gates: FAILs at --fail-on, scope ERRORs)."""
+    return 1 if gates(report, fail_on) else 0
 
 
 _format_opt = click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
@@ -166,6 +102,7 @@ def cli() -> None:
 def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
             fail_on: str, baseline_path: str | None, today: datetime | None) -> None:
     """Run the checks on a snapshot file."""
+    _reading(snapshot_path)
     config = load_config(config_path)
     if baseline_path is not None:
         from safemaker.scanner.triage.baseline import load_baseline
@@ -174,9 +111,8 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     snapshot = load(snapshot_path)
     registry = load_registry()
     _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
-    with paused_gc():
-        report = triage(analyze_snapshot(snapshot, config, registry), config, baseline_path, _day(today))
-    emit(report, formats, output_dir, registry)
+    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
+    report = run_pipeline(snapshot, config, registry, options)
     _say(summary_line(report))
     sys.exit(gate(report, fail_on))
 
@@ -303,15 +239,11 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
         _interrupted(exc, snapshot_out, partial)
         raise
     if snapshot_out:
+        _reading(snapshot_out)
         write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
-    from safemaker.scanner.snapshot.validate import validate_snapshot
-
-    validate_snapshot(doc, source="<collected snapshot>")
-    registry = load_registry()
-    with paused_gc():
-        report = analyze_snapshot(Snapshot(doc, "<collected snapshot>"), config, registry)
-    report = triage(report, config, baseline_path, _day(today))
-    emit(report, formats, output_dir, registry)
+    snapshot = snapshot_from_doc(doc, "<collected snapshot>")
+    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
+    report = run_pipeline(snapshot, config, load_registry(), options)
     _say(summary_line(report))
     sys.exit(gate(report, fail_on))
 
@@ -333,15 +265,10 @@ def demo(output_dir: str) -> None:
     for line in simulated():
         _say(f"  simulated: {line}")
     doc = build_demo_snapshot(progress=_say)
-    from safemaker.scanner.snapshot.validate import validate_snapshot
-
-    validate_snapshot(doc, source="<demo snapshot>")
-    registry = load_registry()
-    with paused_gc():
-        report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), registry)
-    os.makedirs(output_dir, exist_ok=True)
-    write_atomic(os.path.join(output_dir, "demo-snapshot.json"), json.dumps(doc, indent=1) + "\n", private=True)
-    emit(report, ["json", "html"], output_dir, registry)
+    snapshot = snapshot_from_doc(doc, "<demo snapshot>")
+    options = RunOptions(formats=("json", "html"), output_dir=output_dir,
+                         extra_files={"demo-snapshot.json": json.dumps(doc, indent=1) + "\n"})
+    report = run_pipeline(snapshot, Config(), load_registry(), options)
     for f in report.findings:
         if f.check_id == "NET-001":
             _say(f"  {f.check_id} {f.status.value:<5} {f.resource.id}: {f.message[:150]}")
@@ -356,9 +283,12 @@ def explain(resource: str, snapshot_path: str, config_path: str | None) -> None:
     """Print the proof for one notebook / domain / job as text."""
     from safemaker.scanner.explain import explain_resource
 
+    _reading(snapshot_path)
     config = load_config(config_path)
     snapshot = load(snapshot_path)
-    click.echo(explain_resource(snapshot, config, load_registry(), resource))
+    for problem in snapshot.problems:
+        _say(f"safemaker: unreadable data treated as not collected: {problem}")
+    click.echo(termsafe.block(explain_resource(snapshot, config, load_registry(), resource)))
 
 
 @cli.command()
@@ -374,31 +304,40 @@ def diff(old: str, new: str, fmt: str, summary: bool) -> None:
     """
     from safemaker.scanner.triage.diff import diff_findings, format_json, format_text, read_findings
 
+    _reading(new)
     result = diff_findings(read_findings(old), read_findings(new))
     if fmt == "json":
         click.echo(format_json(result, old, new), nl=False)
     else:
-        click.echo(format_text(result, old, new, show_unchanged=not summary), nl=False)
+        click.echo(termsafe.block(format_text(result, old, new, show_unchanged=not summary)), nl=False)
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-def merge(inputs: tuple[str, ...], output: str) -> None:
-    """Combine snapshots of different accounts or regions."""
+@click.option("--prefer", type=click.Choice(["newest"]), default=None,
+              help="When two inputs hold the same account and region, keep the newer copy (recorded in "
+                   "the snapshot's errors) instead of stopping.")
+def merge(inputs: tuple[str, ...], output: str, prefer: str | None) -> None:
+    """Combine snapshots of different accounts or regions.
+
+    An account and region present in two inputs with different data is an error (exit 2) unless
+    --prefer newest says which copy to keep: a merge never drops data silently.
+    """
     from safemaker.scanner.snapshot.merge import merge_snapshots
     from safemaker.scanner.snapshot.validate import validate_snapshot
 
     docs = []
     for path in inputs:
+        _reading(path)
         doc = read_json(path)
         validate_snapshot(doc, source=path)
         docs.append((path, doc))
-    merged, conflicts = merge_snapshots(docs)
-    for c in conflicts:
-        _say(f"safemaker: merge conflict: {c}")
+    merged, choices = merge_snapshots(docs, prefer_newest=prefer == "newest")
+    for choice in choices:
+        _say(f"safemaker: merge: {choice}")
     write_atomic(output, json.dumps(merged, indent=1) + "\n", private=True)
-    _say(f"wrote {output} from {len(inputs)} snapshots ({len(conflicts)} conflicts)")
+    _say(f"wrote {output} from {len(inputs)} snapshots ({len(choices)} overlapping copies replaced)")
 
 
 @cli.command()
@@ -419,6 +358,7 @@ def synth(vpcs: int, notebooks: int, seed: int, output: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    _current_input.clear()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="safemaker", standalone_mode=False)
     except click.exceptions.Abort:
@@ -430,12 +370,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         _say("safemaker: interrupted")
         sys.exit(130)
+    except UsageProblem as exc:
+        click.UsageError(str(exc)).show()
+        sys.exit(2)
     except SafemakerError as exc:
         _say(f"safemaker: {exc}")
         sys.exit(2)
     except BrokenPipeError:
         sys.exit(1)
+    except MemoryError:
+        _say(f"safemaker: out of memory{_input_note()}; the input is too large for this machine")
+        sys.exit(2)
+    except Exception as exc:  # the last resort: one line and exit 2, never a traceback or exit 1
+        _say(f"safemaker: internal error, please report it with the command line{_input_note()}: "
+             f"{type(exc).__name__}: {exc}")
+        sys.exit(2)
     sys.exit(0)
 
 
-__all__ = ["SnapshotError", "cli", "main"]
+def _input_note() -> str:
+    return f" (input: {_current_input[-1]})" if _current_input else ""
+
+
+# The pipeline's stages stay importable from here for callers written before it existed.
+__all__ = ["FILENAMES", "FORMATS", "SnapshotError", "analyze_snapshot", "build_report", "cli", "emit", "gate",
+           "main", "render", "summary_line", "triage"]

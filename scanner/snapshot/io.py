@@ -10,14 +10,30 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Iterator, Mapping
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from safemaker.scanner.errors import MissingData, SnapshotError
 
 SCHEMA = "safemaker.snapshot/v1"
 MAX_BYTES = 512 * 1024 * 1024
+#: JSON arrays and objects one file may hold. Each costs Python 56+ bytes even when empty, so a
+#: file of nothing but `[]` would exhaust memory long before MAX_BYTES (30 MB of them take
+#: 800 MB); real snapshots hold about one container per 40 bytes (a 120 MB estate of 10,000
+#: notebooks: about 3 million).
+MAX_CONTAINERS = 12_000_000
+# Nesting depth is capped by the parser itself: json stops at its recursion limit (about 1,000
+# levels) with RecursionError, at the point where the nesting gets too deep, and read_json turns
+# that into one line; the validator then caps responses at validate.MAX_DEPTH levels.
+
+# A backslash escape of a UTF-16 surrogate: the only way a lone surrogate can enter parsed text
+# (the UTF-8 decoder rejects encoded ones), so documents without one need no walk.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# A JSON string literal, to count brackets outside strings only.
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -106,9 +122,11 @@ class RegionView:
 class Snapshot:
     """A validated snapshot document; construct with `load()` or `Snapshot(doc, source)`."""
 
-    def __init__(self, doc: Mapping[str, Any], source: str = "<snapshot>") -> None:
+    def __init__(self, doc: Mapping[str, Any], source: str = "<snapshot>", problems: Sequence[str] = ()) -> None:
         self.doc = doc
         self.source = source
+        #: Responses left out as unreadable ("file: place: problem"), for the run's summary.
+        self.problems = tuple(problems)
         self.failures = tuple(_failures(doc))
         self._views: dict[tuple[str, str], RegionView] = {}
         for account, regions in sorted(doc.get("accounts", {}).items()):
@@ -162,27 +180,77 @@ def read_json(path: str) -> Any:
         raise SnapshotError(path, "", f"file is {size} bytes, larger than the {MAX_BYTES} byte limit")
     try:
         with open(path, encoding="utf-8") as fh:
-            return _parse(fh)
+            text = fh.read()
+        _check_containers(path, text)
+        doc = _parse(text)
+        if _SURROGATE_ESCAPE.search(text):
+            _check_surrogates(path, doc)
+        return doc
     except UnicodeDecodeError as exc:
         raise SnapshotError(path, f"byte {exc.start}", "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(path, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
     except RecursionError:
-        raise SnapshotError(path, "", "JSON is nested too deeply") from None
+        raise SnapshotError(path, "", f"JSON is nested too deeply (more than about {sys.getrecursionlimit()} "
+                                      "levels)") from None
     except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
         raise SnapshotError(path, "", f"not valid JSON: {exc}") from None
     except OSError as exc:
         raise SnapshotError(path, "", f"cannot read file: {exc.strerror}") from None
 
 
-def _parse(fh: IO[str]) -> Any:
+def _check_containers(path: str, text: str) -> None:
+    """Fail fast, before parsing, on more containers than any snapshot has.
+
+    Counting brackets is a C-speed scan; brackets inside strings only make the first count
+    larger, so the exact count (strings removed) is taken only when the quick one is over.
+    """
+    rough = text.count("[") + text.count("{")
+    if rough <= MAX_CONTAINERS:
+        return
+    bare = _STRING_LITERAL.sub('""', text) if '"' in text else text
+    count = bare.count("[") + bare.count("{")
+    if count > MAX_CONTAINERS:
+        raise SnapshotError(path, "", f"holds {count} JSON arrays/objects, more than the limit of {MAX_CONTAINERS} "
+                                      "(no snapshot is built like this; refusing to load it)")
+
+
+def _check_surrogates(path: str, value: Any, place: str = "") -> None:
+    """Reject lone UTF-16 surrogates (`\\ud800`): valid JSON, but no UTF-8 output can hold them."""
+    stack: list[tuple[Any, str]] = [(value, place)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                raise SnapshotError(path, where, "string holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                                                 "which is not text")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                here = f"{where}.{key}" if where else str(key)
+                if _has_surrogate(key):
+                    raise SnapshotError(path, where or "(top level)",
+                                        "a key holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+                stack.append((child, here))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _parse(text: str) -> Any:
     """json.load with the cyclic garbage collector paused: parsing builds millions of containers
     and no cycles, and each collection it triggers would rescan all of them (measured: 3.8 s
     instead of 0.9 s CPU for a 120 MB snapshot)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return json.load(fh)
+        return json.loads(text)
     finally:
         if collecting:
             gc.enable()
@@ -190,8 +258,17 @@ def _parse(fh: IO[str]) -> Any:
 
 def load(path: str) -> Snapshot:
     """Read and validate a snapshot file; raises SnapshotError naming file and place."""
-    from safemaker.scanner.snapshot.validate import validate_snapshot  # local: validation pulls in botocore models
+    return snapshot_from_doc(read_json(path), path)
 
-    doc = read_json(path)
-    validate_snapshot(doc, source=path)
-    return Snapshot(doc, path)
+
+def snapshot_from_doc(doc: Any, source: str) -> Snapshot:
+    """A Snapshot of a parsed document (a file, a collection, the demo), validated.
+
+    Problems in the envelope or the keys raise SnapshotError; a response with a problem is left
+    out as if its call had failed (see validate.validate_partially), so that only the verdicts
+    that read it become ERROR, and `Snapshot.problems` names each place for the run's summary.
+    """
+    from safemaker.scanner.snapshot.validate import validate_partially  # local: pulls in botocore models
+
+    usable, problems = validate_partially(doc, source)
+    return Snapshot(usable, source, problems)

@@ -907,3 +907,109 @@ def envelope_schema() -> dict[str, Any]:
     text = resources.files("safemaker.scanner.snapshot").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+# --------------------------------------------------------------------------------------------
+# Partial validity
+#
+# One wrongly typed field must not cost the whole analysis, and it must not be read either. The
+# envelope and the keys (schema, account IDs, region names, service and operation names) must be
+# right, or nothing can be placed; below them, a response with a problem is treated exactly like
+# a call that failed: it is left out of the snapshot the checks see, and an `errors` entry says
+# where and why. "Absent means unknown", so every verdict that reads it becomes ERROR naming the
+# place, and nothing that does not read it changes. For per-resource operations only the entry
+# of that resource is left out.
+
+#: error_code of the `errors` entries that stand for data left out as unreadable.
+INVALID_DATA_CODE: Final = "InvalidSnapshotData"
+
+
+def _first_problem(check: Any) -> tuple[str, str] | None:
+    """(rendered place, problem) of the first problem `check(sink)` finds, or None."""
+    sink = _Sink(1)
+    try:
+        check(sink)
+    except _Stop:
+        path, problem = sink.problems[0]
+        return render_place(path), problem
+    return None
+
+
+def _operation_problems(service: str, operation: str, value: object, at: _Path,
+                        ) -> tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]:
+    """(problem of the whole value, {resource id: problem of its entry}), places rendered."""
+    if (service, operation) in PER_RESOURCE_KEYS and type(value) is dict:
+        bad: dict[str, tuple[str, str]] = {}
+        for resource_id, entry in value.items():
+            found = _first_problem(
+                lambda sink, rid=resource_id, entry=entry: _check_operation_value(
+                    service, operation, {rid: entry}, at, sink))
+            if found is not None:
+                bad[resource_id] = found
+        return None, bad
+    found = _first_problem(lambda sink: _check_operation_value(service, operation, value, at, sink))
+    if found is None:
+        try:
+            _check_unique(service, operation, value, at, "")
+        except SnapshotError as exc:
+            return (exc.place, exc.problem), {}
+    return found, {}
+
+
+def validate_partially(doc: object, source: str) -> tuple[dict[str, Any], list[str]]:
+    """The document the checks may read, and one line per response left out as unreadable.
+
+    Raises SnapshotError (naming the place) for problems above the responses, as
+    `validate_snapshot` does. When nothing is wrong the document is returned as it is.
+    """
+    checked = _check_envelope(doc, source)
+    # Keys are checked by the strict walk with every response replaced by an empty object.
+    skeleton = {**checked, "accounts": {
+        a: ({r: ({s: ({o: {} for o in ops} if type(ops) is dict else ops) for s, ops in svcs.items()}
+                 if type(svcs) is dict else svcs) for r, svcs in regions.items()} if type(regions) is dict else regions)
+        for a, regions in checked["accounts"].items()}}
+    validate_snapshot(skeleton, source)
+    lines: list[str] = []
+    entries: list[dict[str, Any]] = []
+    accounts: dict[str, Any] = {}
+    changed = False
+    for account, regions in checked["accounts"].items():
+        for region, services in regions.items():
+            for service, operations in services.items():
+                for operation, value in operations.items():
+                    at = _path_of("accounts", account, region, service, operation)
+                    whole, per_entry = _operation_problems(service, operation, value, at)
+                    if whole is None and not per_entry:
+                        continue
+                    changed = True
+                    ops = accounts.setdefault(account, {}).setdefault(region, {}).setdefault(service, {})
+                    problems: list[tuple[str | None, tuple[str, str]]] = (
+                        [(None, whole)] if whole is not None else list(per_entry.items()))
+                    if whole is None:
+                        ops[operation] = {k: v for k, v in value.items() if k not in per_entry}
+                    else:
+                        ops[operation] = None  # left out
+                    for resource_id, (place, problem) in problems:
+                        lines.append(f"{source}: {place}: {problem}")
+                        entries.append({"account": account, "region": region, "service": service,
+                                        "operation": operation, "resource": resource_id,
+                                        "error_code": INVALID_DATA_CODE,
+                                        "message": f"unreadable in the snapshot: {place}: {problem}"})
+    if not changed:
+        return checked, []
+    out_accounts: dict[str, Any] = {}
+    for account, regions in checked["accounts"].items():
+        out_regions: dict[str, Any] = {}
+        for region, services in regions.items():
+            fixes = accounts.get(account, {}).get(region, {})
+            out_services: dict[str, Any] = {}
+            for service, operations in services.items():
+                if service not in fixes:
+                    out_services[service] = operations
+                    continue
+                out_services[service] = {
+                    op: fixes[service].get(op, value) for op, value in operations.items()
+                    if not (op in fixes[service] and fixes[service][op] is None)}
+            out_regions[region] = out_services
+        out_accounts[account] = out_regions
+    return {**checked, "accounts": out_accounts, "errors": [*checked.get("errors", []), *entries]}, lines

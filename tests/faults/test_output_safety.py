@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from safemaker.scanner import cli
+from safemaker.scanner import pipeline
 from safemaker.scanner.aws.lifecycle import parse_scripts, redact, redact_proxy
 from safemaker.scanner.cli import main
 from safemaker.scanner.output import OutputError, write_all, write_atomic
@@ -100,17 +100,22 @@ def test_a_failure_while_rendering_leaves_no_file(
     out = tmp_path / "reports"
     out.mkdir()
     (out / "findings.json").write_text("previous run\n", "utf-8")
-    real = cli.render
+    real = pipeline.render
 
     def render(report: Any, fmt: str, registry: Any) -> str:
         if fmt == "sarif":
             raise RuntimeError("renderer bug")
         return real(report, fmt, registry)
 
-    monkeypatch.setattr(cli, "render", render)
-    with pytest.raises(RuntimeError, match="renderer bug"):
+    monkeypatch.setattr(pipeline, "render", render)
+    with pytest.raises(SystemExit) as exited:
         main(["analyze", str(secret_snapshot), "--output-dir", str(out), "--format", "json", "--format", "html",
               "--format", "sarif"])
+    # the last-resort handler: one line naming the input, exit 2, no traceback
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"safemaker: internal error, please report it with the command line (input: {secret_snapshot}): " \
+           "RuntimeError: renderer bug" in err and "Traceback" not in err
     assert sorted(os.listdir(out)) == ["findings.json"]  # no new file, no temp file
     assert (out / "findings.json").read_text("utf-8") == "previous run\n"  # the old one untouched
 

@@ -1,0 +1,256 @@
+"""From a snapshot to a report and its outputs: the one path `analyze`, `scan` and `demo` share.
+
+The CLI parses arguments, builds a Snapshot (from a file, a collection or the demo) and maps the
+result to an exit status; everything between — checks, the scope findings, triage, rendering,
+writing, the terminal summary — happens here once, so that the commands cannot drift apart.
+
+Scope findings ("empty is never clean"): the checks only see the accounts and regions that are
+in the snapshot. An account whose role could not be assumed before anything was stored, an
+`--accounts` entry that is not a member of the organization, or a snapshot with no account at
+all would otherwise give zero findings and a green build. Every such scope becomes one ERROR
+finding of SCOPE-001 (resource type `AWS::Region`, the region's name as id, or "all regions"
+when the failure names no region), a stderr line, and it gates the exit status at any
+`--fail-on` (see `gates`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from safemaker import __version__
+from safemaker.scanner import termsafe
+from safemaker.scanner.checking.registry import Registry
+from safemaker.scanner.config import Config
+from safemaker.scanner.errors import SafemakerError
+from safemaker.scanner.model import (
+    Finding,
+    ResourceRef,
+    ResourceType,
+    Severity,
+    SnapshotInfo,
+    Status,
+    Verdict,
+)
+from safemaker.scanner.model import Report as Report
+from safemaker.scanner.output import OutputError, write_all
+from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
+
+FORMATS = ("json", "html", "sarif", "junit")
+FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
+             "junit": "findings.junit.xml"}
+
+SCOPE_CHECK = "SCOPE-001"
+SCOPE_TITLE = "Part of the estate was not collected"
+SCOPE_REMEDIATION = ("Read the snapshot's errors for this account and region: grant or fix the role, correct "
+                     "--accounts, or collect the missing scope again and merge it. Nothing in it was checked.")
+
+Say = Callable[[str], None]
+
+
+class UsageProblem(SafemakerError):
+    """Options that cannot be combined (the CLI shows it as a usage error)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked of one analysis; frozen so that no stage can change it for the next."""
+
+    formats: tuple[str, ...] = ()
+    output_dir: str | None = None
+    baseline_path: str | None = None
+    today: date | None = None
+    #: Files written next to the reports in the same locked set (the demo's snapshot), name -> text.
+    extra_files: Mapping[str, str] = field(default_factory=dict)
+
+
+def say_stderr(message: str) -> None:
+    """One or more stderr lines, each made safe for a terminal (names and messages come from AWS)."""
+    sys.stderr.write(termsafe.block(message) + "\n")
+    sys.stderr.flush()
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str | None = None) -> Report:
+    info = SnapshotInfo(created=snapshot.created, accounts=snapshot.accounts, regions=snapshot.regions)
+    return Report(tool_version=__version__, generated=generated or now(), snapshot=info,
+                  findings=tuple(findings))
+
+
+def render(report: Report, fmt: str, registry: Registry) -> str:
+    if fmt == "json":
+        from safemaker.reports.findings_json import render_json
+
+        return render_json(report)
+    if fmt == "html":
+        from safemaker.reports.html import render_html
+
+        return render_html(report)
+    if fmt == "sarif":
+        from safemaker.reports.sarif import render_sarif
+
+        return render_sarif(report, registry.specs())
+    from safemaker.reports.junit import render_junit
+
+    return render_junit(report)
+
+
+# --------------------------------------------------------------------------------------------
+# Scopes that were not collected
+
+
+def _missing_scopes(snapshot: Snapshot) -> dict[tuple[str, str], list[CollectionFailure]]:
+    """(account, region) -> the failures that explain it, for every scope the checks never saw.
+
+    A failure is tied to a scope when its account and region are in the snapshot. A failure with
+    no region ("" — an account-wide problem) is never tied: it cannot say which regions were left
+    out, so the whole account is reported.
+    """
+    collected = {(view.account, view.region) for view in snapshot.views()}
+    missing: dict[tuple[str, str], list[CollectionFailure]] = {}
+    for failure in snapshot.failures:
+        scope = (failure.account, failure.region)
+        if scope not in collected:
+            missing.setdefault(scope, []).append(failure)
+    if not collected and not missing:
+        missing[("", "")] = []
+    return missing
+
+
+def scope_findings(snapshot: Snapshot) -> list[Finding]:
+    """One ERROR per scope that was not collected (see the module docstring)."""
+    from safemaker.scanner.checking.engine import fingerprint
+
+    out = []
+    for (account, region), failures in sorted(_missing_scopes(snapshot).items()):
+        if not account and not region and not failures:
+            message = "the snapshot holds no account and no region: nothing was checked"
+        else:
+            where = f"account {account or '(unknown)'}" + (f" region {region}" if region else ", all regions")
+            reasons = "; ".join(dict.fromkeys(
+                f"{f.describe()}" + (f": {f.message}" if f.message else "") for f in failures))
+            message = f"{where} was not collected: {reasons}"
+        ref = ResourceRef(ResourceType.REGION, region or ("all regions" if account else "all accounts and regions"),
+                          account, region)
+        verdict = Verdict.error(message)
+        out.append(Finding(check_id=SCOPE_CHECK, title=SCOPE_TITLE, status=Status.ERROR, severity=Severity.CRITICAL,
+                           resource=ref, message=message, evidence=verdict.evidence, remediation=SCOPE_REMEDIATION,
+                           fingerprint=fingerprint(SCOPE_CHECK, ref, verdict)))
+    return out
+
+
+def is_scope_error(finding: Finding) -> bool:
+    return finding.check_id == SCOPE_CHECK and finding.status is Status.ERROR
+
+
+def gates(report: Report, fail_on: str) -> bool:
+    """Whether the run fails the build (exit 1).
+
+    A FAIL at or above `fail_on` gates, as before. A scope ERROR gates at any `fail_on`: it means
+    that part of the estate was not read at all, and an empty or partial collection must never
+    pass a pipeline. Other ERRORs stay report-only until the contract's general ERROR gate lands.
+    Suppressed findings and, with --baseline, unchanged ones never gate.
+    """
+    threshold = Severity(fail_on).rank
+    return any(f.counts and ((f.status is Status.FAIL and f.severity.rank >= threshold) or is_scope_error(f))
+               for f in report.findings)
+
+
+# --------------------------------------------------------------------------------------------
+# The stages
+
+
+def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
+    """Checks plus scope findings, sorted as the findings file is."""
+    from safemaker.scanner.checking.engine import run_checks
+
+    findings = run_checks(snapshot, registry, config, progress=None)
+    scopes = scope_findings(snapshot)
+    if scopes:
+        findings = sorted([*findings, *scopes], key=Finding.sort_key)
+    return build_report(snapshot, findings)
+
+
+def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None,
+           say: Say = say_stderr) -> Report:
+    """Annotate findings with the baseline comparison and the suppressions; stderr says what expired."""
+    from safemaker.scanner.triage.baseline import apply_baseline, load_baseline
+    from safemaker.scanner.triage.suppress import apply_suppressions
+
+    findings = report.findings
+    if baseline_path is not None:
+        findings, info = apply_baseline(findings, load_baseline(baseline_path), baseline_path)
+        report = dataclasses.replace(report, baseline=info)
+    if config.suppress:
+        result = apply_suppressions(findings, config.suppress, today or datetime.now(UTC).date())
+        for line in result.messages:
+            say(line)
+        findings = result.findings
+        report = dataclasses.replace(report, suppressions=result.uses)
+    return dataclasses.replace(report, findings=tuple(findings))
+
+
+def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry,
+         say: Say = say_stderr, extra_files: Mapping[str, str] | None = None) -> None:
+    """Render everything first, then write it as one set (or the one format to stdout)."""
+    formats = list(dict.fromkeys(formats or ["json"]))
+    if output_dir is None and len(formats) != 1:
+        raise UsageProblem("several --format values need --output-dir")
+    rendered = {fmt: render(report, fmt, registry) for fmt in formats}
+    if output_dir is None:
+        sys.stdout.write(rendered[formats[0]])
+        sys.stdout.flush()
+        return
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(termsafe.line(f"{output_dir}: cannot create the output folder: {exc.strerror or exc}")) \
+            from None
+    files = {os.path.join(output_dir, name): text for name, text in (extra_files or {}).items()}
+    files.update({os.path.join(output_dir, FILENAMES[f]): text for f, text in rendered.items()})
+    # Extra files are snapshots (lifecycle scripts may hold credentials): owner-only, like `collect -o`.
+    write_all(files, private=set(os.path.join(output_dir, n) for n in (extra_files or {})), say=say)
+    for fmt in formats:
+        say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
+
+
+def summary_line(report: Report) -> str:
+    counts = report.summary()
+    line = f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
+    extra = []
+    t = report.triage_counts()
+    if report.suppressions is not None:
+        extra.append(f"{t['suppressed']} suppressed")
+        if t["expired"]:
+            extra.append(f"{t['expired']} with an expired suppression")
+    if report.baseline is not None:
+        b = report.baseline
+        extra.append(f"baseline: {dict(b.new_by_status).get('FAIL', 0)} new FAIL, "
+                     f"{t['unchanged']} unchanged FAIL, {len(b.fixed)} fixed")
+    if extra:
+        line += f" ({'; '.join(extra)}; {t['counted']} FAIL count towards the exit status)"
+    return line
+
+
+def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOptions,
+        say: Say = say_stderr) -> Report:
+    """The whole analysis of one snapshot: findings, triage, outputs, and the stderr summary."""
+    from safemaker.scanner.checking.engine import paused_gc
+
+    for problem in snapshot.problems:
+        say(f"safemaker: unreadable data treated as not collected (its checks report ERROR): {problem}")
+    with paused_gc():
+        report = analyze_snapshot(snapshot, config, registry)
+    report = triage(report, config, options.baseline_path, options.today, say)
+    emit(report, options.formats, options.output_dir, registry, say, options.extra_files)
+    for finding in report.findings:
+        if is_scope_error(finding):
+            say(f"safemaker: {finding.message}")
+    return report
