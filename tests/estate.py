@@ -864,7 +864,23 @@ class NetworkInterface:
         self.interface_type = interface_type
         self.requester_managed = requester_managed
         self.instance: Instance | None = None
+        self.device_index = 0
+        self.secondary: list[tuple[str, str | None]] = []  # (private IPv4, Elastic IP or None)
         self.listed = True  # False: left out of DescribeNetworkInterfaces (unknown-data tests)
+
+    def add_secondary(self, elastic_ip: str | None = None) -> NetworkInterface:
+        """A secondary private IPv4 address, with an Elastic IP associated when given (rule 9b)."""
+        self.secondary.append((self.subnet.next_ip(), elastic_ip))
+        return self
+
+    def private_ip_entries(self) -> list[Json]:
+        entries: list[Json] = [{"Primary": True, "PrivateIpAddress": self.private_ip}]
+        for ip, eip in self.secondary:
+            entry: Json = {"Primary": False, "PrivateIpAddress": ip}
+            if eip:
+                entry["Association"] = {"IpOwnerId": self.estate.account, "PublicIp": eip}
+            entries.append(entry)
+        return entries
 
     def describe(self) -> Json:
         out: Json = {
@@ -873,7 +889,7 @@ class NetworkInterface:
             "Ipv6Addresses": [{"Ipv6Address": a, "IsPrimaryIpv6": False} for a in self.ipv6],
             "MacAddress": "02:00:00:00:00:01", "NetworkInterfaceId": self.id, "OwnerId": self.estate.account,
             "PrivateIpAddress": self.private_ip,
-            "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": self.private_ip}],
+            "PrivateIpAddresses": self.private_ip_entries(),
             "RequesterManaged": self.requester_managed, "SourceDestCheck": self.source_dest_check,
             "Status": "in-use", "SubnetId": self.subnet.id, "TagSet": [], "VpcId": self.subnet.vpc.id,
         }
@@ -890,7 +906,8 @@ class NetworkInterface:
     def attachment(self) -> Json:
         assert self.instance is not None
         return {"AttachTime": WHEN, "AttachmentId": f"eni-attach-{self.id[4:]}", "DeleteOnTermination": True,
-                "DeviceIndex": 0, "InstanceId": self.instance.id, "InstanceOwnerId": self.estate.account,
+                "DeviceIndex": self.device_index, "InstanceId": self.instance.id,
+                "InstanceOwnerId": self.estate.account,
                 "Status": "attached"}
 
 
@@ -902,25 +919,45 @@ class Instance:
         self.id = self.estate.new_id("i")
         self.eni = subnet.eni(sgs, public_ip=public_ip, source_dest_check=source_dest_check)
         self.eni.instance = self
+        self.enis = [self.eni]
         self.tags = dict(tags)
         if name:
             self.tags["Name"] = name
 
-    def reservation(self) -> Json:
-        eni = self.eni
+    def attach(self, subnet: Subnet, sgs: list[SecurityGroup] | None = None, *, public_ip: str | None = None,
+               ipv6: bool = False, source_dest_check: bool | None = None) -> NetworkInterface:
+        """Another ENI of this instance, in `subnet` (same AZ as AWS requires; rule 9b)."""
+        sdc = self.eni.source_dest_check if source_dest_check is None else source_dest_check
+        eni = subnet.eni(sgs or list(self.eni.sgs), public_ip=public_ip, ipv6=ipv6, source_dest_check=sdc)
+        eni.instance = self
+        eni.device_index = len(self.enis)
+        self.enis.append(eni)
+        return eni
+
+    def _iface(self, eni: NetworkInterface) -> Json:
         groups = [{"GroupId": g.id, "GroupName": g.name} for g in eni.sgs]
         iface: Json = {"Attachment": {k: v for k, v in eni.attachment().items() if k != "InstanceId" and
                                       k != "InstanceOwnerId"},
-                       "Description": "", "Groups": groups, "Ipv6Addresses": [], "MacAddress": "02:00:00:00:00:02",
+                       "Description": "", "Groups": groups,
+                       "Ipv6Addresses": [{"Ipv6Address": a} for a in eni.ipv6], "MacAddress": "02:00:00:00:00:02",
                        "NetworkInterfaceId": eni.id, "OwnerId": self.estate.account, "PrivateIpAddress": eni.private_ip,
-                       "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": eni.private_ip}],
-                       "SourceDestCheck": eni.source_dest_check, "Status": "in-use", "SubnetId": self.subnet.id,
-                       "VpcId": self.subnet.vpc.id, "InterfaceType": "interface"}
+                       "PrivateIpAddresses": eni.private_ip_entries(),
+                       "SourceDestCheck": eni.source_dest_check, "Status": "in-use", "SubnetId": eni.subnet.id,
+                       "VpcId": eni.subnet.vpc.id, "InterfaceType": "interface"}
+        if eni.public_ip:
+            iface["Association"] = {"IpOwnerId": "amazon", "PublicIp": eni.public_ip}
+        return iface
+
+    def reservation(self) -> Json:
+        eni = self.eni
+        groups = [{"GroupId": g.id, "GroupName": g.name} for g in eni.sgs]
+        iface = self._iface(eni)
         inst: Json = {
             "AmiLaunchIndex": 0, "ImageId": "ami-0123456789abcdef0", "InstanceId": self.id, "InstanceType": "t4g.nano",
             "LaunchTime": WHEN, "Placement": {"AvailabilityZone": self.subnet.az, "Tenancy": "default"},
             "PrivateIpAddress": eni.private_ip, "State": {"Code": 16, "Name": "running"}, "SubnetId": self.subnet.id,
-            "VpcId": self.subnet.vpc.id, "NetworkInterfaces": [iface], "SecurityGroups": groups,
+            "VpcId": self.subnet.vpc.id, "NetworkInterfaces": [iface, *(self._iface(e) for e in self.enis[1:])],
+            "SecurityGroups": groups,
             "SourceDestCheck": eni.source_dest_check,
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())],
             "MetadataOptions": {"State": "applied", "HttpTokens": "required", "HttpPutResponseHopLimit": 1,
@@ -928,7 +965,6 @@ class Instance:
         }
         if eni.public_ip:
             inst["PublicIpAddress"] = eni.public_ip
-            iface["Association"] = {"IpOwnerId": "amazon", "PublicIp": eni.public_ip}
         return {"Groups": [], "Instances": [inst], "OwnerId": self.estate.account,
                 "ReservationId": f"r-{self.id[2:]}"}
 

@@ -244,5 +244,18 @@ def _normalise(spans: Iterable[Interval]) -> tuple[Interval, ...]:
     return tuple(out)
 
 
-def family_of(cidr: str) -> int:
-    return ipaddress.ip_network(cidr, strict=False).version
+# NAT64 (rule 8b): a NAT gateway translates IPv6 destinations in the well-known prefix
+# 64:ff9b::/96 to the IPv4 address held in their last 32 bits.
+NAT64_PREFIX = AddrSet.from_cidr("64:ff9b::/96")
+_NAT64_BASE = NAT64_PREFIX.spans[0][0]
+
+
+def nat64_to_ipv4(addrs: AddrSet) -> AddrSet:
+    """The IPv4 destinations that the part of `addrs` inside 64:ff9b::/96 is translated to."""
+    inside = addrs.intersect(NAT64_PREFIX)
+    return AddrSet(4, tuple((lo - _NAT64_BASE, hi - _NAT64_BASE) for lo, hi in inside.spans))
+
+
+def ipv4_to_nat64(addrs: AddrSet) -> AddrSet:
+    """The IPv6 destinations in 64:ff9b::/96 that a workload sends to reach these IPv4 ones."""
+    return AddrSet(6, tuple((lo + _NAT64_BASE, hi + _NAT64_BASE) for lo, hi in addrs.spans))

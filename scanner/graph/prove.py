@@ -23,9 +23,16 @@ from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph import flows as F
-from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.graph.addrs import NAT64_PREFIX, AddrSet, ipv4_to_nat64, nat64_to_ipv4
 from safemaker.scanner.graph.proof import EgressProof, managed_network_path
-from safemaker.scanner.graph.topology import Topology, first_host, route_destination, route_target
+from safemaker.scanner.graph.topology import (
+    Topology,
+    eni_addresses,
+    eni_public_ips,
+    first_host,
+    route_destination,
+    route_target,
+)
 from safemaker.scanner.model import Hop, Path
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
@@ -37,9 +44,9 @@ _STATIC, _PREFIX_LIST, _PROPAGATED = 0, 1, 2  # route priority at equal prefix l
 # VPC attachment states in which the attachment carries traffic ("modifying": subnets being
 # added or removed; botocore's enum omits it, the EC2 API returns it).
 _TGW_ATTACHMENT_FORWARDS = frozenset({"available", "modifying"})
-# Block Public Access exclusion states after which the exclusion no longer exists (EC2 API
-# reference, VpcBlockPublicAccessExclusionState; botocore's enum lists only some of them).
-_BPA_EXCLUSION_GONE = frozenset({"create-failed", "delete-complete", "disable-complete"})
+# Block Public Access exclusion states in which the exclusion is in force (rule 11: only active
+# exclusions count; one being created, deleted or disabled does not lift the block).
+_BPA_EXCLUSION_ACTIVE = frozenset({"create-complete", "update-in-progress", "update-complete", "update-failed"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,9 @@ class Packet(NamedTuple):
     # only translates addresses of its own VPC, so a public address does not travel across a
     # transit gateway to another VPC's IGW.
     mapped_vpc: str = ""
+    # The subnet of the address the internet gateway sees after translation (a NAT gateway's,
+    # or a forwarding instance's exit ENI's): Block Public Access exclusions are judged there.
+    nat_subnet: str = ""
 
 
 class _Start(NamedTuple):
@@ -197,6 +207,23 @@ class _Collector:
         if self._flows_reached(pkt, dests):
             self.notes.add(text)
 
+    def absorb_nat64(self, sub: _Collector) -> None:
+        """Take in what a NAT64-translated walk found (rule 8b): its IPv4 destinations are
+        written back as the IPv6 addresses in 64:ff9b::/96 that the workload sent to."""
+        for key, (hops, sets, flows, outcome) in sub.paths.items():
+            v6 = ipv4_to_nat64(sets.get(4, AddrSet.empty(4)))
+            known = self.paths.get(key)
+            if known is None:
+                self.paths[key] = (hops, {6: v6}, flows, outcome)
+            else:
+                merged = dict(known[1])
+                merged[6] = merged.get(6, AddrSet.empty(6)).union(v6)
+                self.paths[key] = (known[0], merged, known[2] | flows, outcome)
+        for reason, flows in sub.blocked.items():
+            self.blocked[reason] = self.blocked.get(reason, 0) | flows
+        self.unknowns.update(sub.unknowns)
+        self.notes.update(sub.notes)
+
     def build(self, category: str, family: int | None = None) -> tuple[Path, ...]:
         out = []
         for (cat, _), (hops, sets, flows, outcome) in sorted(self.paths.items()):
@@ -302,7 +329,7 @@ class Network:
         self._treatments: dict[tuple[Any, ...], tuple[int, ...]] = {}
         self._replies_cache: dict[tuple[Any, ...], list[F.Flow]] = {}
         self._sg_cache: dict[tuple[Any, ...], list[tuple[int, AddrSet, list[str]]]] = {}
-        self._sg_rules: dict[tuple[str, str, str], tuple[list[F.SgRule], list[str]]] = {}
+        self._sg_rules: dict[tuple[str, ...], tuple[list[F.SgRule], list[str]]] = {}
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
@@ -875,6 +902,7 @@ class Network:
 
     # --- targets -----------------------------------------------------------------------------
     def _bpa_blocks(self, pkt: Packet, gateway: str) -> str | None:
+        """Rule 11: VPC Block Public Access, its modes and its exclusions."""
         view = pkt.view
         opts = view.optional("ec2", "DescribeVpcBlockPublicAccessOptions")
         if not isinstance(opts, Mapping):
@@ -882,41 +910,38 @@ class Network:
         mode = (opts.get("VpcBlockPublicAccessOptions") or {}).get("InternetGatewayBlockMode", "off")
         if mode in ("off", None):
             return None
+        if mode == "block-ingress" and (gateway.startswith("eigw-") or (pkt.nat or "").startswith("nat-")):
+            return None  # connections made through NAT gateways and egress-only gateways still work
+        # Exclusions lift the block for the subnet whose address the gateway sees (the NAT
+        # gateway's for translated traffic), or its VPC; allow-egress only under
+        # block-bidirectional; never for traffic that passed a Gateway Load Balancer endpoint.
+        lifting = ("allow-bidirectional", "allow-egress") if mode == "block-bidirectional" else ("allow-bidirectional",)
+        through_gwlb = any(h.kind == "gwlb-endpoint" for h in pkt.hops)
         excl = view.optional("ec2", "DescribeVpcBlockPublicAccessExclusions") or {}
-        # BPA only removes paths, so when in doubt an exclusion applies: it counts unless its
-        # state says it is gone ("delete-complete" ends in "complete" too, so a suffix test on
-        # the state is not enough), and it counts when it names any subnet the decision may
-        # hang on -- the subnet the packet leaves by, the subnet of the NAT whose address the
-        # IGW sees (seed 001 puts a firewall subnet between the two), the workload's own
-        # subnet -- or the VPC of any of them.
         exclusions = excl.get("VpcBlockPublicAccessExclusions", []) or []
-        resources = self._bpa_resources(pkt) if exclusions else set()
-        for ex in exclusions:
-            arn = str(ex.get("ResourceArn", ""))
-            if ex.get("State") in _BPA_EXCLUSION_GONE:
-                continue
-            if any(arn.endswith(f"/{r}") for r in resources) \
-                    and ex.get("InternetGatewayExclusionMode") in ("allow-bidirectional", "allow-egress"):
-                return None
-        if mode == "block-ingress" and (pkt.nat or gateway.startswith("eigw-")):
-            return None
-        return f"VPC Block Public Access ({mode}) blocks {gateway} for {pkt.subnet}"
+        if exclusions and not through_gwlb:
+            resources = self._bpa_resources(pkt)
+            for ex in exclusions:
+                if ex.get("State") not in _BPA_EXCLUSION_ACTIVE:
+                    continue
+                arn = str(ex.get("ResourceArn", ""))
+                if any(arn.endswith(f"/{r}") for r in resources) and ex.get("InternetGatewayExclusionMode") in lifting:
+                    return None
+        where = pkt.nat_subnet or self._source_subnet(pkt)
+        why = " (a Gateway Load Balancer endpoint's traffic is not excluded)" if through_gwlb and exclusions else ""
+        return f"VPC Block Public Access ({mode}) blocks {gateway} for {where}{why}"
+
+    def _source_subnet(self, pkt: Packet) -> str:
+        if pkt.hops and pkt.hops[0].kind == "eni":
+            eni = self.topology(pkt.view).enis.get(pkt.hops[0].id)
+            return str((eni or {}).get("SubnetId") or pkt.hops[0].id)
+        return pkt.subnet
 
     def _bpa_resources(self, pkt: Packet) -> set[str]:
-        topo = self.topology(pkt.view)
-        subnets = {pkt.subnet}
-        if pkt.nat:
-            nat = topo.nat_gateways.get(pkt.nat) if pkt.nat.startswith("nat-") else None
-            eni = topo.enis.get(pkt.nat) if pkt.nat.startswith("eni-") else None
-            inst = topo.instances.get(pkt.nat) if pkt.nat.startswith("i-") else None
-            for owner in (nat, eni, inst):
-                if owner and owner.get("SubnetId"):
-                    subnets.add(str(owner["SubnetId"]))
-        if pkt.hops and pkt.hops[0].kind == "eni":
-            eni = topo.enis.get(pkt.hops[0].id)
-            subnets.add(str((eni or {}).get("SubnetId") or pkt.hops[0].id))
-        vpcs = {str(topo.subnets.get(s, {}).get("VpcId", "")) for s in subnets}
-        return (subnets | vpcs) - {""}
+        """The subnet (and its VPC) that owns the address the internet gateway translates."""
+        subnet = pkt.nat_subnet or self._source_subnet(pkt)
+        vpc = str(self.topology(pkt.view).subnets.get(subnet, {}).get("VpcId", ""))
+        return {subnet, vpc} - {""}
 
     def _internet(self, pkt: Packet, gateway: str, hop: Hop, col: _Collector) -> None:
         blocked = self._bpa_blocks(pkt, gateway)
@@ -986,20 +1011,46 @@ class Network:
         if state != "available":
             col.block(f"{nat_id} is {state}: it forwards nothing", pkt)
             return
-        if pkt.family == 6:
-            col.unknown(f"IPv6 route to {nat_id} (NAT64) is not modelled", pkt)
-            return
         private = nat.get("ConnectivityType", "public") == "private"
         addrs = nat.get("NatGatewayAddresses", []) or []
         nat_ip = next((a["PrivateIp"] for a in addrs if a.get("PrivateIp")), pkt.src_ip)
         public_ip = next((a["PublicIp"] for a in addrs if a.get("PublicIp")), None)
         kind = "private" if private else f"public {public_ip or ''}".strip()
+        vpc_id = str(nat.get("VpcId") or topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", ""))
+        if pkt.family == 6:
+            self._nat64(pkt, nat_id, str(nat.get("SubnetId", "")), kind, nat_ip, not private, vpc_id, col, depth)
+            return
         hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
         for entered in self._enter(pkt, nat.get("SubnetId", ""), col, nat_id):
-            nxt = entered._replace(src_ip=nat_ip, public=not private, mapped_vpc=str(nat.get("VpcId") or
-                          topo.subnet(str(nat.get("SubnetId", ""))).get("VpcId", "")),
-                          untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
+            nxt = entered._replace(src_ip=nat_ip, public=not private, mapped_vpc=vpc_id, nat_subnet=entered.subnet,
+                                   untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
             self._route(nxt, col, depth + 1)
+
+    def _nat64(self, pkt: Packet, nat_id: str, subnet_id: str, kind: str, nat_ip: str, public: bool, vpc_id: str,
+               col: _Collector, depth: int) -> None:
+        """Rule 8b: IPv6 to 64:ff9b::/96 leaves the NAT gateway as IPv4 and is judged as rule 8.
+
+        The translated traffic is walked with its own collector whose starts are the IPv4 images
+        of the workload's IPv6 starts, so crediting stays exact; what it finds is written back
+        under the IPv6 destinations the workload used."""
+        outside = pkt.dests.subtract(NAT64_PREFIX)
+        if outside:
+            col.block(lambda d: f"{nat_id} translates only 64:ff9b::/96 (NAT64): it drops IPv6 to {d.describe()}",
+                      pkt._replace(dests=outside))
+        inside = pkt.dests.intersect(NAT64_PREFIX)
+        if not inside:
+            return
+        hop = Hop("nat-gateway", nat_id, f"{kind}, {subnet_id}; NAT64: IPv6 64:ff9b::/96 translated to IPv4")
+        for entered in self._enter(pkt._replace(dests=inside), subnet_id, col, nat_id):
+            sub = _Collector(flows=col.flows, texts=col.texts)
+            sub.starts[4] = [_Start(st.flows, v4, st.parts) for st in col.starts.get(6, ())
+                             if (v4 := nat64_to_ipv4(st.dests))]
+            hops = (*(_written(h, None) for h in entered.hops), hop)
+            nxt = entered._replace(family=4, dests=nat64_to_ipv4(entered.dests), src_ip=nat_ip, public=public,
+                                   mapped_vpc=vpc_id, untranslated_private=False, nat=nat_id, hops=hops,
+                                   nat_subnet=entered.subnet)
+            self._route(nxt, sub, depth + 1)
+            col.absorb_nat64(sub)
 
     def _vpce(self, pkt: Packet, vpce_id: str, col: _Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
@@ -1206,13 +1257,17 @@ class Network:
         view, attachment = found
         topo = self.topology(view)
         subnets = attachment.get("SubnetIds", []) or []
+        # Rule 23: with appliance mode the TGW picks an attachment subnet per flow by a hash, in
+        # any AZ; without it, the source's AZ when the attachment has a subnet there.
+        appliance = (attachment.get("Options") or {}).get("ApplianceModeSupport") == "enable"
         same_az = [s for s in subnets if topo.subnets.get(s, {}).get("AvailabilityZone") == az]
-        for sid in same_az[:1] or subnets:
+        how = " (appliance mode: any attachment subnet, chosen per flow)" if appliance else ""
+        for sid in subnets if appliance else (same_az[:1] or subnets):
             # No network ACL check here: for traffic *from* the transit gateway, the attachment
             # subnet's inbound rules are not evaluated ("Network ACLs for transit gateways",
             # Transit Gateway guide); its outbound rules are, when the packet leaves the subnet
             # for its next hop (_enter / _exit_filters).
-            hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}")
+            hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}{how}")
             nxt = pkt._replace(view=view, subnet=sid, hops=(*pkt.hops, hop))
             self._route(nxt, col, depth + 1)
 
@@ -1233,12 +1288,10 @@ class Network:
         if eni is None:
             raise MissingData(f"network interface {eni_id} is not in ec2 DescribeNetworkInterfaces")
         owner = (eni.get("Attachment") or {}).get("InstanceId") or instance_id
-        proxies = self.proxies(pkt.view)
-        proxy_ips = set(self.config.proxies)
-        eni_ips = {eni.get("PrivateIpAddress"), (eni.get("Association") or {}).get("PublicIp")}
-        if (owner and owner in proxies) or (eni_ips & proxy_ips):
-            hop = Hop("proxy", owner or eni["NetworkInterfaceId"], proxies.get(owner or "", "named in safemaker.toml"))
-            col.path("inspected", pkt, (hop,), f"terminates at sanctioned proxy {owner or eni['NetworkInterfaceId']}")
+        if self._is_proxy(pkt.view, owner, eni):
+            name = owner or eni["NetworkInterfaceId"]
+            hop = Hop("proxy", name, self.proxies(pkt.view).get(owner or "", "named in safemaker.toml"))
+            col.path("inspected", pkt, (hop,), f"terminates at sanctioned proxy {name}")
             return
         sdc = eni.get("SourceDestCheck")
         if sdc is None and owner in topo.instances:
@@ -1249,16 +1302,84 @@ class Network:
             col.block(f"{owner or eni.get('NetworkInterfaceId')} has source/destination check on: "
                       "it does not forward", pkt)
             return
-        public_ip = (eni.get("Association") or {}).get("PublicIp")
-        hop = Hop("nat-instance", owner or eni["NetworkInterfaceId"],
-                  f"forwards (source/destination check off), {eni.get('SubnetId')}")
+        name = owner or str(eni.get("NetworkInterfaceId"))
+        # Security groups on the forwarder are not applied: rules 9 and 9b let a forwarding
+        # instance carry what is routed to it, and reading its groups as a filter would turn an
+        # unproven assumption about them into a PASS.
         for entered in self._enter(pkt, eni.get("SubnetId", ""), col, str(eni.get("NetworkInterfaceId"))):
-            nxt = entered._replace(src_ip=eni.get("PrivateIpAddress", pkt.src_ip),
-                          public=bool(public_ip) if pkt.family == 4 else True,
-                          mapped_vpc=str(topo.subnet(str(eni.get("SubnetId", ""))).get("VpcId", "")),
-                          untranslated_private=False, nat=owner or eni.get("NetworkInterfaceId"),
-                          hops=(*entered.hops, hop))
-            self._route(nxt, col, depth + 1)
+            # Rule 9b: which ENI the instance sends a forwarded packet from is the operating
+            # system's choice: every ENI is a possible exit, by its own subnet's route table,
+            # with its own addresses.
+            for exit_eni in self.instance_enis(pkt.view, owner, eni):
+                self._forward_from(entered, name, eni, exit_eni, col, depth)
+
+    def _is_proxy(self, view: RegionView, owner: str | None, eni: Mapping[str, Any]) -> bool:
+        """A sanctioned proxy: by designation of its instance, or by an address in safemaker.toml."""
+        if owner and owner in self.proxies(view):
+            return True
+        return bool(set(eni_addresses(eni)) & set(self.config.proxies))
+
+    def instance_enis(self, view: RegionView, owner: str | None, eni: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """Every ENI of the instance that owns `eni` (just `eni` when there is no such instance)."""
+        topo = self.topology(view)
+        inst = topo.instances.get(owner) if owner else None
+        if inst is None:
+            return [eni]
+        found = []
+        for iface in inst.get("NetworkInterfaces", []) or []:
+            full = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
+            if full.get("SubnetId"):
+                found.append(full)
+        return found or [eni]
+
+    def _forward_from(self, pkt: Packet, name: str, entry: Mapping[str, Any], exit_eni: Mapping[str, Any],
+                      col: _Collector, depth: int) -> None:
+        topo = self.topology(pkt.view)
+        subnet_id = str(exit_eni.get("SubnetId", ""))
+        public = eni_public_ips(exit_eni)
+        via = "" if exit_eni.get("NetworkInterfaceId") == entry.get("NetworkInterfaceId") else \
+            f" leaves by {exit_eni.get('NetworkInterfaceId')}"
+        hop = Hop("nat-instance", name, f"forwards (source/destination check off){via}, {subnet_id}"
+                  + (f", public {public[0]}" if public and pkt.family == 4 else ""))
+        # IPv6 is forwarded, not translated: the source keeps its address
+        src = str(exit_eni.get("PrivateIpAddress") or pkt.src_ip) if pkt.family == 4 else pkt.src_ip
+        out = pkt._replace(subnet=subnet_id, src_ip=src, public=bool(public) if pkt.family == 4 else True,
+                           mapped_vpc=str(topo.subnet(subnet_id).get("VpcId", "")), untranslated_private=False,
+                           nat=name, nat_subnet=subnet_id, hops=(*pkt.hops, hop))
+        self._route(out, col, depth + 1)
+
+    def sg_admitted(self, view: RegionView, groups: tuple[str, ...], src_ip: str, family: int,
+                    col: _Collector | None = None, pkt: Packet | None = None) -> int:
+        """Traffic classes that the groups' ingress rules admit from `src_ip`."""
+        rules: list[F.SgRule] = []
+        for gid in groups:
+            found, unknown = self.sg_ingress_rules(view, gid)
+            rules.extend(found)
+            if col is not None and pkt is not None:
+                for text in unknown:
+                    col.unknown(text, pkt)
+        src = AddrSet.from_cidrs(family, [src_ip])
+        mask = 0
+        for part, allowed, _ in self._sg_parts(view, ("ingress", *groups), rules, family):
+            if allowed.covers(src):
+                mask |= part
+        return mask
+
+    def sg_ingress_rules(self, view: RegionView, group_id: str) -> tuple[list[F.SgRule], list[str]]:
+        """Ingress rules of one group as sets of admitted sources (read as egress rules are)."""
+        key = ("ingress", view.account, view.region, group_id)
+        found = self._sg_rules.get(key)
+        if found is None:
+            topo = self.topology(view)
+            group = topo.security_group(group_id)
+            if not isinstance(group.get("IpPermissions"), list):
+                raise MissingData(f"security group {group_id} has no IpPermissions in ec2 DescribeSecurityGroups")
+            as_egress = {**group, "IpPermissionsEgress": group["IpPermissions"]}
+            rules, unknown = F.sg_egress_rules(as_egress, topo.prefix_list, lambda g: topo.sg_members.get(g, []))
+            found = ([replace(r, text=r.text.replace(" allows ", " admits ", 1).replace(" to ", " from ", 1))
+                      for r in rules], unknown)
+            self._sg_rules[key] = found
+        return found
 
     # --- transit gateway lookups (across every account/region: TGWs are shared) -------------
     def _tgw_index(self, operation: str, member: str) -> dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]:

@@ -12,10 +12,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-import networkx as nx
-
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.graph.addrs import AddrSet
 from safemaker.scanner.snapshot.io import RegionView
 
 Obj = Mapping[str, Any]
@@ -26,7 +23,7 @@ def _by(items: list[Any], key: str) -> dict[str, Obj]:
 
 
 class Topology:
-    """Lookup tables for one RegionView; a networkx graph of how its parts connect."""
+    """Lookup tables for one RegionView."""
 
     def __init__(self, view: RegionView) -> None:
         self.view = view
@@ -61,16 +58,34 @@ class Topology:
         return own + self.subnets_by_vpc.get("", [])
 
     def vpc_cidrs(self, vpc_id: str) -> list[str]:
+        """The VPC's IPv4 then IPv6 CIDR blocks in state `associated`: the addresses its subnets,
+        and so its workloads, can have (and the default HOME_NET of a firewall in it, rule 18).
+
+        DescribeVpcs gives every association a state: associating, associated, disassociating,
+        disassociated, failing or failed. Subnets can be created only in an associated block and
+        must be deleted before a block is disassociated, so no other state holds a source
+        address; counting one would widen HOME_NET and could turn a FAIL into a PASS. An entry
+        without a state counts as associated; the primary `CidrBlock` stands in when no IPv4
+        association is listed at all.
+        """
         vpc = self.vpcs.get(vpc_id)
         if vpc is None:
             raise MissingData(f"VPC {vpc_id} is not in ec2 DescribeVpcs ({self.view.where})")
-        cidrs = [a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet", []) or []
-                 if a.get("CidrBlockState", {}).get("State", "associated") == "associated" and "CidrBlock" in a]
-        if not cidrs and vpc.get("CidrBlock"):
-            cidrs = [vpc["CidrBlock"]]
-        cidrs += [a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", []) or []
-                  if "Ipv6CidrBlock" in a]
-        return cidrs
+
+        def associated(key: str, block: str) -> list[str]:
+            out = []
+            for entry in vpc.get(key) or []:
+                if not isinstance(entry, Mapping) or not entry.get(block):
+                    continue
+                state = entry.get(f"{block}State")
+                if (state.get("State") if isinstance(state, Mapping) else None) in ("associated", None):
+                    out.append(str(entry[block]))
+            return out
+
+        v4 = associated("CidrBlockAssociationSet", "CidrBlock")
+        if not vpc.get("CidrBlockAssociationSet") and vpc.get("CidrBlock"):
+            v4 = [str(vpc["CidrBlock"])]
+        return v4 + associated("Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock")
 
     @cached_property
     def route_tables(self) -> dict[str, Obj]:
@@ -162,17 +177,6 @@ class Topology:
         return _by(self.view.items("ec2", "DescribeNetworkInterfaces", "NetworkInterfaces"), "NetworkInterfaceId")
 
     @cached_property
-    def eni_by_ip(self) -> dict[str, str]:
-        out = {}
-        for eid, eni in self.enis.items():
-            for addr in eni.get("PrivateIpAddresses", []) or []:
-                if addr.get("PrivateIpAddress"):
-                    out[addr["PrivateIpAddress"]] = eid
-            if eni.get("PrivateIpAddress"):
-                out[eni["PrivateIpAddress"]] = eid
-        return out
-
-    @cached_property
     def instances(self) -> dict[str, Obj]:
         out = {}
         for res in self.view.items("ec2", "DescribeInstances", "Reservations"):
@@ -255,31 +259,6 @@ class Topology:
             return [], exc.reason
         return [], f"prefix list {plid} has no entries in GetManagedPrefixListEntries or DescribePrefixLists"
 
-    def prefix_set(self, plid: str, family: int) -> AddrSet:
-        cidrs, problem = self.prefix_list(plid)
-        if problem:
-            raise MissingData(problem)
-        return AddrSet.from_cidrs(family, cidrs)
-
-    # --- the graph, for explain and for relays ---------------------------------------------
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """Static topology: subnet -> route table -> target edges, labelled with the route."""
-        g = nx.DiGraph()
-        for sid, subnet in self.subnets.items():
-            g.add_node(sid, kind="subnet", vpc=subnet.get("VpcId"))
-            try:
-                rtb, _ = self.route_table_for(sid)
-            except MissingData:
-                continue
-            g.add_edge(sid, rtb["RouteTableId"], kind="association")
-            for route in rtb.get("Routes", []) or []:
-                target = route_target(route)
-                dest = route_destination(route)
-                if target:
-                    g.add_edge(rtb["RouteTableId"], target, route=dest, state=route.get("State", "active"))
-        return g
-
 
 TARGET_FIELDS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId",
                  "EgressOnlyInternetGatewayId", "NetworkInterfaceId", "InstanceId", "LocalGatewayId",
@@ -306,3 +285,32 @@ def route_destination(route: Mapping[str, Any]) -> str:
 def first_host(cidr: str) -> str:
     net = ipaddress.ip_network(cidr, strict=False)
     return str(net.network_address + 4) if net.num_addresses > 8 else str(net.network_address)
+
+
+def eni_addresses(eni: Mapping[str, Any]) -> list[str]:
+    """Every address of an ENI: private IPv4 (primary and secondary), their public IPv4
+    associations (auto-assigned or Elastic IPs) and IPv6."""
+    out: list[str] = []
+    for value in (eni.get("PrivateIpAddress"), (eni.get("Association") or {}).get("PublicIp")):
+        if isinstance(value, str) and value:
+            out.append(value)
+    for entry in eni.get("PrivateIpAddresses", []) or []:
+        for value in (entry.get("PrivateIpAddress"), (entry.get("Association") or {}).get("PublicIp")):
+            if isinstance(value, str) and value:
+                out.append(value)
+    out += [a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address")]
+    return list(dict.fromkeys(out))
+
+
+def eni_public_ips(eni: Mapping[str, Any]) -> list[str]:
+    """Public IPv4 addresses an internet gateway maps to this ENI: the primary address's and any
+    secondary private address's association (an Elastic IP), rule 9b."""
+    out: list[str] = []
+    top = (eni.get("Association") or {}).get("PublicIp")
+    if isinstance(top, str) and top:
+        out.append(top)
+    for entry in eni.get("PrivateIpAddresses", []) or []:
+        value = (entry.get("Association") or {}).get("PublicIp")
+        if isinstance(value, str) and value:
+            out.append(value)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,224 @@
+"""Scenarios for the rules sharpened for harder estates: 8b (NAT64), 9b (multi-ENI forwarders),
+11 (Block Public Access modes and exclusions), 23 (appliance mode).
+
+Each rule has a PASS and a FAIL scenario, and each asserts the evidence that makes the verdict
+right (the hop a path takes, the destinations it carries, the reason a path is blocked).
+"""
+
+from __future__ import annotations
+
+from estate import Estate
+from estate_scan import destinations, hop_ids, scan
+from test_semantics import NB, nat_lab, public_notebook_lab
+
+
+# --- rule 8b: NAT64 ------------------------------------------------------------------------------
+def nat64_lab(*, private: bool = False, nat64_route: bool = True) -> tuple[Estate, str]:
+    e = Estate()
+    v = e.vpc("10.0.0.0/16", ipv6="2600:1f18:abcd:1200::/56")
+    igw = v.igw()
+    pub = v.subnet("10.0.1.0/24")
+    pub.route_table().route("0.0.0.0/0", igw)
+    nat = pub.nat_gateway(private=private)
+    priv = v.subnet("10.0.2.0/24", ipv6="2600:1f18:abcd:1202::/64")
+    rt = priv.route_table()
+    if nat64_route:
+        rt.route("64:ff9b::/96", nat)
+    priv.notebook(NB, sg=v.sg("notebook", egress_all=True), ipv6=True)
+    return e, nat.id
+
+
+def test_rule8b_nat64_route_to_public_nat_reaches_ipv4_internet_fails() -> None:
+    e, nat_id = nat64_lab()
+    result = scan(e)
+    assert result.status("NET-001", NB) == "FAIL"
+    (path,) = result.paths("NET-001", NB)
+    assert nat_id in hop_ids(path)
+    assert any("NAT64" in h.detail for h in path.hops)
+    # the destinations are the IPv6 addresses the notebook sends to, inside 64:ff9b::/96
+    assert destinations([path]) and all(d.startswith("64:ff9b::") for d in destinations([path]))
+    assert result.status("NET-005", NB) == "FAIL"
+
+
+def test_rule8b_nat64_through_private_nat_gateway_passes() -> None:
+    e, _ = nat64_lab(private=True)
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+
+
+def test_rule8b_without_nat64_route_ipv6_goes_nowhere_passes() -> None:
+    e, _ = nat64_lab(nat64_route=False)
+    assert scan(e).status("NET-001", NB) == "PASS"
+
+
+def test_rule8b_nat64_through_firewall_is_inspected_passes() -> None:
+    e = Estate()
+    v = e.vpc("10.0.0.0/16", ipv6="2600:1f18:abcd:1200::/56")
+    igw = v.igw()
+    pub = v.subnet("10.0.1.0/24")
+    pub.route_table().route("0.0.0.0/0", igw)
+    nat = pub.nat_gateway()
+    fwsub = v.subnet("10.0.3.0/28")
+    fwsub.route_table().route("64:ff9b::/96", nat)
+    fw = v.firewall([fwsub], e.firewall_policy())
+    priv = v.subnet("10.0.2.0/24", ipv6="2600:1f18:abcd:1202::/64")
+    priv.route_table().route("64:ff9b::/96", fw.endpoint())
+    priv.notebook(NB, sg=v.sg("notebook", egress_all=True), ipv6=True)
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+    (path,) = result.proof(NB).inspected
+    assert hop_ids(path).index(fw.endpoint().id) < hop_ids(path).index(nat.id)
+
+
+# --- rule 9b: forwarding instances with several ENIs ---------------------------------------------
+def multi_eni_lab(*, source_dest_check: bool = False, elastic_ip: str | None = "203.0.113.7") -> tuple[Estate, str]:
+    """A forwarder whose routed-to ENI sits in a private subnet with no way out, and whose second
+    ENI, in a public subnet, has an Elastic IP on a secondary private address."""
+    e = Estate()
+    v = e.vpc("10.0.0.0/16")
+    igw = v.igw()
+    inside = v.subnet("10.0.5.0/24", name="appliance-inside")
+    inside.route_table()
+    outside = v.subnet("10.0.6.0/24", name="appliance-outside")
+    outside.route_table().route("0.0.0.0/0", igw)
+    box = inside.instance(v.sg("box", egress_all=True), source_dest_check=source_dest_check)
+    second = box.attach(outside)
+    second.add_secondary(elastic_ip)
+    priv = v.subnet("10.0.2.0/24")
+    priv.route_table().route("0.0.0.0/0", box.eni)
+    priv.notebook(NB, sg=v.sg("notebook", egress_all=True))
+    return e, second.id
+
+
+def test_rule9b_forwarder_leaves_by_its_other_eni_with_elastic_ip_fails() -> None:
+    e, second = multi_eni_lab()
+    result = scan(e)
+    assert result.status("NET-001", NB) == "FAIL"
+    (path,) = result.paths("NET-001", NB)
+    hop = next(h for h in path.hops if h.kind == "nat-instance")
+    assert f"leaves by {second}" in hop.detail and "public 203.0.113.7" in hop.detail
+
+
+def test_rule9b_forwarder_without_public_address_on_any_eni_passes() -> None:
+    e, _ = multi_eni_lab(elastic_ip=None)
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+    assert any("drops traffic from private address" in b for b in result.proof(NB).blocked)
+
+
+def test_rule9b_source_dest_check_on_forwards_nothing_passes() -> None:
+    e, _ = multi_eni_lab(source_dest_check=True)
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+    assert any("source/destination check on" in b for b in result.proof(NB).blocked)
+
+
+# --- rule 11: Block Public Access modes and exclusions --------------------------------------------
+def nat_instance_lab() -> tuple[Estate, str]:
+    lab = nat_lab()
+    box = lab.pub.instance(lab.v.sg("nat-box", egress_all=True), public_ip="198.51.100.40",
+                           source_dest_check=False)
+    lab.rt.route("0.0.0.0/0", box)
+    return lab.e, box.id
+
+
+def test_rule11_nat_instance_without_bpa_fails() -> None:
+    e, _ = nat_instance_lab()
+    assert scan(e).status("NET-001", NB) == "FAIL"
+
+
+def test_rule11_block_ingress_blocks_nat_instance_passes() -> None:
+    e, _ = nat_instance_lab()
+    e.block_public_access("block-ingress")
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+    assert any("Block Public Access (block-ingress)" in b for b in result.proof(NB).blocked)
+
+
+def test_rule11_allow_egress_exclusion_does_not_lift_block_ingress_passes() -> None:
+    lab = public_notebook_lab()
+    lab.e.block_public_access("block-ingress").bpa_exclusion(lab.priv, mode="allow-egress")
+    assert lab.scan().status("NET-001", NB) == "PASS"
+
+
+def test_rule11_allow_bidirectional_exclusion_lifts_block_ingress_fails() -> None:
+    lab = public_notebook_lab()
+    lab.e.block_public_access("block-ingress").bpa_exclusion(lab.priv, mode="allow-bidirectional")
+    assert lab.scan().status("NET-001", NB) == "FAIL"
+
+
+def test_rule11_exclusion_of_workload_subnet_does_not_free_its_nat_gateway_passes() -> None:
+    # The IGW sees the NAT gateway's address: only an exclusion of the NAT's subnet (or VPC) counts.
+    lab = nat_lab(default_route=True)
+    lab.e.block_public_access("block-bidirectional").bpa_exclusion(lab.priv)
+    result = lab.scan()
+    assert result.status("NET-001", NB) == "PASS"
+    assert any(f"blocks {lab.igw.id} for {lab.pub.id}" in b for b in result.proof(NB).blocked)
+
+
+def test_rule11_exclusion_of_nat_subnet_frees_its_traffic_fails() -> None:
+    lab = nat_lab(default_route=True)
+    lab.e.block_public_access("block-bidirectional").bpa_exclusion(lab.pub, mode="allow-egress")
+    assert lab.scan().status("NET-001", NB) == "FAIL"
+
+
+def test_rule11_exclusion_being_created_does_not_count_passes() -> None:
+    lab = public_notebook_lab()
+    lab.e.block_public_access("block-bidirectional").bpa_exclusion(lab.priv, state="create-in-progress")
+    assert lab.scan().status("NET-001", NB) == "PASS"
+
+
+def test_rule11_gwlb_endpoint_traffic_stays_blocked_in_excluded_subnet_passes() -> None:
+    lab = public_notebook_lab()
+    lab.rt.remove("0.0.0.0/0")
+    appliance = lab.v.subnet("10.0.7.0/28")
+    appliance.route_table().route("0.0.0.0/0", lab.igw)
+    lab.rt.route("0.0.0.0/0", lab.v.gwlb_endpoint(appliance))
+    lab.e.block_public_access("block-bidirectional").bpa_exclusion(lab.priv).bpa_exclusion(appliance)
+    result = lab.scan()
+    assert result.status("NET-001", NB) == "PASS"
+    assert any("Gateway Load Balancer endpoint" in b for b in result.proof(NB).blocked)
+
+
+# --- rule 23: appliance mode -----------------------------------------------------------------------
+def appliance_lab(*, appliance_mode: bool) -> Estate:
+    """Spoke (AZ a) -> TGW -> inspection VPC attached in AZ a and AZ b. AZ a's attachment subnet
+    goes through the firewall; AZ b's goes straight to the NAT gateway."""
+    e = Estate()
+    spoke = e.vpc("10.10.0.0/16", name="spoke")
+    spoke_subnet = spoke.subnet("10.10.1.0/24", az="eu-west-1a")
+    hub = e.vpc("10.99.0.0/16", name="hub")
+    igw = hub.igw()
+    pub = hub.subnet("10.99.1.0/24", az="eu-west-1a")
+    nat = pub.nat_gateway()
+    fwsub = hub.subnet("10.99.3.0/28", az="eu-west-1a")
+    fwsub.route_table().route("0.0.0.0/0", nat)
+    fw = hub.firewall([fwsub], e.firewall_policy())
+    att_a = hub.subnet("10.99.2.0/28", az="eu-west-1a")
+    att_a.route_table().route("0.0.0.0/0", fw.endpoint())
+    att_b = hub.subnet("10.99.2.16/28", az="eu-west-1b")
+    att_b.route_table().route("0.0.0.0/0", nat)
+    pub.route_table().route("0.0.0.0/0", igw)
+    tgw = e.tgw("hub")
+    spoke_rt, hub_rt = tgw.route_table(), tgw.route_table()
+    spoke_att = tgw.attach(spoke, [spoke_subnet], route_table=spoke_rt)
+    hub_att = tgw.attach(hub, [att_a, att_b], route_table=hub_rt, appliance_mode=appliance_mode)
+    spoke_rt.route("0.0.0.0/0", hub_att)
+    hub_rt.route(spoke.cidr, spoke_att)
+    spoke_subnet.route_table().route("0.0.0.0/0", tgw)
+    spoke_subnet.notebook(NB, sg=spoke.sg("notebook", egress_all=True))
+    return e
+
+
+def test_rule23_without_appliance_mode_flow_stays_in_source_az_passes() -> None:
+    result = scan(appliance_lab(appliance_mode=False))
+    assert result.status("NET-001", NB) == "PASS"
+    assert result.proof(NB).inspected
+
+
+def test_rule23_appliance_mode_may_pick_any_attachment_subnet_fails() -> None:
+    result = scan(appliance_lab(appliance_mode=True))
+    assert result.status("NET-001", NB) == "FAIL"
+    (path,) = result.paths("NET-001", NB)
+    hop = next(h for h in path.hops if h.kind == "tgw-attachment")
+    assert "appliance mode" in hop.detail
