@@ -34,6 +34,9 @@ _ALLOWED = {
 _ARRAYS = {"suppress"}  # sections written as arrays of tables: [[suppress]]
 _CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: A real safemaker.toml is a few kilobytes; the TOML parser is pure Python and slow enough that
+#: a 15 MB file took 23 s, so anything this large is refused before parsing.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def load_config(path: str | None) -> Config:
@@ -41,7 +44,10 @@ def load_config(path: str | None) -> Config:
         return Config()
     try:
         with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(path, "", f"larger than the {MAX_CONFIG_BYTES} byte limit for a configuration file")
+        doc = tomllib.loads(data.decode("utf-8"))
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from safemaker.scanner import termsafe
 from safemaker.scanner.checking.engine import run_checks
 from safemaker.scanner.checking.registry import Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
@@ -221,4 +222,5 @@ def explain_resource(snapshot: Snapshot, config: Config, registry: Registry, nam
     for f in run_checks(snapshot, registry, config):
         if f.resource.id == res.id and f.resource.type is res.ref.type:
             lines.append(f"  {f.check_id} {f.status.value:<5} {f.severity.value:<8} {f.message}")
-    return "\n".join(lines)
+    # Names, tags and lifecycle values come from AWS: control and bidi characters shown escaped.
+    return termsafe.block("\n".join(lines))

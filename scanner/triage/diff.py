@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from safemaker.scanner import termsafe
 from safemaker.scanner.errors import InputError
 from safemaker.scanner.snapshot.io import read_json
 
@@ -104,7 +105,7 @@ def _unique(findings: list[FindingDoc]) -> list[FindingDoc]:
 def format_text(result: Diff, old_path: str, new_path: str, *, show_unchanged: bool = True) -> str:
     """What `safemaker diff` prints: a count line, then one block per group, new first."""
     lines = [
-        f"safemaker diff {old_path} -> {new_path}",
+        _one_line(f"safemaker diff {old_path} -> {new_path}"),
         f"{len(result.new)} new, {len(result.fixed)} fixed, {len(result.unchanged)} unchanged "
         "(FAIL and ERROR findings, matched by fingerprint and status)",
     ]
@@ -128,12 +129,13 @@ def _finding_lines(mark: str, f: FindingDoc) -> list[str]:
     head = (f"  {mark} {f.get('check_id', '?')} {f.get('status', '?')} {f.get('severity', '?')}  "
             f"{r.get('id', '?')}  [{r.get('type', '?')} {r.get('account', '?')}/{r.get('region', '?')}]")
     fp = str(f.get("fingerprint", ""))
-    return [_one_line(head), "      " + _one_line(str(f.get("message", ""))), f"      fingerprint {fp[:16]}"]
+    return [_one_line(head), "      " + _one_line(str(f.get("message", ""))), _one_line(f"      fingerprint {fp[:16]}")]
 
 
 def _one_line(text: str) -> str:
-    """Findings may carry newlines or terminal escapes from AWS names; a diff line stays one line."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    """Findings may carry newlines or terminal escapes from AWS names; a diff line stays one line,
+    with them shown escaped (`\\x1b`), so that the reader sees what the name really holds."""
+    return termsafe.line(text)
 
 
 def format_json(result: Diff, old_path: str, new_path: str) -> str:

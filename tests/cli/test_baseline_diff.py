@@ -87,7 +87,7 @@ def test_text_output(capsys: pytest.CaptureFixture[str], files: tuple[str, str])
         "      DescribeNotebookInstance missing\n"
         "      fingerprint fp-sm-c\n"
         "  + SM-001 FAIL high  nb-e  [AWS::SageMaker::NotebookInstance 111122223333/eu-west-1]\n"
-        "      root access is Enabled?[31m?second line\n"
+        "      root access is Enabled\\x1b[31m\\x0asecond line\n"
         "      fingerprint fp-sm-e\n"
         "\n"
         "Fixed (1, no longer FAIL or ERROR):\n"
