@@ -3,12 +3,11 @@ proxy host and the notebook's proxy settings."""
 
 from __future__ import annotations
 
-import ipaddress
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from safemaker.scanner.aws.lifecycle import LifecycleSettings
+from safemaker.scanner.aws.lifecycle import BASE, IMDS, ImdsRoute, LifecycleSettings, Route, covering_entry
 from safemaker.scanner.aws.proxies import (
     AddressIndex,
     Designation,
@@ -27,7 +26,6 @@ from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
 from safemaker.scanner.snapshot.io import RegionView
 
-IMDS = "169.254.169.254"
 T = TypeVar("T")
 _EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide"
 
@@ -124,20 +122,21 @@ def proxy_imdsv1(ctx: CheckContext, resource: Resource) -> Verdict | None:
     return Verdict.passed(f"proxy {resource.id}: {why}", notes=notes)
 
 
-def _no_proxy_covers(entries: tuple[str, ...]) -> tuple[bool, str]:
-    """Does a NO_PROXY list send 169.254.169.254 direct? (exact, `*`, or a CIDR holding it)."""
-    target = ipaddress.ip_address(IMDS)
-    for entry in entries:
-        e = entry.strip()
-        if e in (IMDS, "*"):
-            return True, e
-        if "/" in e:
-            try:
-                if target in ipaddress.ip_network(e, strict=False):
-                    return True, f"{e} (CIDR: honoured by Python requests and curl >= 7.86, not by every client)"
-            except ValueError:
-                continue
-    return False, ""
+def _shown(route: ImdsRoute) -> str:
+    """`HTTP_PROXY/HTTPS_PROXY=http://***@host:port`: redacted URLs only (lifecycle.redact_proxy)."""
+    by_url: dict[str, list[str]] = {}
+    for p in route.proxies:
+        by_url.setdefault(p.url, []).append(p.variable)
+    return ", ".join(f"{'/'.join(names)}={url}" for url, names in by_url.items()) or "a proxy computed at run time"
+
+
+def _in(route: ImdsRoute) -> str:
+    return "" if route.environment == BASE else f" in {route.environment}"
+
+
+def _route_note(lc_name: str | None, route: ImdsRoute) -> str:
+    return (f"lifecycle config {lc_name} sets {_shown(route)}{_in(route)}; NO_PROXY entries: "
+            f"{route.no_proxy or 'none'}")
 
 
 def notebook_proof(ctx: CheckContext, resource: Resource) -> EgressProof:
@@ -226,14 +225,18 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
     169.254.169.254, the notebook's requests for its role credentials go to the proxy, which
     either breaks them or, worse, answers with the proxy's own credentials.
 
-    Fails when the lifecycle configuration sets HTTP(S)_PROXY without NO_PROXY/no_proxy covering
-    169.254.169.254 (the address itself, `*`, or a CIDR containing it); and when the notebook sets
+    Fails when, in some environment the lifecycle configuration sets up (the notebook's, a conda
+    environment's, a Jupyter kernel's), HTTP(S)_PROXY is set and NO_PROXY/no_proxy does not send
+    169.254.169.254 direct as botocore applies it (the address, `*`, a suffix; CIDR entries are
+    ignored: lifecycle.no_proxy_covers); and when the notebook sets
     no proxy although a sanctioned proxy is its egress (the network proof reaches a sanctioned
     proxy, or a designated proxy runs in the notebook's VPC) and no firewall inspects its traffic.
     Passes when the proxy settings are complete, when no proxy is set and a firewall inspects the
     notebook's internet traffic, when the notebook has no internet path and no proxy is available
     (nothing to configure), and when no proxy exists for it (uninspected egress is NET-001's
-    finding). Gives ERROR when the lifecycle configuration cannot be read, and, for a notebook that
+    finding). Gives ERROR when the lifecycle configuration cannot be read or a proxy variable it
+    sets is computed at run time (naming the script and line) and no environment proves a FAIL,
+    and, for a notebook that
     sets no proxy, when the network proof is incomplete, the firewall inventory was not collected,
     or another notebook's lifecycle configuration (which may designate a proxy) cannot be read.
     """
@@ -243,27 +246,39 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
     if settings is not None and settings.unreadable:
         return Verdict.error(f"could not decide: lifecycle config {lc_name} scripts "
                              f"{', '.join(settings.unreadable)} could not be decoded")
-    if settings is not None and settings.proxies:
-        by_url: dict[str, list[str]] = {}
-        for p in settings.proxies:
-            by_url.setdefault(p.url, []).append(p.variable)
-        shown = ", ".join(f"{'/'.join(names)}={url}" for url, names in by_url.items())
-        lc_notes = (f"lifecycle config {lc_name} sets {shown}",
-                    f"NO_PROXY entries: {', '.join(settings.no_proxy) or 'none'}")
-        covered, how = _no_proxy_covers(settings.no_proxy)
-        if covered:
-            return Verdict.passed(f"lifecycle config {lc_name} sets {shown} and NO_PROXY covers {IMDS} ({how})",
-                                  notes=lc_notes)
+    routes = settings.imds_routes() if settings is not None else ()
+    exposed = [r for r in routes if r.route is Route.PROXIED]
+    unknown = [r for r in routes if r.route is Route.UNKNOWN]
+    direct = [r for r in routes if r.route is Route.DIRECT]
+    lc_notes = (*(_route_note(lc_name, r) for r in routes if r.route is not Route.NO_PROXY_SET),
+                *(f"could not read: {r.reason}" for r in unknown))
+    if exposed:
         # which instance answers in the proxy's place: evidence for the FAIL only, so that a PASS
         # reads nothing beyond the notebook and its lifecycle configuration
+        assert settings is not None
         try:
             where_to = _proxy_notes(_instance_index(ctx, view), settings, _static(ctx, view))
         except MissingData as exc:
             where_to = [f"proxy hosts not resolved: {exc.reason}"]
-        missing = "NO_PROXY is not set" if not settings.no_proxy else f"NO_PROXY is {','.join(settings.no_proxy)}"
+        first = exposed[0]
+        if first.no_proxy is None:
+            missing = "NO_PROXY is not set"
+        else:
+            missing = f"NO_PROXY is {first.no_proxy}, which botocore does not apply to {IMDS}"
+            if any("/" in e for e in first.no_proxy.split(",")):
+                missing += " (it ignores CIDR entries)"
         return Verdict.failed(
-            f"lifecycle config {lc_name} sets {shown} but {missing}: requests for the notebook's instance "
-            f"metadata ({IMDS}, its role credentials) go to the proxy", notes=(*lc_notes, *where_to))
+            f"lifecycle config {lc_name} sets {_shown(first)}{_in(first)} but {missing}: requests for the "
+            f"notebook's instance metadata ({IMDS}, its role credentials) go to the proxy",
+            notes=(*lc_notes, *where_to))
+    if unknown:
+        return Verdict.error(f"could not decide: {unknown[0].reason}", notes=lc_notes)
+    if direct:
+        first = direct[0]
+        assert first.no_proxy is not None
+        how = covering_entry(IMDS, first.no_proxy)
+        return Verdict.passed(f"lifecycle config {lc_name} sets {_shown(first)}{_in(first)} and NO_PROXY covers "
+                              f"{IMDS} ({how})", notes=lc_notes)
 
     # No proxy set: whether one is needed depends on the network proof, read only now.
     where = f"lifecycle config {lc_name} sets no proxy" if lc_name else "the notebook has no lifecycle config"

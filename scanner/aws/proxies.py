@@ -4,7 +4,9 @@ Three designations, any of which makes an instance a proxy:
 1. the tag `safemaker:role` = `proxy` on the instance;
 2. `[inspection] proxies` in safemaker.toml naming its instance ID or one of its addresses;
 3. a notebook lifecycle configuration whose HTTP(S)_PROXY host (IP or private DNS name)
-   resolves to one of the instance's network interfaces.
+   resolves to one of the instance's network interfaces. Only values in force count (a host
+   named in a comment or in an assignment that a later one replaces is not designated); a proxy
+   variable computed at run time is listed in `unknowns`.
 
 Pure reads of a RegionView. The network prover and PRX-001/PRX-002 share this so that "proxy"
 means the same thing everywhere.
@@ -251,6 +253,7 @@ def notebook_proxy_targets(view: RegionView, index: AddressIndex, notebook: str)
     if settings.unreadable:
         unknowns.append(f"notebook {notebook}: lifecycle config {lc_name} scripts "
                         f"{', '.join(settings.unreadable)} could not be decoded")
+    unknowns.extend(f"notebook {notebook}: lifecycle config {lc_name}: {reason}" for reason in settings.unknown_proxies)
     variables: dict[str, list[str]] = {}  # instance -> variables naming it
     for setting in settings.proxies:
         eni = index.resolve(setting.host, vpc_id)

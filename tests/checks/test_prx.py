@@ -90,9 +90,12 @@ def test_missing_no_proxy_says_what_goes_wrong() -> None:
     assert "NO_PROXY is not set" in f.message and "169.254.169.254" in f.message
 
 
-def test_cidr_no_proxy_is_accepted_with_a_caveat() -> None:
-    f = findings("prx-seed000")[("PRX-002", "nb-proxy-cidr-noproxy-pass")]
-    assert "169.254.0.0/16" in f.message and "not by every client" in f.message
+def test_cidr_no_proxy_does_not_cover_the_metadata_service() -> None:
+    """Rule 30: botocore ignores CIDR entries, so 169.254.0.0/16 does not protect the credentials."""
+    f = findings("prx-seed000")[("PRX-002", "nb-proxy-cidr-noproxy-fail")]
+    assert f.status is Status.FAIL
+    assert ("but NO_PROXY is 169.254.0.0/16,localhost, which botocore does not apply to 169.254.169.254 "
+            "(it ignores CIDR entries)") in f.message
 
 
 def test_failing_proxy_settings_name_the_instance_that_answers() -> None:
