@@ -332,6 +332,8 @@ class Network:
         self._sg_rules: dict[tuple[str, ...], tuple[list[F.SgRule], list[str]]] = {}
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
+        # per table: why some routes could not be read (their prefix lists), kept out of the entries
+        self._route_gaps: dict[tuple[Any, ...], list[str]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
         self._matches: dict[tuple[Any, ...], list[tuple[Mapping[str, Any], AddrSet, AddrSet]]] = {}
         self._local_reasons: dict[Any, str] = {}
@@ -693,6 +695,10 @@ class Network:
         except MissingData as exc:
             col.unknown(f"{rtb_id}: {exc.reason}", pkt)
             return
+        # A route whose prefix list is unreadable may take any of these destinations: no PASS
+        # can rest on this table, but a path proven through its readable routes stands.
+        for gap in self._route_gaps.get(("rtb", id(rtb), pkt.family), ()):
+            col.unknown(f"{rtb_id} {gap}", pkt)
         # Routes whose target ends the walk with a fixed reason (local, VPN, peering) are blocked
         # together: only which classes reach the reason matters, not which route took them.
         ends: dict[str, AddrSet] = {}
@@ -761,14 +767,21 @@ class Network:
 
     def _rtb_entries(self, topo: Topology, rtb: Mapping[str, Any], family: int) -> list[_Entry]:
         entries: list[_Entry] = []
+        gaps: list[str] = []
         for route in rtb["Routes"]:
             cidr = route.get("DestinationCidrBlock") if family == 4 else route.get("DestinationIpv6CidrBlock")
             if cidr:
                 kind = _PROPAGATED if route.get("Origin") == "EnableVgwRoutePropagation" else _STATIC
                 entries.append((_plen(cidr), kind, AddrSet.from_cidr(cidr), route))
             elif route.get("DestinationPrefixListId"):
-                entries.extend((length, _PREFIX_LIST, block, route)
-                               for length, block in self._prefix_blocks(topo, route["DestinationPrefixListId"], family))
+                plid = route["DestinationPrefixListId"]
+                try:
+                    entries.extend((length, _PREFIX_LIST, block, route)
+                                   for length, block in self._prefix_blocks(topo, plid, family))
+                except MissingData as exc:
+                    gaps.append(f"route {plid} -> {route_target(route) or '?'}: {exc.reason}")
+        if gaps:
+            self._route_gaps[("rtb", id(rtb), family)] = gaps
         return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def _prefix_blocks(self, topo: Topology, plid: str, family: int) -> list[tuple[int, AddrSet]]:
@@ -1207,8 +1220,10 @@ class Network:
         table = ("tgw", rtb_id, entered.family, entered.view.account, entered.view.region)
         entries = self._route_entries.get(table)
         if entries is None:
-            entries = self._tgw_entries(topo, routes, entered.family)
+            entries = self._tgw_entries(topo, routes, entered.family, table)
             self._route_entries[table] = entries
+        for gap in self._route_gaps.get(table, ()):
+            col.unknown(f"{rtb_id} {gap}", entered)
         for r, hit, overlap in self._split_by_routes(table, entries, entered.family, entered.dests):
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
             lazy = _Lazy("tgw-route-table", rtb_id, hit, _route_detail,
@@ -1225,7 +1240,8 @@ class Network:
         if remaining:
             col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", entered._replace(dests=remaining))
 
-    def _tgw_entries(self, topo: Topology, routes: list[Mapping[str, Any]], family: int) -> list[_Entry]:
+    def _tgw_entries(self, topo: Topology, routes: list[Mapping[str, Any]], family: int,
+                     table: tuple[Any, ...]) -> list[_Entry]:
         # Same matching as a VPC route table (rule 23): longest prefix per prefix-list entry, and
         # at equal length static before prefix-list before propagated routes (the order of
         # "Route evaluation" in the Transit Gateway guide) -- not the order the API lists them.
@@ -1237,8 +1253,11 @@ class Network:
                 if s:
                     entries.append((_plen(r["DestinationCidrBlock"]), kind, s, r))
             elif r.get("PrefixListId"):
-                entries.extend((length, _PREFIX_LIST, block, r)
-                               for length, block in self._prefix_blocks(topo, r["PrefixListId"], family))
+                try:
+                    entries.extend((length, _PREFIX_LIST, block, r)
+                                   for length, block in self._prefix_blocks(topo, r["PrefixListId"], family))
+                except MissingData as exc:
+                    self._route_gaps.setdefault(table, []).append(f"route {r['PrefixListId']}: {exc.reason}")
         return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def _tgw_deliver(self, pkt: Packet, target: Mapping[str, Any], az: str, col: _Collector, depth: int) -> None:

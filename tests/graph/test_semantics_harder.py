@@ -222,3 +222,21 @@ def test_rule23_appliance_mode_may_pick_any_attachment_subnet_fails() -> None:
     (path,) = result.paths("NET-001", NB)
     hop = next(h for h in path.hops if h.kind == "tgw-attachment")
     assert "appliance mode" in hop.detail
+
+
+# --- rule 6 with missing data: one unreadable prefix list ---------------------------------------
+def test_rule06_unreadable_prefix_list_does_not_hide_a_proven_bypass_fails() -> None:
+    lab = nat_lab(default_route=True)
+    lab.rt.route(lab.e.prefix_list(["52.0.0.0/8"], entries_collected=False), lab.nat)
+    result = lab.scan()
+    assert result.status("NET-001", NB) == "FAIL"
+    (path,) = result.paths("NET-001", NB)
+    assert lab.nat.id in hop_ids(path)
+
+
+def test_rule06_unreadable_prefix_list_with_no_other_way_out_is_error() -> None:
+    lab = nat_lab()
+    lab.rt.route(lab.e.prefix_list(["52.0.0.0/8"], entries_collected=False), lab.nat)
+    result = lab.scan()
+    assert result.status("NET-001", NB) == "ERROR"
+    assert "GetManagedPrefixListEntries" in result.finding("NET-001", NB).message
