@@ -1,7 +1,8 @@
 """Hypothesis profiles for the oracle property test.
 
 `ci` (default) is bounded and derandomised so that `make test` is fast and reproducible; `long`
-is for hunting: `HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/oracle`. The profile is
+is for hunting: `HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/oracle` (5,000 examples;
+ORACLE_MAX_EXAMPLES=N for a shorter hunt). The profile is
 applied to the oracle tests only (test_property.py reads ORACLE_PROFILE), not loaded globally, so
 other tests that use hypothesis keep their own defaults.
 """
@@ -16,8 +17,8 @@ _SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.larg
 
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None,
                           suppress_health_check=_SLOW_DATA, print_blob=True)
-settings.register_profile("long", max_examples=5000, deadline=None, database=None,
-                          suppress_health_check=_SLOW_DATA, print_blob=True)
+settings.register_profile("long", max_examples=int(os.environ.get("ORACLE_MAX_EXAMPLES", "5000")), deadline=None,
+                          database=None, suppress_health_check=_SLOW_DATA, print_blob=True)
 
 ORACLE_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 # The strategy's new-rules features (issue 13: NAT64, multi-ENI forwarders, BPA, appliance mode,
