@@ -78,6 +78,45 @@ def test_no_report_format_and_no_explanation_shows_credentials(
     assert "***@" in json.dumps(prx)
 
 
+@pytest.mark.parametrize("password", ["Zq9pass w0rdX", "Zq9pa/ss", "Zq9p@ss:w/rd%40X", "Zq9it's \"qu0te\""])
+def test_passwords_with_spaces_slashes_and_quotes_reach_no_output(
+        password: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The leak of issue 14: a quoted proxy URL whose password holds a space or `/`."""
+    import shlex
+
+    from estate import Estate  # tests/estate.py
+
+    e = Estate()
+    v = e.vpc("10.0.0.0/16")
+    public = v.subnet("10.0.1.0/24")
+    public.route_table().route("0.0.0.0/0", v.igw())
+    proxy = public.instance(public_ip="203.0.113.10", tags={"safemaker:role": "proxy"}, name="squid")
+    private = v.subnet("10.0.2.0/24")
+    private.route_table()
+    url = f"http://svc:{password}@{proxy.eni.private_ip}:3128"
+    private.notebook("nb-secret", root_access=False, lifecycle=(
+        f"#!/bin/bash\nexport HTTPS_PROXY={shlex.quote(url)}\n"
+        f"echo {shlex.quote('export HTTP_PROXY=' + shlex.quote(url))} >> /etc/profile.d/proxy.sh\n"))
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(e.build()), "utf-8")
+    out = tmp_path / "reports"
+    code, stdout, stderr = run(["analyze", str(snap), "--output-dir", str(out), "--format", "json",
+                                "--format", "html", "--format", "sarif", "--format", "junit"], capsys)
+    assert code in (0, 1), stderr
+    texts = {p.name: p.read_text("utf-8") for p in out.iterdir()}
+    code, explained, stderr2 = run(["explain", "nb-secret", str(snap)], capsys)
+    assert code == 0, stderr2
+    texts.update({"stdout": stdout, "stderr": stderr + stderr2, "explain": explained})
+    pieces = {password, "svc:", "Zq9", "w0rd", "qu0te"}
+    for name, text in texts.items():
+        for piece in pieces:
+            for form in {piece, json.dumps(piece)[1:-1], piece.replace("'", "&#x27;").replace('"', "&quot;")}:
+                assert form not in text, f"{piece!r} leaks into {name}"
+    prx = next(f for f in json.loads(texts["findings.json"])["findings"]
+               if f["check_id"] == "PRX-002" and f["resource"]["id"] == "nb-secret")
+    assert f"HTTPS_PROXY/HTTP_PROXY=http://***@{proxy.eni.private_ip}:3128 but NO_PROXY is not set" in prx["message"]
+
+
 @pytest.mark.parametrize(("value", "shown"), [
     ("http://user:s3cret@proxy:3128", "http://***@proxy:3128"),
     ("http://user:p@ss@w0rd@proxy:3128/path", "http://***@proxy:3128/path"),
