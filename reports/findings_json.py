@@ -1,4 +1,4 @@
-"""The findings file, `safemaker.findings/v1` (contracts.md §2).
+"""The findings file, `safemaker.findings/v1` (docs/snapshot-format.md, findings file).
 
 This is the one output that other programs read (`safemaker diff`, CI gates, dashboards), so the
 layout is fixed by the contract and the bytes are fixed by the report: keys are emitted in the

@@ -43,7 +43,7 @@ TEMPLATE = "report.html.j2"
 CSS_ASSET = "report.css.j2"
 JS_ASSET = "report.js.j2"
 
-# Hop kinds that inspect traffic (contracts.md §4) and hop kinds that are the open internet.
+# Hop kinds that inspect traffic (docs/how-the-proof-works.md) and hop kinds that are the open internet.
 INSPECTION_KINDS = frozenset({"firewall-endpoint", "proxy"})
 INTERNET_KINDS = frozenset({"internet-gateway", "egress-only-internet-gateway", "internet"})
 

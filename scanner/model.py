@@ -47,7 +47,7 @@ _SEVERITY_RANK = {
 
 
 class ResourceType(enum.StrEnum):
-    """CloudFormation type names, as findings report them (contracts.md §2)."""
+    """CloudFormation type names, as findings report them (docs/snapshot-format.md, findings file)."""
 
     NOTEBOOK_INSTANCE = "AWS::SageMaker::NotebookInstance"
     DOMAIN = "AWS::SageMaker::Domain"

@@ -3,7 +3,7 @@
 Run by hand after changing a scenario (`.venv/bin/python tests/make_fixtures.py`);
 `tests/graph/test_fixture_files.py` fails when the committed files and this script disagree.
 Each scenario is built with `tests/estate.py`; its expected verdicts are written here, by hand,
-from semantics.md -- never computed by running the checks.
+from docs/forwarding-rules.md -- never computed by running the checks.
 """
 
 from __future__ import annotations

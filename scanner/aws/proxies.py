@@ -1,4 +1,4 @@
-"""Which EC2 instances are sanctioned proxies (contracts.md §4), and where an address points.
+"""Which EC2 instances are sanctioned proxies (docs/how-the-proof-works.md), and where an address points.
 
 Three designations, any of which makes an instance a proxy:
 1. the tag `safemaker:role` = `proxy` on the instance;
@@ -291,7 +291,7 @@ def subnet_vpcs(view: RegionView) -> dict[str, str | None]:
 
 
 def lifecycle_designations(view: RegionView) -> Designation:
-    """Designations by notebook lifecycle configurations (contracts.md §4, first source)."""
+    """Designations by notebook lifecycle configurations (docs/how-the-proof-works.md, first source)."""
     reasons: dict[str, list[str]] = {}
     unknowns: list[str] = []
     if not view.has("sagemaker", "ListNotebookInstances"):

@@ -60,7 +60,7 @@ class Step:
 
     A step without ``sources`` is list-style: called once, pages merged. A step with sources is
     per-resource: called once per distinct identifier, stored under a key made by joining the
-    request parameters named in ``key`` with "/" (contracts.md §1).
+    request parameters named in ``key`` with "/" (docs/snapshot-format.md).
     """
 
     service: str

@@ -5,14 +5,14 @@ code path: so the estate is made with ordinary boto3 calls against moto (in-proc
 leaves the process) and read back with the same ``collect_snapshot`` a real scan uses. The
 result is an ordinary ``safemaker.snapshot/v1`` document that ``analyze`` checks like any other.
 
-moto cannot represent every part of the designs (testing-notes.md lists the gaps). Where it
+moto cannot represent every part of the designs (the README's demo section lists the gaps). Where it
 falls short, botocore event handlers registered on the session, and therefore applied to the
 collector's clients too, answer or complete the calls: Network Firewall firewalls, policies and
 rule groups with their endpoints, Studio user profiles, the notebooks' ENIs. Everything
 they add comes from ``demo_data/`` or is listed by ``simulated()``, so that the report can say
 plainly which parts of the demo are simulated.
 
-The estate, one design per seed (/work/shared/seeds), with the verdicts it is built to produce
+The estate, one reference design per seed, with the verdicts it is built to produce
 in ``DEMO_EXPECTED``:
 
 * seed 000, squid proxy VPC 10.0.0.0/16: proxy instance in a public subnet, notebook

@@ -82,7 +82,7 @@ class RegionView:
         return value
 
     def detail(self, service: str, operation: str, resource_id: str) -> Any:
-        """One entry of a per-resource operation (keyed as contracts.md §1 says)."""
+        """One entry of a per-resource operation (keyed as docs/snapshot-format.md says)."""
         resp = self.response(service, operation)
         if not isinstance(resp, Mapping) or resource_id not in resp:
             raise MissingData(self.missing_reason(service, operation, resource_id))

@@ -1,4 +1,4 @@
-"""Validation of `safemaker.snapshot/v1` documents (contracts.md §1).
+"""Validation of `safemaker.snapshot/v1` documents (docs/snapshot-format.md).
 
 Every check in safemaker reads raw AWS responses out of the snapshot, so a snapshot that passes
 here must never make a check crash or silently misread: a `null` where a list belongs, a count

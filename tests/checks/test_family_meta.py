@@ -13,7 +13,7 @@ from safemaker.scanner.checking.registry import spec_of
 from safemaker.scanner.model import ResourceType, Severity
 
 FAMILIES = {"SM": sm, "FW": fw, "PRX": prx, "VPCE": vpce}
-CONTRACT = {  # contracts.md §5 resource column and the severities agreed for these checks
+CONTRACT = {  # README check catalogue resource column and the severities agreed for these checks
     "SM-001": (Severity.HIGH, {ResourceType.NOTEBOOK_INSTANCE}),
     "SM-002": (Severity.MEDIUM, {ResourceType.NOTEBOOK_INSTANCE}),
     "SM-003": (Severity.MEDIUM, {ResourceType.TRAINING_JOB, ResourceType.MODEL}),

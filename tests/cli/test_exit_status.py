@@ -1,4 +1,4 @@
-"""Exit statuses and stdout/stderr discipline of the CLI (contracts.md §3)."""
+"""Exit statuses and stdout/stderr discipline of the CLI (README, CLI reference)."""
 
 from __future__ import annotations
 

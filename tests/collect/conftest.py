@@ -1,7 +1,7 @@
 """Fixtures for the collector tests: an in-process moto estate and a way to fake AWS answers.
 
 moto cannot serve everything the collector reads (Network Firewall policies and rule groups,
-SageMaker user profiles and spaces, VPC Block Public Access; see testing-notes.md). `FakeAWS`
+SageMaker user profiles and spaces, VPC Block Public Access; the README's demo section lists them). `FakeAWS`
 answers chosen operations from a botocore ``before-call`` hook registered on the session, the
 same mechanism the demo uses, so these tests also prove that the collector builds its clients
 from the session it is given.
@@ -124,7 +124,7 @@ def session(moto: None) -> boto3.session.Session:
     return boto3.session.Session(region_name=REGION)
 
 
-# contracts.md §1, "Operations the collector gathers at minimum".
+# docs/snapshot-format.md, "Operations the collector gathers at minimum".
 MINIMUM_OPERATIONS: dict[str, tuple[str, ...]] = {
     "ec2": (
         "DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",

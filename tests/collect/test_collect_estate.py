@@ -1,4 +1,4 @@
-"""Collecting a moto estate end to end: coverage of contracts.md §1, keys, JSON-ness, validity."""
+"""Collecting a moto estate end to end: coverage of docs/snapshot-format.md, keys, JSON-ness, validity."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_minimum_operations_collected_from_moto_estate(
     assert policy_error["error_code"] == "NotImplementedError"
     assert nfw["DescribeRuleGroup"] == {}
 
-    # Resources land under the keys contracts.md §1 names.
+    # Resources land under the keys docs/snapshot-format.md names.
     assert set(sm["DescribeNotebookInstance"]) == {"nb-analysts", "nb-second"}
     assert sm["DescribeNotebookInstance"]["nb-analysts"]["SubnetId"] == estate.private_subnet
     assert list(sm["DescribeNotebookInstanceLifecycleConfig"]) == ["proxy-lcc"]  # shared config, described once

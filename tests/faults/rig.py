@@ -3,7 +3,7 @@ and botocore hooks that make chosen calls fail.
 
 The estate is the demo's (scanner/devtools/demo.py: notebooks with ENIs, a proxy, two firewalls served by
 hooks, a Studio domain with a user profile, a training job, a model) plus what the demo lacks so
-that *every* per-resource operation of contracts.md §1 is called at least once and read by some
+that *every* per-resource operation of docs/snapshot-format.md is called at least once and read by some
 check: a processing job in the Studio VPC, a Studio space, and a transit gateway whose route
 table the isolated notebook's subnet routes 192.168.0.0/16 to (a blackhole there).
 """

@@ -1,4 +1,4 @@
-"""Partial access: every minimum operation of contracts.md §1, denied in turn, never yields a PASS
+"""Partial access: every minimum operation of docs/snapshot-format.md, denied in turn, never yields a PASS
 that needed it.
 
 For each operation the estate (tests/faults/rig.py) is collected with that one operation

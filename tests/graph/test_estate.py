@@ -1,5 +1,5 @@
 """The estate builder writes documents that validate against botocore's output shapes, whatever
-combination of resources a scenario uses, and holds every minimum operation of contracts.md."""
+combination of resources a scenario uses, and holds every minimum operation of docs/snapshot-format.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One scenario per AWS forwarding rule of semantics.md, each failing when the rule is broken.
+"""One scenario per AWS forwarding rule of docs/forwarding-rules.md, each failing when the rule is broken.
 
 Every test builds a small estate with `tests/estate.py`, runs the real engine (NET-001 and the
 other checks of checks/net.py) and asserts the verdict for one notebook plus the evidence that

@@ -1,4 +1,4 @@
-"""Scenario tests for the rules of semantics.md that tests/graph/test_semantics.py leaves to
+"""Scenario tests for the rules of docs/forwarding-rules.md that tests/graph/test_semantics.py leaves to
 other checks: 13 and 13b (endpoints, virtual private gateways), 15 (return path, NET-008),
 17 and 18 (domain lists and HOME_NET, FW-002), 19 (DNS), 26-28 (Studio, jobs, the SageMaker API).
 

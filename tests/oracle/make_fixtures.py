@@ -2,7 +2,7 @@
 
 Each scenario is the hand-minimised form of a disagreement the property test found between the
 engine and the oracle (tests/oracle/walker.py), rebuilt with the shared estate builder so that it
-reads like a real estate. The expected verdicts are what AWS does (semantics.md), which is also
+reads like a real estate. The expected verdicts are what AWS does (docs/forwarding-rules.md), which is also
 what the oracle says; test_regressions.py checks both, and marks the engine's open bugs xfail.
 
 Regenerate from tests/ (where `estate` is importable): ../.venv/bin/python -m oracle.make_fixtures

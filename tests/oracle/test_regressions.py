@@ -2,7 +2,7 @@
 expectations (the oracle can be wrong too).
 
 fixtures/scenarios/oracle-<name>.json + fixtures/expected/oracle-<name>.json come from
-make_fixtures.py. Each expected verdict is what AWS does (semantics.md); the engine must match it
+make_fixtures.py. Each expected verdict is what AWS does (docs/forwarding-rules.md); the engine must match it
 (xfail, strict, while the engine bug is open) and so must the oracle (always).
 """
 

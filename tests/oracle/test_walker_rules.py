@@ -1,7 +1,7 @@
 """The oracle itself on the rules of issue 13, one PASS and one FAIL (at least) per rule, on small
 hand-built estates: 8b (NAT64), 9b (multi-ENI forwarders), 11 (Block Public Access modes and
 exclusions), 23 (transit gateway appliance mode), 31 (relays, NET-007). Expected verdicts come from
-semantics.md; the engine is not consulted here (the property test compares the two).
+docs/forwarding-rules.md; the engine is not consulted here (the property test compares the two).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The findings file is a public contract (contracts.md §2): these tests pin its bytes."""
+"""The findings file is a public contract (docs/snapshot-format.md, findings file): these tests pin its bytes."""
 
 from __future__ import annotations
 

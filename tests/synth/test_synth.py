@@ -25,7 +25,7 @@ from safemaker.scanner.snapshot.validate import validate_snapshot
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 
-# contracts.md §1: operations the collector gathers at minimum (all must be present, empty if none)
+# docs/snapshot-format.md: operations the collector gathers at minimum (all must be present, empty if none)
 MINIMUM: dict[str, list[str]] = {
     "ec2": ["DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",
             "DescribeEgressOnlyInternetGateways", "DescribeNatGateways", "DescribeVpcEndpoints",

@@ -26,7 +26,8 @@ def test_builtin_ids_unique_and_documented() -> None:
 def test_readme_catalogue_lists_every_check() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for spec in load_registry(entry_points=False).specs():
-        assert f"| {spec.id} |" in readme, f"{spec.id} missing from the README catalogue"
+        row = f"| [{spec.id}](docs/checks/{spec.id}.md) | {spec.severity.value} |"
+        assert row in readme, f"{spec.id} missing from the README catalogue (or its severity differs)"
 
 
 def _ok(ctx: object, res: object) -> Verdict:
