@@ -222,3 +222,14 @@ def test_heredoc_body_is_data_until_its_delimiter() -> None:
     commands = parse("cat > /etc/profile.d/p.sh <<-'EOF'\n\texport A=$B # x\n\tEOF\necho done\n")
     assert commands[0].redirects[1].body == (Lit("export A=$B # x\n"),)
     assert [w.literal() for w in commands[1].words] == ["echo", "done"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"ab=$`'\"\\ \t\n#;|&<>(){}-~/", "export ", "HTTPS_PROXY=", "NO_PROXY=", "<<EOF\n",
+                                  "\nEOF\n", " >> /etc/profile.d/p.sh", "echo ", "bash", "sudo -i", "$(",
+                                  "conda env config vars set "]), max_size=40).map("".join))
+def test_any_script_is_read_without_raising(script: str) -> None:
+    """Anyone who can write a lifecycle configuration controls this text: it must never crash a run."""
+    s = read(script)
+    for r in s.imds_routes():
+        assert r.route in set(Route)
