@@ -1,4 +1,10 @@
-"""Property: the engine's NET-001 verdict equals the brute-force oracle's, notebook by notebook.
+"""Property: the engine's NET-001 (and, with the new rules, NET-007) verdict equals the brute-force
+oracle's, notebook by notebook.
+
+New rules (issue 13: NAT64, multi-ENI forwarders, Block Public Access, appliance mode, GWLB endpoints,
+relays): the strategy generates them and NET-007 is compared only when conftest.NEW_RULES is on (the
+`long` profile, or ORACLE_NEW_RULES=1); the derandomised `ci` run of `make test` leaves them out until
+the engine implements those rules, while the shape test below still validates such estates.
 
 The engine proves over address sets and traffic classes; the oracle (walker.py) forwards single
 concrete packets. They share no code, so agreement on thousands of random estates is evidence
@@ -27,14 +33,13 @@ from hypothesis import given, settings
 from safemaker.scanner.snapshot.validate import validate_snapshot
 
 from .compare import disagreements
-from .conftest import NEW_RULES, ORACLE_PROFILE
+from .conftest import CHECKS, NEW_RULES, ORACLE_PROFILE
 from .strategies import estates
 
 # quirk (walker.py) -> regression fixture that shows the engine bug
 OPEN_ENGINE_BUGS: dict[str, str] = {}  # none open: public-any-vpc and dia-needs-source were fixed
 QUIRKS = frozenset(OPEN_ENGINE_BUGS)
 PROFILE = settings.get_profile(ORACLE_PROFILE)
-CHECKS = ("NET-001", "NET-007") if NEW_RULES else ("NET-001",)
 
 
 def _dump(doc: dict[str, Any]) -> str:
