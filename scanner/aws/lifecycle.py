@@ -53,7 +53,8 @@ IMDS = "169.254.169.254"
 PROXY_VARS = ("http_proxy", "https_proxy")
 _VARS = frozenset({"http_proxy", "https_proxy", "no_proxy"})
 BASE = "the notebook environment"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# Only schemes proxies use are kept in view: "user://pw@host" would otherwise show "user".
+_SCHEME = re.compile(r"^(https?|socks[45][ah]?)://", re.IGNORECASE)
 _ENV_FILES = re.compile(r"^(/etc/environment|/etc/profile|/etc/profile\.d/[^/]+|/etc/bash\.?bashrc"
                         r"|(~[^/]*|/home/[^/]+|/root)/\.(bashrc|bash_profile|bash_login|profile))$")
 _CONDA_FILE = re.compile(r"/etc/conda/activate\.d/[^/]+$")
