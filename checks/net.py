@@ -363,15 +363,17 @@ def net_006(ctx: CheckContext, resource: Resource) -> Verdict:
 def net_007(ctx: CheckContext, resource: Resource) -> Verdict:
     """A notebook without an internet route can still hand its traffic to a host that has one
     (a bastion, a build box); anything running there can forward it. FAIL when an EC2 instance
-    in the notebook's VPC, not a sanctioned proxy, is reachable from the notebook (security
-    groups on both ends, network ACLs between subnets) and has a live uninspected internet path
-    of its own. Hosts reached through peering or a transit gateway are not yet considered."""
+    that is not a sanctioned proxy is reachable from the notebook -- in its VPC or through
+    peering or a transit gateway, over IPv4 or IPv6, on any of the host's addresses, with network
+    ACLs passing the traffic both ways and the host's security groups admitting it -- and has a
+    live uninspected internet path of its own from any of its ENIs (rule 31). ERROR when part of
+    that could not be decided and no relay was proven."""
     from safemaker.scanner.graph.relays import find_relays
 
     source = ctx.network.notebook_source(resource)
     if source is None:
         return Verdict.passed(f"notebook {resource.id} is not in a VPC: it can reach no VPC host")
-    relays, unknowns = find_relays(ctx.network, source)
+    relays, unknowns = find_relays(ctx.network, source, ctx.network.notebook_proof(resource))
     if relays:
         first = relays[0]
         return Verdict.failed(f"{source.label}: reaches instance {first.instance_id} on {first.flow}, which "
@@ -379,8 +381,8 @@ def net_007(ctx: CheckContext, resource: Resource) -> Verdict:
                               paths=tuple(r.path for r in relays))
     if unknowns:
         return Verdict.error("could not complete the proof: " + "; ".join(sorted(set(unknowns))))
-    return Verdict.passed(f"{source.label}: no reachable host in its VPC has its own uninspected internet path",
-                          notes=("hosts reachable through peering or transit gateways are not examined",))
+    return Verdict.passed(f"{source.label}: no host it can reach (in its VPC, through peering or a transit gateway) "
+                          "has its own uninspected internet path")
 
 
 @check(

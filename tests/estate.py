@@ -33,7 +33,7 @@ SCHEMA = "safemaker.snapshot/v1"
 
 Json = dict[str, Any]
 
-# Every operation contracts.md §1 lists as collected at minimum; missing ones are written empty.
+# Every operation docs/snapshot-format.md lists as collected at minimum; missing ones are written empty.
 MINIMUM_OPERATIONS: dict[str, tuple[str, ...]] = {
     "ec2": (
         "DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",
@@ -790,6 +790,26 @@ class SecurityGroup:
             else:
                 rule["IpRanges"].append({"CidrIp": item})
         self.egress_rules.append(rule)
+        return self
+
+    def ingress(self, *sources: str | PrefixList | SecurityGroup, proto: str = "-1",
+                ports: tuple[int, int] | int | None = None) -> SecurityGroup:
+        """Admit traffic from CIDRs, prefix lists or (members of) other groups."""
+        rule: Json = {"IpProtocol": proto, "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
+                      "UserIdGroupPairs": []}
+        if ports is not None:
+            lo, hi = (ports, ports) if isinstance(ports, int) else ports
+            rule["FromPort"], rule["ToPort"] = lo, hi
+        for item in sources:
+            if isinstance(item, PrefixList):
+                rule["PrefixListIds"].append({"PrefixListId": item.id})
+            elif isinstance(item, SecurityGroup):
+                rule["UserIdGroupPairs"].append({"GroupId": item.id, "UserId": self.estate.account})
+            elif ":" in item:
+                rule["Ipv6Ranges"].append({"CidrIpv6": item})
+            else:
+                rule["IpRanges"].append({"CidrIp": item})
+        self.ingress_rules.append(rule)
         return self
 
     def no_egress(self) -> SecurityGroup:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from safemaker.scanner.model import Hop, Path
 
@@ -26,6 +27,9 @@ class EgressProof:
     blocked: tuple[str, ...] = ()  # why each other route out goes nowhere (PASS evidence)
     unknowns: tuple[str, ...] = ()  # reasons the proof is incomplete
     notes: tuple[str, ...] = ()  # assumptions and limitations worth stating in the evidence
+    # where traffic is delivered inside a VPC (local route, peering): the hosts it can reach
+    # (graph.prove.Delivery; NET-007 reads them for relays, rule 31)
+    deliveries: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def reaches_internet(self) -> bool:

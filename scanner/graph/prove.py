@@ -15,9 +15,9 @@ unknown, never a silent drop.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.config import Config
@@ -37,6 +37,7 @@ from safemaker.scanner.model import Hop, Path
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 MAX_DEPTH = 40
+_T = TypeVar("_T")
 _MATCHES_KEPT = 50_000  # route matches remembered (bounded: memory stays flat on big estates)
 # A route as longest prefix match reads it: (prefix length, priority kind, set, route).
 _Entry = tuple[int, int, AddrSet, Mapping[str, Any]]
@@ -105,6 +106,22 @@ class _Start(NamedTuple):
     parts: tuple[tuple[int, str], ...]  # (classes, first-hop wording naming their rules)
 
 
+class Delivery(NamedTuple):
+    """Traffic that ends inside a VPC (its local route, or a peering into another VPC): every
+    host there whose address is in `dests` can receive it (rule 31). `flows`/`dests` are exact
+    for one start of the walk (what the workload's security groups allow together)."""
+
+    view: RegionView | None  # where the VPC's resources were collected (None: not in the snapshot)
+    vpc_id: str
+    from_view: RegionView
+    from_subnet: str
+    family: int
+    flows: int
+    dests: AddrSet
+    src_ip: str
+    hops: tuple[Hop, ...]  # the way there, after the source
+
+
 class _Lazy(NamedTuple):
     """A hop whose wording names the destinations it carries: written per start, from the
     part of `dests` that start carries (`render(that part, *args)`)."""
@@ -139,6 +156,13 @@ class _Collector:
     blocked: dict[str, int] = field(default_factory=dict)
     unknowns: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def deliver(self, pkt: Packet, view: RegionView | None, vpc_id: str, extra: tuple[Hop, ...] = ()) -> None:
+        for start, flows, dests in self._reached(pkt):
+            hops = tuple(_written(h, start.dests) for h in pkt.hops[1:]) + extra
+            self.deliveries.append(Delivery(view, vpc_id, pkt.view, pkt.subnet, pkt.family, flows, dests,
+                                            pkt.src_ip, hops))
 
     def _reached(self, pkt: Packet, dests: AddrSet | None = None) -> Iterator[tuple[_Start, int, AddrSet]]:
         """The starts that have traffic in this packet (in `dests`, by default all of its)."""
@@ -332,6 +356,9 @@ class Network:
         self._sg_rules: dict[tuple[str, ...], tuple[list[F.SgRule], list[str]]] = {}
         self._tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
         self._route_entries: dict[tuple[Any, ...], list[_Entry]] = {}
+        self._vpc_views: dict[str, RegionView] | None = None
+        self._memo: dict[Hashable, Any] = {}
+        self._sg_members_all: dict[str, list[str]] | None = None
         # per table: why some routes could not be read (their prefix lists), kept out of the entries
         self._route_gaps: dict[tuple[Any, ...], list[str]] = {}
         # per table: (the addresses each route decides, the addresses no route matches)
@@ -412,7 +439,7 @@ class Network:
 
     # --- proxies ---------------------------------------------------------------------------
     def proxies(self, view: RegionView) -> dict[str, str]:
-        """Sanctioned proxy instance id -> why (contracts.md §4)."""
+        """Sanctioned proxy instance id -> why (docs/how-the-proof-works.md)."""
         key = (view.account, view.region)
         if key not in self._proxy_cache:
             from safemaker.scanner.aws.proxies import designated_proxies
@@ -674,6 +701,7 @@ class Network:
             blocked=tuple(f"{reason} ({col.flows_text(fl)})" for reason, fl in sorted(col.blocked.items())),
             unknowns=tuple(sorted(col.unknowns)),
             notes=tuple(sorted(col.notes)),
+            deliveries=tuple(col.deliveries),
         )
 
     # --- routing ---------------------------------------------------------------------------
@@ -714,6 +742,8 @@ class Network:
                 col.block(f"{rtb_id} route {destination} -> {target} is a blackhole (no fallback)", sub)
                 continue
             try:
+                if target == "local" or target.startswith("pcx-"):
+                    self._deliver(sub, target, col)
                 reason = self._terminal(pkt, target)
                 if reason is not None:
                     ends[reason] = ends[reason].union(dests) if reason in ends else dests
@@ -796,6 +826,65 @@ class Network:
             found = [(_plen(c), s) for c in cidrs if (s := AddrSet.from_cidrs(family, [c]))]
             self._prefix_cache[key] = found
         return found
+
+    def _deliver(self, pkt: Packet, target: str, col: _Collector) -> None:
+        """Record where local and peering routes deliver (the hosts a workload can reach)."""
+        topo = self.topology(pkt.view)
+        vpc_id = str(topo.subnet(pkt.subnet).get("VpcId", ""))
+        if target == "local":
+            col.deliver(pkt, pkt.view, vpc_id)
+            return
+        peer = topo.peerings.get(target) or {}
+        if (peer.get("Status") or {}).get("Code") != "active":
+            return
+        other = str((peer.get("AccepterVpcInfo") or {}).get("VpcId") or "")
+        if other == vpc_id:
+            other = str((peer.get("RequesterVpcInfo") or {}).get("VpcId") or "")
+        if other:
+            col.deliver(pkt, self.view_of_vpc(other), other, (Hop("peering", target, f"into {other}"),))
+
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """A value computed once per snapshot (indexes and proofs that several checks share)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: _T = self._memo[key]
+        return value
+
+    def is_sanctioned_address(self, addresses: Iterable[str]) -> bool:
+        """Whether any of these addresses is a proxy named in safemaker.toml."""
+        return bool(set(addresses) & set(self.config.proxies))
+
+    def cross_into(self, delivery: Delivery, view: RegionView, subnet_id: str, target: AddrSet) -> int:
+        """The traffic classes of a delivery that the network ACLs let from its subnet into
+        `subnet_id` and back (rule 21), towards `target`."""
+        classes = self.flow_classes()
+        pkt = Packet(view=delivery.from_view, subnet=delivery.from_subnet, family=delivery.family, dests=target,
+                     flow=classes[(delivery.flows & -delivery.flows).bit_length() - 1], flows=delivery.flows,
+                     src_ip=delivery.src_ip, public=False, untranslated_private=False, inspected=None, nat=None,
+                     hops=(), seen=())
+        if view is delivery.from_view and subnet_id == delivery.from_subnet:
+            return delivery.flows
+        scratch = _Collector(flows=classes, texts=self._flow_texts)
+        acl = self.topology(view).nacl_for(subnet_id)
+        mask = 0
+        for leaving in self._exit_filters(pkt, scratch, subnet_id):
+            moved = leaving._replace(view=view)
+            for part in self._split(moved, self._acl_treatment(view, acl)):
+                entered = self._enter_filter(part, acl, subnet_id, scratch, subnet_id)
+                if entered is not None:
+                    mask |= entered.flows
+        return mask
+
+    def view_of_vpc(self, vpc_id: str) -> RegionView | None:
+        """The account/region whose snapshot describes this VPC, if any."""
+        if self._vpc_views is None:
+            self._vpc_views = {}
+            for view in self.snapshot.views():
+                if view.has("ec2", "DescribeVpcs"):
+                    for vpc in view.items("ec2", "DescribeVpcs", "Vpcs"):
+                        if isinstance(vpc, Mapping) and isinstance(vpc.get("VpcId"), str):
+                            self._vpc_views.setdefault(vpc["VpcId"], view)
+        return self._vpc_views.get(vpc_id)
 
     def _terminal(self, pkt: Packet, target: str) -> str | None:
         """Why the walk ends at `target`, for targets that end it whatever the traffic is."""
@@ -1384,6 +1473,18 @@ class Network:
                 mask |= part
         return mask
 
+    def sg_members_all(self) -> dict[str, list[str]]:
+        """Members of each security group in every account/region: an ingress rule may name a
+        group of a peered VPC or of another account."""
+        if self._sg_members_all is None:
+            merged: dict[str, list[str]] = {}
+            for view in self.snapshot.views():
+                if view.has("ec2", "DescribeNetworkInterfaces"):
+                    for gid, members in self.topology(view).sg_members.items():
+                        merged.setdefault(gid, []).extend(members)
+            self._sg_members_all = merged
+        return self._sg_members_all
+
     def sg_ingress_rules(self, view: RegionView, group_id: str) -> tuple[list[F.SgRule], list[str]]:
         """Ingress rules of one group as sets of admitted sources (read as egress rules are)."""
         key = ("ingress", view.account, view.region, group_id)
@@ -1394,7 +1495,7 @@ class Network:
             if not isinstance(group.get("IpPermissions"), list):
                 raise MissingData(f"security group {group_id} has no IpPermissions in ec2 DescribeSecurityGroups")
             as_egress = {**group, "IpPermissionsEgress": group["IpPermissions"]}
-            rules, unknown = F.sg_egress_rules(as_egress, topo.prefix_list, lambda g: topo.sg_members.get(g, []))
+            rules, unknown = F.sg_egress_rules(as_egress, topo.prefix_list, lambda g: self.sg_members_all().get(g, []))
             found = ([replace(r, text=r.text.replace(" allows ", " admits ", 1).replace(" to ", " from ", 1))
                       for r in rules], unknown)
             self._sg_rules[key] = found

@@ -1,10 +1,16 @@
-"""Unsanctioned relays (NET-007): hosts a workload can talk to that have their own way out.
+"""Unsanctioned relays (NET-007, rule 31): hosts a workload can talk to that have their own way out.
 
-A notebook with no route to the internet can still reach an EC2 instance in its VPC that has
-one (a bastion, a build box, a forgotten test instance); anything running there can forward
-its traffic. Sanctioned proxies are exactly such hosts, made deliberate; every other one is a
-hole. Reachability here is within the workload's VPC through the local route, with security
-groups on both ends and network ACLs between subnets.
+A notebook with no route to the internet can still reach an EC2 instance that has one (a bastion,
+a build box, a forgotten test instance); anything running there can forward its traffic.
+Sanctioned proxies are exactly such hosts, made deliberate; every other one is a hole.
+
+Reachability is what the prover walked: every place the workload's traffic is delivered inside a
+VPC (its own VPC's local route, a peering, a transit gateway into another VPC), over IPv4 and
+IPv6, for exactly the traffic the workload's security groups let out. A host there is reached
+when one of its addresses (any ENI, primary or secondary, IPv4 or IPv6) is among the delivered
+destinations, the network ACLs between the two subnets pass the traffic both ways, and the
+host's security groups admit it (CIDR, IPv6 CIDR, prefix list or referenced group). Its own
+internet path is proven from each of its ENIs, with each ENI's public addresses.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.graph import flows as F
 from safemaker.scanner.graph.addrs import AddrSet
+from safemaker.scanner.graph.topology import eni_public_ips
 from safemaker.scanner.model import Hop, Path
 
 if TYPE_CHECKING:
-    from safemaker.scanner.graph.prove import Network, Source
+    from safemaker.scanner.graph.proof import EgressProof
+    from safemaker.scanner.graph.prove import Delivery, Network, Source
+    from safemaker.scanner.snapshot.io import RegionView
 
 
 @dataclass(frozen=True)
@@ -29,90 +37,128 @@ class Relay:
     path: Path
 
 
-def _ingress_allows(group: Mapping[str, Any], flow: F.Flow, src_ip: str, src_groups: set[str]) -> str | None:
-    for perm in group.get("IpPermissions", []) or []:
-        proto = F.proto_number(perm.get("IpProtocol", "-1"))
-        if not (F.proto_matches(proto, flow) and F.ports_cover(perm.get("FromPort"), perm.get("ToPort"), flow)):
-            continue
-        cidrs = [r["CidrIp"] for r in perm.get("IpRanges", []) or [] if "CidrIp" in r]
-        if cidrs and AddrSet.from_cidrs(4, cidrs).contains(src_ip):
-            return f"{group.get('GroupId')} allows {flow.label()} from {', '.join(cidrs)}"
-        for pair in perm.get("UserIdGroupPairs", []) or []:
-            if pair.get("GroupId") in src_groups:
-                return f"{group.get('GroupId')} allows {flow.label()} from {pair.get('GroupId')}"
-    return None
+@dataclass(frozen=True)
+class _Host:
+    instance_id: str
+    eni: Mapping[str, Any]
+    addresses: tuple[str, ...]
 
 
-def find_relays(network: Network, source: Source) -> tuple[list[Relay], list[str]]:
-    """Relays reachable from `source`, and what could not be decided."""
-    from safemaker.scanner.graph.prove import Source as Src
-
-    topo = network.topology(source.view)
-    vpc_id = topo.subnet(source.subnet_id).get("VpcId")
-    proxies = network.proxies(source.view)
-    sg_rules: list[F.SgRule] = []
-    for gid in source.security_groups:
-        rules, _ = network.sg_egress_rules(source.view, gid)
-        sg_rules.extend(rules)
+def find_relays(network: Network, source: Source, proof: EgressProof) -> tuple[list[Relay], list[str]]:
+    """Relays reachable from `source` (whose egress proof is `proof`), and what could not be decided."""
     relays: list[Relay] = []
-    unknowns: list[str] = []
-    for iid in sorted(topo.instances_by_vpc.get(vpc_id, []) if isinstance(vpc_id, str) else []):
-        inst = topo.instances[iid]
-        if iid in proxies:
+    unknowns: list[str] = list(proof.unknowns)
+    found: set[str] = set()
+    for delivery in proof.deliveries:
+        if delivery.view is None:
+            unknowns.append(f"{delivery.vpc_id} is reached but is not in the snapshot: its hosts are unknown")
             continue
-        if (inst.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
+        try:
+            hosts = _hosts_by_vpc(network, delivery.view).get(delivery.vpc_id, [])
+        except MissingData as exc:
+            unknowns.append(f"hosts of {delivery.vpc_id}: {exc.reason}")
             continue
-        for iface in inst.get("NetworkInterfaces", []) or []:
-            eni = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
-            ip = eni.get("PrivateIpAddress")
-            if not ip or eni.get("NetworkInterfaceId") == source.eni_id:
+        for host in hosts:
+            if host.instance_id in found:
                 continue
-            reach = _reachable(network, source, sg_rules, eni, ip)
-            if reach is None:
-                continue
-            flow, detail = reach
-            host = Src(label=f"{eni.get('NetworkInterfaceId')} (instance {iid})", view=source.view,
-                       subnet_id=eni.get("SubnetId", ""), private_ip=ip,
-                       security_groups=tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId")),
-                       public_ip=(eni.get("Association") or {}).get("PublicIp"),
-                       ipv6=tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or []
-                                  if a.get("Ipv6Address")),
-                       eni_id=eni.get("NetworkInterfaceId"))
-            try:
-                proof = network.prove(host)
-            except MissingData as exc:
-                unknowns.append(f"instance {iid}: {exc.reason}")
-                continue
-            unknowns.extend(f"instance {iid}: {u}" for u in proof.unknowns)
-            if not proof.uninspected:
-                continue
-            out = proof.uninspected[0]
-            hops = (Hop("eni", source.eni_id or source.subnet_id, source.label),
-                    Hop("relay", iid, detail), *out.hops[1:])
-            relays.append(Relay(iid, flow.label(), Path(hops=hops, destinations=out.destinations,
-                                                         outcome=f"relay {iid}: {out.outcome}")))
-            break
+            relay = _relay(network, source, delivery, host, unknowns)
+            if relay is not None:
+                found.add(host.instance_id)
+                relays.append(relay)
+    relays.sort(key=lambda r: r.instance_id)
     return relays, unknowns
 
 
-def _reachable(network: Network, source: Source, sg_rules: list[F.SgRule], eni: Mapping[str, Any],
-               ip: str) -> tuple[F.Flow, str] | None:
-    topo = network.topology(source.view)
-    target = AddrSet.from_cidrs(4, [ip])
-    groups = [topo.security_groups.get(g.get("GroupId", ""), {}) for g in eni.get("Groups", []) or []]
-    for flow in network.flow_classes():
-        allowed, used = F.sg_allowed(sg_rules, flow, 4)
-        if not allowed.intersect(target):
-            continue
-        why = next((w for g in groups if (w := _ingress_allows(g, flow, source.private_ip,
-                                                                 set(source.security_groups)))), None)
-        if why is None:
-            continue
-        if eni.get("SubnetId") != source.subnet_id:
-            out = F.acl_filter(F.acl_entries(topo.nacl_for(source.subnet_id), True, 4), flow, target)[0]
-            src = AddrSet.from_cidrs(4, [source.private_ip])
-            into = F.acl_filter(F.acl_entries(topo.nacl_for(eni.get("SubnetId", "")), False, 4), flow, src)[0]
-            if not out or not into:
+def _hosts_by_vpc(network: Network, view: RegionView) -> dict[str, list[_Host]]:
+    """Every ENI of every running instance, by the VPC of that ENI (an instance may have ENIs in
+    several subnets), in instance id order."""
+    def build() -> dict[str, list[_Host]]:
+        topo = network.topology(view)
+        out: dict[str, list[_Host]] = {}
+        for iid in sorted(topo.instances):
+            inst = topo.instances[iid]
+            if (inst.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
                 continue
-        return flow, f"reachable on {flow.label()}: {used[0]}; {why}"
+            for iface in inst.get("NetworkInterfaces", []) or []:
+                eni = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
+                vpc = eni.get("VpcId") or topo.subnets.get(str(eni.get("SubnetId", "")), {}).get("VpcId")
+                if not isinstance(vpc, str):
+                    continue
+                addrs = _private_addresses(eni)
+                if addrs:
+                    out.setdefault(vpc, []).append(_Host(iid, eni, addrs))
+        return out
+
+    return network.memo(("relay-hosts", view.account, view.region), build)
+
+
+def _private_addresses(eni: Mapping[str, Any]) -> tuple[str, ...]:
+    out = [str(eni["PrivateIpAddress"])] if eni.get("PrivateIpAddress") else []
+    out += [str(e["PrivateIpAddress"]) for e in eni.get("PrivateIpAddresses", []) or [] if e.get("PrivateIpAddress")]
+    out += [str(a["Ipv6Address"]) for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address")]
+    return tuple(dict.fromkeys(out))
+
+
+def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, unknowns: list[str]) -> Relay | None:
+    view = delivery.view
+    assert view is not None
+    eni = host.eni
+    if eni.get("NetworkInterfaceId") == source.eni_id or host.instance_id in network.proxies(view):
+        return None
+    targets = [a for a in host.addresses if (":" in a) == (delivery.family == 6) and delivery.dests.contains(a)]
+    if not targets or network.is_sanctioned_address(host.addresses):
+        return None
+    groups = tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId"))
+    try:
+        if not isinstance(eni.get("Groups"), list):
+            raise MissingData(f"{eni.get('NetworkInterfaceId')} has no Groups: its security groups are unknown")
+        target = AddrSet.from_cidrs(delivery.family, [targets[0]])
+        reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target)
+        if not reached:
+            return None
+        admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & reached
+        if not admitted:
+            return None
+        proofs = _host_proofs(network, view, host)
+    except MissingData as exc:
+        unknowns.append(f"instance {host.instance_id}: {exc.reason}")
+        return None
+    flow = network.flow_classes()[(admitted & -admitted).bit_length() - 1]
+    for proof in proofs:
+        unknowns.extend(f"instance {host.instance_id}: {u}" for u in proof.unknowns)
+        if not proof.uninspected:
+            continue
+        out = proof.uninspected[0]
+        detail = f"reachable on {flow.label()} at {targets[0]}"
+        hops = (Hop("eni", source.eni_id or source.subnet_id, source.label), *delivery.hops,
+                Hop("relay", host.instance_id, detail), *out.hops[1:])
+        return Relay(host.instance_id, flow.label(),
+                     Path(hops=hops, destinations=out.destinations, outcome=f"relay {host.instance_id}: {out.outcome}"))
     return None
+
+
+def _host_proofs(network: Network, view: RegionView, host: _Host) -> list[EgressProof]:
+    """The host's own egress from each of its ENIs (rule 9b: any ENI and address may be used)."""
+    from safemaker.scanner.graph.prove import Source as Src
+
+    topo = network.topology(view)
+    inst = topo.instances.get(host.instance_id) or {}
+    out = []
+    for iface in inst.get("NetworkInterfaces", []) or [host.eni]:
+        eni = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
+        eid = str(eni.get("NetworkInterfaceId", ""))
+        if not eni.get("PrivateIpAddress") or not eni.get("SubnetId"):
+            continue
+        public = eni_public_ips(eni)
+
+        def prove(eni: Mapping[str, Any] = eni, eid: str = eid, public: list[str] = public) -> EgressProof:
+            src = Src(label=f"{eid} (instance {host.instance_id})", view=view, subnet_id=str(eni.get("SubnetId")),
+                      private_ip=str(eni.get("PrivateIpAddress")),
+                      security_groups=tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId")),
+                      public_ip=public[0] if public else None,
+                      ipv6=tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address")),
+                      eni_id=eid)
+            return network.prove(src)
+
+        out.append(network.memo(("host-proof", view.account, view.region, eid), prove))
+    return out

@@ -7,6 +7,8 @@ right (the hop a path takes, the destinations it carries, the reason a path is b
 
 from __future__ import annotations
 
+from typing import Any
+
 from estate import Estate
 from estate_scan import destinations, hop_ids, scan
 from test_semantics import NB, nat_lab, public_notebook_lab
@@ -240,3 +242,110 @@ def test_rule06_unreadable_prefix_list_with_no_other_way_out_is_error() -> None:
     result = lab.scan()
     assert result.status("NET-001", NB) == "ERROR"
     assert "GetManagedPrefixListEntries" in result.finding("NET-001", NB).message
+
+
+# --- rule 31: relays anywhere the workload's traffic is delivered ---------------------------------
+def relay_lab() -> tuple[Estate, Any, Any]:
+    """A notebook VPC with no way out, peered with a VPC whose public subnet holds a build box."""
+    e = Estate()
+    nbv = e.vpc("10.50.0.0/16", ipv6="2600:1f18:abcd:5000::/56", name="notebooks")
+    nb_subnet = nbv.subnet("10.50.1.0/24", ipv6="2600:1f18:abcd:5001::/64")
+    nb_sg = nbv.sg("notebook", egress_all=True)
+    nb_subnet.notebook(NB, sg=nb_sg, ipv6=True)
+    other = e.vpc("10.60.0.0/16", ipv6="2600:1f18:abcd:6000::/56", name="tools")
+    pub = other.subnet("10.60.1.0/24", ipv6="2600:1f18:abcd:6001::/64")
+    pub.route_table().route("0.0.0.0/0", other.igw())
+    return e, (nbv, nb_subnet, nb_sg), (other, pub)
+
+
+def test_rule31_relay_behind_peering_fails() -> None:
+    e, (nbv, nb_subnet, _nb_sg), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    box = pub.instance(other.sg("box", egress_all=True).ingress("10.50.0.0/16", proto="tcp", ports=22),
+                       public_ip="198.51.100.60")
+    result = scan(e)
+    assert result.status("NET-001", NB) == "PASS"
+    assert result.status("NET-007", NB) == "FAIL"
+    (path,) = result.paths("NET-007", NB)
+    assert hop_ids(path)[1:3] == [pcx.id, box.id]
+
+
+def test_rule31_relay_admitted_only_by_prefix_list_fails() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    pub.instance(other.sg("box", egress_all=True).ingress(e.prefix_list(["10.50.1.0/24"])),
+                 public_ip="198.51.100.61")
+    assert scan(e).status("NET-007", NB) == "FAIL"
+
+
+def test_rule31_relay_over_ipv6_fails() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route("2600:1f18:abcd:6000::/56", pcx)  # only IPv6 is routed to the peer
+    pub.route_table().route("::/0", other.igw())
+    sg = other.sg("box", egress_all=True).ingress("2600:1f18:abcd:5000::/56")
+    box = pub.instance(sg, public_ip="198.51.100.62")
+    box.eni.ipv6.append(pub.next_ipv6())
+    result = scan(e)
+    assert result.status("NET-007", NB) == "FAIL"
+    relay_hop = next(h for h in result.paths("NET-007", NB)[0].hops if h.kind == "relay")
+    assert relay_hop.detail.endswith(f"at {box.eni.ipv6[0]}")  # reached at its IPv6 address
+
+
+def test_rule31_relay_public_through_elastic_ip_on_secondary_address_fails() -> None:
+    e, (nbv, _nb_subnet, nb_sg), (_other, _pub) = relay_lab()
+    tools = nbv.subnet("10.50.9.0/24")
+    tools.route_table().route("0.0.0.0/0", nbv.igw())
+    box = tools.instance(nbv.sg("box", egress_all=True).ingress(nb_sg))
+    box.eni.add_secondary("203.0.113.9")
+    assert scan(e).status("NET-007", NB) == "FAIL"
+
+
+def test_rule31_relay_behind_transit_gateway_fails() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    tgw = e.tgw("hub")
+    rt = tgw.route_table()
+    att_nb = tgw.attach(nbv, [nb_subnet], route_table=rt)
+    att_tools = tgw.attach(other, [pub], route_table=rt)
+    rt.route(other.cidr, att_tools).route(nbv.cidr, att_nb)
+    nb_subnet.route_table().route(other.cidr, tgw)
+    pub.instance(other.sg("box", egress_all=True).ingress("10.50.0.0/16"), public_ip="198.51.100.63")
+    result = scan(e)
+    assert result.status("NET-007", NB) == "FAIL"
+    assert tgw.id in hop_ids(result.paths("NET-007", NB)[0])
+
+
+def test_rule31_host_whose_groups_do_not_admit_the_notebook_passes() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    pub.instance(other.sg("box", egress_all=True).ingress("192.168.0.0/16"), public_ip="198.51.100.64")
+    result = scan(e)
+    assert result.status("NET-007", NB) == "PASS"
+    assert not result.finding("NET-007", NB).evidence.notes  # a proof, nothing "not examined"
+
+
+def test_rule31_sanctioned_proxy_in_peered_vpc_is_not_a_relay_passes() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    proxy = pub.instance(other.sg("proxy", egress_all=True).ingress("10.50.0.0/16"), public_ip="198.51.100.65",
+                         tags={"safemaker:role": "proxy"})
+    result = scan(e)
+    assert result.status("NET-007", NB) == "PASS", result.finding("NET-007", NB).message
+    assert proxy.id
+
+
+def test_rule31_peered_vpc_missing_from_snapshot_is_error() -> None:
+    e, (nbv, nb_subnet, _), (other, _pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    doc = e.build()
+    ec2 = doc["accounts"][e.account][e.region]["ec2"]
+    ec2["DescribeVpcs"]["Vpcs"] = [v for v in ec2["DescribeVpcs"]["Vpcs"] if v["VpcId"] != other.id]
+    ec2["DescribeSubnets"]["Subnets"] = [s for s in ec2["DescribeSubnets"]["Subnets"] if s["VpcId"] != other.id]
+    result = scan(doc)
+    assert result.status("NET-007", NB) == "ERROR"
+    assert other.id in result.finding("NET-007", NB).message
