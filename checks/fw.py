@@ -2,38 +2,34 @@
 restrict, log, and sit in every Availability Zone it has to?
 
 NET-001 treats a path through a firewall endpoint as inspected; these checks keep that honest.
-The policy reading lives in `safemaker.scanner.aws.firewall_policy`; the checks only decide and explain.
+The reasoning lives below the checks: the policy in `safemaker.scanner.aws.firewall_policy`, the
+HOME_NET scope (rule 18) in `safemaker.scanner.aws.home_net`, where workloads sit in
+`safemaker.scanner.aws.firewall_placement`. The checks only decide and explain.
 """
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from dataclasses import field as dc_field
-from typing import Any
+from collections.abc import Iterable, Mapping
 
+from safemaker.scanner.aws.firewall_placement import SAGEMAKER_SUBNET_SOURCES, sagemaker_placement
 from safemaker.scanner.aws.firewall_policy import (
     FirewallPolicyError,
     GroupRef,
-    IPNetwork,
     Policy,
     RuleGroup,
     RuleOrder,
-    StatefulFinding,
     analyse_stateful,
     analyse_stateless,
     covers_protocol,
     parse_policy,
     parse_rule_group,
 )
+from safemaker.scanner.aws.home_net import home_net_scope
 from safemaker.scanner.checking.context import CheckContext
 from safemaker.scanner.checking.registry import check
-from safemaker.scanner.checking.resources import Resource, resources_of
+from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.graph.proof import EgressProof
-from safemaker.scanner.model import Hop, ResourceType, Severity, Verdict
+from safemaker.scanner.model import ResourceType, Severity, Verdict
 from safemaker.scanner.snapshot.io import RegionView
 
 NFW = "network-firewall"
@@ -179,7 +175,8 @@ def allowlist_without_drop(ctx: CheckContext, resource: Resource) -> Verdict:
         if result.unknown:
             return Verdict.error(f"could not decide: {result.unknown[0]}", notes=notes)
         if result.domain_list_groups:
-            scope = _home_net_scope(ctx, resource, policy, groups, result)
+            scope = home_net_scope(ctx.network, resource.view, resource.ref.arn or resource.id, policy, groups,
+                                   result)
             notes = (*notes, *scope.notes)
             if scope.outside:
                 more = f" (and {len(scope.outside) - 1} more)" if len(scope.outside) > 1 else ""
@@ -199,253 +196,6 @@ def allowlist_without_drop(ctx: CheckContext, resource: Resource) -> Verdict:
     if result.allowlists:
         return Verdict.failed(f"a domain allowlist is used but other traffic is not dropped: {gap}", notes=notes)
     return Verdict.failed(f"no domain allowlist and no default drop: all traffic allowed ({gap})", notes=notes)
-
-
-# --- rule 18: HOME_NET ---------------------------------------------------------------------------
-
-@dataclass
-class _Scope:
-    """Which inspected workloads the domain lists of a policy do not apply to (rule 18)."""
-
-    outside: list[str] = dc_field(default_factory=list)  # FAIL reasons
-    unknowns: list[str] = dc_field(default_factory=list)
-    notes: list[str] = dc_field(default_factory=list)
-
-
-def _nets(cidrs: Iterable[str]) -> list[IPNetwork] | None:
-    out: list[IPNetwork] = []
-    for c in cidrs:
-        try:
-            out.append(ipaddress.ip_network(c.strip(), strict=False))
-        except ValueError:
-            return None
-    return out
-
-
-def _inside(source: IPNetwork, home: Sequence[IPNetwork]) -> bool:
-    return any(source.version == h.version and source.subnet_of(h) for h in home)  # type: ignore[arg-type]
-
-
-def _firewalls_of(resource: Resource) -> list[tuple[str, dict[str, str], str | None]]:
-    """(firewall name, endpoint id -> AZ, VPC id) of every firewall in the view using this policy."""
-    arn = resource.ref.arn or resource.id
-    out = []
-    for fw_res in resources_of(resource.view, ResourceType.FIREWALL):
-        desc = fw_res.detail()
-        fw = desc.get("Firewall")
-        if not isinstance(fw, Mapping) or fw.get("FirewallPolicyArn") != arn:
-            continue
-        status = desc.get("FirewallStatus")
-        sync = status.get("SyncStates") if isinstance(status, Mapping) else None
-        endpoints: dict[str, str] = {}
-        for az, state in (sync or {}).items():
-            att = state.get("Attachment") if isinstance(state, Mapping) else None
-            if isinstance(att, Mapping) and att.get("EndpointId"):
-                endpoints[str(att["EndpointId"])] = str(az)
-        vpc = fw.get("VpcId")
-        out.append((fw_res.id, endpoints, vpc if isinstance(vpc, str) else None))
-    return out
-
-
-def _vpc_cidrs(view: RegionView, vpc_id: str) -> list[str]:
-    for vpc in view.items("ec2", "DescribeVpcs", "Vpcs"):
-        if isinstance(vpc, Mapping) and vpc.get("VpcId") == vpc_id:
-            cidrs = [str(a["CidrBlock"]) for a in vpc.get("CidrBlockAssociationSet") or []
-                     if isinstance(a, Mapping) and a.get("CidrBlock")
-                     and (a.get("CidrBlockState") or {}).get("State") in ("associated", "associating", None)]
-            cidrs += [str(a["Ipv6CidrBlock"]) for a in vpc.get("Ipv6CidrBlockAssociationSet") or []
-                      if isinstance(a, Mapping) and a.get("Ipv6CidrBlock")
-                      and (a.get("Ipv6CidrBlockState") or {}).get("State") in ("associated", "associating", None)]
-            if not cidrs and vpc.get("CidrBlock"):
-                cidrs = [str(vpc["CidrBlock"])]
-            return cidrs
-    raise MissingData(f"the firewall's VPC {vpc_id} is not in ec2 DescribeVpcs (its CIDR is the default HOME_NET)")
-
-
-def _placements(ctx: CheckContext) -> Iterator[tuple[str, Callable[[], EgressProof], RegionView, str]]:
-    """(label, proof, view, subnet id) of every SageMaker workload that sends traffic from a VPC subnet.
-
-    Domains are placed with the security groups of the domain defaults and of each user profile;
-    isolated jobs and models make no outbound calls and are skipped.
-    """
-    net = ctx.network
-    for view in ctx.snapshot.views():
-        if view.has("sagemaker", "ListNotebookInstances"):
-            for nb in resources_of(view, ResourceType.NOTEBOOK_INSTANCE):
-                subnet = nb.detail().get("SubnetId")
-                if isinstance(subnet, str):
-                    yield f"notebook {nb.id}", functools.partial(net.notebook_proof, nb), view, subnet
-        if view.has("sagemaker", "ListDomains"):
-            for dom in resources_of(view, ResourceType.DOMAIN):
-                d = dom.detail()
-                if d.get("AppNetworkAccessType") != "VpcOnly":
-                    continue
-                base = {*((d.get("DomainSettings") or {}).get("SecurityGroupIds") or []),
-                        *((d.get("DefaultUserSettings") or {}).get("SecurityGroups") or [])}
-                sg_sets = {tuple(sorted(base))}
-                for entry in view.items("sagemaker", "ListUserProfiles", "UserProfiles"):
-                    if entry.get("DomainId") == dom.id:
-                        profile = view.detail("sagemaker", "DescribeUserProfile",
-                                              f"{dom.id}/{entry.get('UserProfileName')}")
-                        own = (profile.get("UserSettings") or {}).get("SecurityGroups") or []
-                        sg_sets.add(tuple(sorted({*base, *own})))
-                for subnet in d.get("SubnetIds") or []:
-                    for sgs in sorted(sg_sets):
-                        yield (f"domain {dom.id}", functools.partial(net.placement_proof, view, str(subnet), sgs,
-                                                                      f"domain {dom.id}"), view, str(subnet))
-        for rtype, list_op in ((ResourceType.TRAINING_JOB, "ListTrainingJobs"),
-                               (ResourceType.PROCESSING_JOB, "ListProcessingJobs"), (ResourceType.MODEL, "ListModels")):
-            if not view.has("sagemaker", list_op):
-                continue
-            for job in resources_of(view, rtype):
-                d = job.detail()
-                raw = d.get("NetworkConfig")
-                cfg: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-                if d.get("EnableNetworkIsolation") or cfg.get("EnableNetworkIsolation"):
-                    continue
-                vpc = d.get("VpcConfig") or cfg.get("VpcConfig")
-                if not isinstance(vpc, Mapping):
-                    continue
-                sgs = tuple(vpc.get("SecurityGroupIds") or [])
-                label = f"{rtype.value.rsplit('::', 1)[-1]} {job.id}"
-                for subnet in vpc.get("Subnets") or []:
-                    yield label, functools.partial(net.placement_proof, view, str(subnet), sgs, label), view, \
-                        str(subnet)
-
-
-def _translated_source(ctx: CheckContext, hops: Sequence[Hop]) -> str | None:
-    """The private address a NAT before the firewall gives the packet (None: no NAT on the way)."""
-    nat = next((h for h in reversed(hops) if h.kind in ("nat-gateway", "nat-instance")), None)
-    if nat is None:
-        return None
-    for view in ctx.snapshot.views():
-        topo = ctx.network.topology(view)
-        if nat.id.startswith("nat-") and nat.id in topo.nat_gateways:
-            addrs = topo.nat_gateways[nat.id].get("NatGatewayAddresses") or []
-            ip = next((a.get("PrivateIp") for a in addrs if isinstance(a, Mapping) and a.get("PrivateIp")), None)
-            if ip:
-                return str(ip)
-        eni = topo.enis.get(nat.id) if nat.id.startswith("eni-") else None
-        inst = topo.instances.get(nat.id) if nat.id.startswith("i-") else None
-        for owner in (eni, inst):
-            if isinstance(owner, Mapping) and owner.get("PrivateIpAddress"):
-                return str(owner["PrivateIpAddress"])
-    raise MissingData(f"the private address of {nat.id} (the source the firewall sees) is not in the snapshot")
-
-
-def _subnet_ranges(ctx: CheckContext, view: RegionView, subnet_id: str, family: int) -> list[str]:
-    subnet = ctx.network.topology(view).subnet(subnet_id)
-    if family == 4:
-        return [str(subnet["CidrBlock"])] if subnet.get("CidrBlock") else []
-    return [str(a["Ipv6CidrBlock"]) for a in subnet.get("Ipv6CidrBlockAssociationSet") or []
-            if isinstance(a, Mapping) and a.get("Ipv6CidrBlock")]
-
-
-def _home_net_scope(ctx: CheckContext, resource: Resource, policy: Policy, groups: Mapping[str, RuleGroup | None],
-                    result: StatefulFinding) -> _Scope:
-    """Rule 18: domain lists match only sources in HOME_NET. HOME_NET is the firewall VPC's CIDR
-    unless the policy's PolicyVariables or the rule group's RuleVariables define it; when both do,
-    a source must be inside both (which one AWS applies is not assumed). A workload whose traffic
-    reaches one of the firewall's endpoints for stateful inspection from outside it is not
-    restricted by the allowlist -- unless traffic from any source is dropped anyway."""
-    scope = _Scope()
-    if result.drops_outside_home_net():
-        scope.notes.append("traffic from outside HOME_NET is dropped too (" + (
-            f"stateful default action {result.default_drop}" if result.default_drop
-            else "catch-all drop rules from any source") + "): domain lists restrict every inspected source")
-        return scope
-    # per domain-list group: the HOME_NET definitions that may apply to it
-    fixed: list[tuple[str, list[tuple[str, list[IPNetwork]]]]] = []
-    for arn in dict.fromkeys([*result.domain_list_groups, *result.home_net_drop_groups]):
-        group = groups.get(arn)
-        defs: list[tuple[str, list[IPNetwork]]] = []
-        for origin, cidrs in ((f"rule group {group.name if group else arn} RuleVariables",
-                               group.home_net if group else None),
-                              ("policy PolicyVariables", policy.home_net)):
-            if cidrs is None:
-                continue
-            nets = _nets(cidrs)
-            if nets is None:
-                scope.unknowns.append(f"HOME_NET {list(cidrs)} of the {origin} is not a list of CIDRs")
-                return scope
-            defs.append((f"{origin} {list(cidrs)}", nets))
-        fixed.append((group.name if group else arn, defs))
-    try:
-        firewalls = _firewalls_of(resource)
-    except MissingData as exc:
-        scope.unknowns.append(exc.reason)
-        return scope
-    endpoint_fw: dict[str, tuple[str, str | None]] = {}
-    for name, endpoints, vpc in firewalls:
-        for vpce in endpoints:
-            endpoint_fw[vpce] = (name, vpc)
-    if not endpoint_fw:
-        scope.notes.append("no firewall using this policy has an endpoint: no workload traffic is inspected by it")
-        return scope
-    seen: set[str] = set()
-    try:
-        placements = list(_placements(ctx))
-    except MissingData as exc:
-        scope.unknowns.append(f"SageMaker workloads could not all be listed: {exc.reason}")
-        placements = []
-    checked = 0
-    for label, prove, view, subnet_id in placements:
-        try:
-            proof = prove()
-        except MissingData as exc:
-            scope.unknowns.append(f"{label}: {exc.reason}")
-            continue
-        if proof.unknowns:
-            scope.unknowns.append(f"{label}: its egress proof is incomplete ({proof.unknowns[0]})")
-        for path in proof.inspected:
-            at = next((i for i, h in enumerate(path.hops) if h.kind == "firewall-endpoint" and h.id in endpoint_fw
-                       and "stateful engine" in h.detail), None)
-            if at is None:
-                continue
-            vpce = path.hops[at].id
-            fw_name, fw_vpc = endpoint_fw[vpce]
-            family = 6 if any(":" in d for d in path.destinations) else 4
-            try:
-                nat_ip = _translated_source(ctx, path.hops[:at])
-                sources = [nat_ip] if nat_ip and family == 4 else _subnet_ranges(ctx, view, subnet_id, family)
-                default = _vpc_cidrs(resource.view, fw_vpc) if fw_vpc else None
-            except MissingData as exc:
-                scope.unknowns.append(f"{label}: {exc.reason}")
-                continue
-            checked += 1
-            for group_name, defs in fixed:
-                candidates = list(defs)
-                if not candidates:
-                    if default is None:
-                        scope.unknowns.append(f"firewall {fw_name} is not in a VPC and HOME_NET is not set: the "
-                                              f"sources {group_name} applies to are unknown")
-                        continue
-                    candidates = [(f"default: the CIDR of firewall {fw_name}'s VPC {fw_vpc} {default}",
-                                   _nets(default) or [])]
-                for src in sources:
-                    src_net = ipaddress.ip_network(src, strict=False)
-                    for origin, home in candidates:
-                        if _inside(src_net, home):
-                            continue
-                        key = f"{label}/{src}/{group_name}/{origin}"
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        via = f" (after source NAT by {_nat_id(path.hops[:at])})" if nat_ip and family == 4 else ""
-                        scope.outside.append(
-                            f"{label} is inspected by firewall {fw_name} (endpoint {vpce}) from {src}{via}, which is "
-                            f"outside HOME_NET ({origin}): the $HOME_NET rules of {group_name} do not apply to it, "
-                            "and nothing else drops its traffic")
-    if checked:
-        scope.notes.append(f"HOME_NET checked for {checked} inspected workload path(s) through this policy's "
-                           "firewalls")
-    else:
-        scope.notes.append("no SageMaker workload's traffic reaches a firewall using this policy")
-    return scope
-
-
-def _nat_id(hops: Sequence[Hop]) -> str:
-    return next((h.id for h in reversed(hops) if h.kind in ("nat-gateway", "nat-instance")), "?")
 
 
 def _gap(order: RuleOrder, dropped: frozenset[str], defaults: tuple[str, ...]) -> str:
@@ -496,91 +246,13 @@ def no_logging(ctx: CheckContext, resource: Resource) -> Verdict:
     return Verdict.failed("no ALERT or FLOW logging is configured")
 
 
-# The list operations every FW-004 verdict reads; the per-resource Describe* operations are read
-# for each listed workload and give ERROR through MissingData when an entry is absent.
-_SUBNET_SOURCES = [
-    ("sagemaker", "ListNotebookInstances"), ("sagemaker", "ListDomains"), ("sagemaker", "ListTrainingJobs"),
-    ("sagemaker", "ListProcessingJobs"), ("sagemaker", "ListModels"),
-]
-
-
-def sagemaker_subnets(view: RegionView) -> list[tuple[str, str, bool]]:
-    """(subnet id, "notebook nb-1" style owner, live) for every SageMaker workload with a subnet.
-
-    `live` is False for jobs and models: a subnet they name may since have been deleted.
-    """
-    out: list[tuple[str, str, bool]] = []
-
-    def detail(op: str, key: str) -> Mapping[str, Any]:
-        value = view.detail("sagemaker", op, key)
-        if not isinstance(value, Mapping):
-            raise MissingData(f"sagemaker {op} for {key} is not an object")
-        return value
-
-    for nb in view.items("sagemaker", "ListNotebookInstances", "NotebookInstances"):
-        name = str(nb.get("NotebookInstanceName"))
-        subnet = detail("DescribeNotebookInstance", name).get("SubnetId")
-        if isinstance(subnet, str):
-            out.append((subnet, f"notebook {name}", True))
-    for dom in view.items("sagemaker", "ListDomains", "Domains"):
-        did = str(dom.get("DomainId"))
-        d = detail("DescribeDomain", did)
-        if d.get("AppNetworkAccessType") != "VpcOnly":
-            continue  # internet traffic of PublicInternetOnly domains does not use the VPC (NET-002)
-        for subnet in d.get("SubnetIds") or []:
-            out.append((str(subnet), f"domain {did}", True))
-    jobs = [
-        ("ListTrainingJobs", "TrainingJobSummaries", "TrainingJobName", "DescribeTrainingJob", "training job"),
-        ("ListProcessingJobs", "ProcessingJobSummaries", "ProcessingJobName", "DescribeProcessingJob",
-         "processing job"),
-        ("ListModels", "Models", "ModelName", "DescribeModel", "model"),
-    ]
-    for list_op, key, field, describe, label in jobs:
-        for entry in view.items("sagemaker", list_op, key):
-            name = str(entry.get(field))
-            d = detail(describe, name)
-            vpc = d.get("VpcConfig")
-            if describe == "DescribeProcessingJob":
-                net = d.get("NetworkConfig")
-                vpc = net.get("VpcConfig") if isinstance(net, Mapping) else None
-            if isinstance(vpc, Mapping):
-                for subnet in vpc.get("Subnets") or []:
-                    out.append((str(subnet), f"{label} {name}", False))
-    return out
-
-
-@dataclass(frozen=True)
-class _Placement:
-    """Where the region's SageMaker workloads sit, read once for all firewalls of the region."""
-
-    subnets: dict[Any, Mapping[str, Any]]
-    by_vpc: dict[Any, list[tuple[str, str]]]  # VpcId -> (AZ, "subnet (owner)")
-    ignored: list[str]
-    missing: str | None  # a live workload's subnet is not in DescribeSubnets
-
-
-def _sagemaker_placement(view: RegionView) -> _Placement:
-    subnets = {s.get("SubnetId"): s for s in view.items("ec2", "DescribeSubnets", "Subnets") if isinstance(s, Mapping)}
-    by_vpc: dict[Any, list[tuple[str, str]]] = {}
-    ignored = []
-    for subnet_id, owner, live in sorted(sagemaker_subnets(view)):
-        subnet = subnets.get(subnet_id)
-        if subnet is None:
-            if live:
-                return _Placement(subnets, {}, [], f"subnet {subnet_id} of {owner} is not in ec2 DescribeSubnets")
-            ignored.append(f"subnet {subnet_id} of {owner} is not in DescribeSubnets (deleted?); ignored")
-            continue
-        by_vpc.setdefault(subnet.get("VpcId"), []).append((str(subnet.get("AvailabilityZone")),
-                                                           f"{subnet_id} ({owner})"))
-    return _Placement(subnets, by_vpc, ignored, None)
-
-
 @check(
     id="FW-004",
     title="Availability Zone with SageMaker subnets has no firewall endpoint",
     severity=Severity.HIGH,
     resource_types=[ResourceType.FIREWALL],
-    requires=[(NFW, "ListFirewalls"), (NFW, "DescribeFirewall"), ("ec2", "DescribeSubnets"), *_SUBNET_SOURCES],
+    requires=[(NFW, "ListFirewalls"), (NFW, "DescribeFirewall"), ("ec2", "DescribeSubnets"),
+              *SAGEMAKER_SUBNET_SOURCES],
     remediation=(
         "Add a firewall subnet in every Availability Zone that hosts SageMaker subnets (the firewall's "
         "SubnetMappings) and route each AZ's SageMaker subnets to the endpoint in the same AZ, "
@@ -610,7 +282,7 @@ def az_without_endpoint(ctx: CheckContext, resource: Resource) -> Verdict:
     vpc_id = fw.get("VpcId")
     if fw.get("TransitGatewayId") or not isinstance(vpc_id, str):
         return Verdict.error("could not decide: transit-gateway-attached firewalls are not analysed by FW-004")
-    placed = ctx.memo(("FW-004 placement", view.account, view.region), lambda: _sagemaker_placement(view))
+    placed = ctx.memo(("FW-004 placement", view.account, view.region), lambda: sagemaker_placement(view))
     subnets = placed.subnets
     status = desc.get("FirewallStatus")
     sync = status.get("SyncStates") if isinstance(status, Mapping) else None
