@@ -24,9 +24,9 @@ import threading
 import time
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from safemaker.scanner.collect.pages import IncompleteResult
+from safemaker.scanner.collect.pages import UNREADABLE_CODE, IncompleteResult
 
 #: Seconds one call (one page, every retry included) may take.
 DEFAULT_CALL_DEADLINE = 120.0
@@ -81,12 +81,18 @@ class CallClock:
     def run_over(self) -> bool:
         return self.run_deadline is not None and time.monotonic() >= self.run_deadline
 
-    # The last HTTP answer of this thread's call, for the error message of an unreadable page.
-    def saw(self, http_response: Any = None, **_: Any) -> None:
-        self._local.http = http_response
+    # The last HTTP answer of this thread's call (botocore's before-parse event), for the
+    # message of an unreadable page. Answers made up by event hooks have none.
+    def saw(self, response_dict: Any = None, **_: Any) -> None:
+        if isinstance(response_dict, dict):
+            body = response_dict.get("body")
+            status = response_dict.get("status_code")
+            if isinstance(body, bytes) and isinstance(status, int):
+                self._local.http = (status, body[:4096])
 
-    def last_http(self) -> Any | None:
-        return getattr(self._local, "http", None)
+    def last_http(self) -> tuple[int, bytes] | None:
+        answer = getattr(self._local, "http", None)
+        return answer if isinstance(answer, tuple) else None
 
 
 class BoundedHttp:
@@ -126,16 +132,14 @@ class BoundedHttp:
 
 def unhealthy(exc: BaseException) -> bool:
     """Does this failure say the operation's service is unwell (rather than answer about one resource)?"""
-    if isinstance(exc, CallDeadlineExceeded | BotoCoreError):
-        return True
     if isinstance(exc, IncompleteResult):
-        return exc.code == "UnreadableResponse"
+        return bool(exc.code == UNREADABLE_CODE)
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
         meta = exc.response.get("ResponseMetadata", {}) if isinstance(exc.response, dict) else {}
         status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
         return bool(str(error.get("Code")) in _THROTTLING_CODES or (isinstance(status, int) and status >= 500))
-    return False
+    return True  # transport errors, timeouts, deadlines: nothing was answered
 
 
 class Breaker:

@@ -44,11 +44,11 @@ class IncompleteResult(Exception):
         self.code = code
 
 
-def check_page(step: Step, page: Mapping[str, Any], number: int, http: Any | None) -> None:
+def check_page(step: Step, page: Mapping[str, Any], number: int, http: tuple[int, bytes] | None) -> None:
     """Raise IncompleteResult unless ``page`` carries its step's read marker.
 
-    ``http`` is the botocore AWSResponse the page was parsed from, when one was seen: its status
-    and first bytes go into the message (never the request, which holds the signature).
+    ``http`` is the (status, body) the page was parsed from, when the answer came over HTTP: its
+    status and first bytes go into the message (never the request, which holds the signature).
     """
     marker = step.read_marker
     if marker is None:
@@ -109,25 +109,29 @@ def excerpt(body: bytes) -> str:
         text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]" if m.lastindex else "[redacted]", text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     more = "…" if len(body) > _EXCERPT_BYTES else ""
-    return repr(" ".join(text.split()) + more)
+    return json.dumps(" ".join(text.split()) + more, ensure_ascii=False)
 
 
-def _status(page: Mapping[str, Any], http: Any | None) -> str:
-    code = getattr(http, "status_code", None)
-    if code is None:
-        meta = page.get("ResponseMetadata")
-        code = meta.get("HTTPStatusCode") if isinstance(meta, Mapping) else None
+def unparsable(exc: Exception, number: int, http: tuple[int, bytes] | None) -> IncompleteResult:
+    """A parser that gave up on an answer (not XML, not UTF-8): the same failure as a shapeless one."""
+    status = str(http[0]) if http else "(status unknown)"
+    where = f" (page {number})" if number > 1 else ""
+    body = excerpt(http[1]) if http else "(not seen)"
+    return IncompleteResult(UNREADABLE_CODE, f"HTTP {status} answer{where} could not be parsed "
+                                             f"({type(exc).__name__}); the body starts {body}")
+
+
+def _status(page: Mapping[str, Any], http: tuple[int, bytes] | None) -> str:
+    if http is not None:
+        return str(http[0])
+    meta = page.get("ResponseMetadata")
+    code = meta.get("HTTPStatusCode") if isinstance(meta, Mapping) else None
     return str(code) if code is not None else "(status unknown)"
 
 
-def _body(page: Mapping[str, Any], http: Any | None) -> bytes:
+def _body(page: Mapping[str, Any], http: tuple[int, bytes] | None) -> bytes:
     if http is not None:
-        try:
-            content = http.content
-        except Exception:  # an answer made up by an event hook may have no body at all
-            content = None
-        if isinstance(content, bytes):
-            return content
+        return http[1]
     rest = {k: v for k, v in page.items() if k != "ResponseMetadata"}
     if set(rest) == {"message"} and isinstance(rest["message"], str):
         return rest["message"].encode()  # botocore's wrapping of a body that was not JSON

@@ -35,6 +35,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from safemaker import __version__
 from safemaker.scanner.collect.bounds import (
@@ -46,7 +47,7 @@ from safemaker.scanner.collect.bounds import (
     Breaker,
     CallClock,
 )
-from safemaker.scanner.collect.pages import IncompleteResult, PageLedger, check_page
+from safemaker.scanner.collect.pages import IncompleteResult, PageLedger, check_page, unparsable
 from safemaker.scanner.collect.plan import PLAN, Source, Step
 from safemaker.scanner.errors import CollectionError
 from safemaker.scanner.snapshot.validate import REGION_PATTERN
@@ -269,7 +270,7 @@ class _ClientFactory:
                     kwargs["endpoint_url"] = self._endpoint_url
                 client = self._session.client(service, **kwargs)
                 client.meta.events.register_first("before-send", self._check_cancel)
-                client.meta.events.register_first("after-call", self.clock.saw)
+                client.meta.events.register_first("before-parse", self.clock.saw)
                 endpoint = getattr(client, "_endpoint", None)  # botocore has no public hook for this
                 if endpoint is not None and hasattr(endpoint, "http_session"):
                     endpoint.http_session = BoundedHttp(endpoint.http_session, self.clock)
@@ -442,7 +443,11 @@ class _RegionCollector:
                 raise IncompleteResult(RUN_DEADLINE_CODE, f"the collection deadline (--deadline) passed after "
                                        f"{len(pages)} pages of this call; result left out")
             self._clock.start_call()
-            page = method(**params)
+            try:
+                page = method(**params)
+            except (ResponseParserError, ValueError, LookupError, TypeError, AttributeError) as exc:  # a parser gave up
+                # (e.g. UnicodeDecodeError on bytes that are not UTF-8): no botocore error type
+                raise unparsable(exc, len(pages) + 1, self._clock.last_http()) from exc
             check_page(step, page, len(pages) + 1, self._clock.last_http())
             token = page.get("NextToken") if step.paginated else None
             if token and token in seen:

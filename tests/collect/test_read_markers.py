@@ -33,7 +33,7 @@ def test_a_page_without_its_marker_is_unreadable_and_says_what_answered() -> Non
     assert caught.value.code == "UnreadableResponse"
     assert str(caught.value) == (
         "HTTP 200 answer (page 2) has no NotebookInstances: not a ListNotebookInstances response, so nothing "
-        "it lists is known; the body starts '<html><body>Blocked by policy</body></html>'")
+        "it lists is known; the body starts \"<html><body>Blocked by policy</body></html>\"")
 
 
 def test_an_empty_list_is_data_and_an_empty_identifier_is_not() -> None:
@@ -47,7 +47,7 @@ def test_the_excerpt_keeps_no_credentials_and_no_control_characters() -> None:
             b"X-Amz-Security-Token: FwoGZXIvYXdzEJr</html>")
     shown = excerpt(body)
     assert "AKIA" not in shown and "FwoGZX" not in shown and "\x1b" not in shown
-    assert shown.startswith("'<html> ]0;pwned echo: Authorization: [redacted]")
+    assert shown.startswith('"<html> ]0;pwned echo: Authorization: [redacted]')
 
 
 def test_a_page_repeating_entries_of_an_earlier_one_is_refused() -> None:
