@@ -1,4 +1,4 @@
-"""Command line: the only place that maps failures to exit statuses (contracts.md §3).
+"""Command line: the only place that maps failures to exit statuses (README, CLI reference).
 
 0: no FAIL at or above --fail-on and no scope ERROR; 1: such findings exist (a scope ERROR —
 an account or region that was not collected, or a snapshot with none — gates at any --fail-on;
@@ -40,11 +40,12 @@ from safemaker.scanner.pipeline import (
     gates,
     render,
     say_stderr,
+    scope_findings,
     summary_line,
     triage,
 )
 from safemaker.scanner.pipeline import run as run_pipeline
-from safemaker.scanner.snapshot.io import load, read_json, snapshot_from_doc
+from safemaker.scanner.snapshot.io import Snapshot, load, read_json, snapshot_from_doc
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -71,7 +72,8 @@ _outdir_opt = click.option("--output-dir", type=click.Path(file_okay=False), def
                            help="Write findings.json / report.html / findings.sarif / findings.junit.xml here.")
 _failon_opt = click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
                            help="Exit 1 when a FAIL of at least this severity counts "
-                                "(suppressed ones and, with --baseline, unchanged ones do not).")
+                                "(suppressed ones and, with --baseline, unchanged ones do not); an account or "
+                                "region that was not collected (SCOPE-001 ERROR) exits 1 at any severity.")
 _config_opt = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                            help="safemaker.toml with proxies, enabled checks, severity overrides, suppressions.")
 _baseline_opt = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
@@ -212,6 +214,8 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
         raise
     write_atomic(output, json.dumps(doc, indent=1, sort_keys=False) + "\n", private=True)
     _say(f"wrote {output} ({len(doc.get('errors', []))} failed calls recorded)")
+    for finding in scope_findings(Snapshot(doc, output)):  # e.g. an --accounts entry that is no member
+        _say(f"safemaker: {finding.message}")
 
 
 @cli.command()
