@@ -23,6 +23,7 @@ from safemaker.scanner.checking.registry import check
 from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.proof import EgressProof
+from safemaker.scanner.graph.relays import reachable_proxies
 from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
 from safemaker.scanner.snapshot.io import RegionView
 
@@ -305,6 +306,11 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
                               f"prox{'ies' if len(ids) != 1 else 'y'} {', '.join(ids)} in its VPC) and no "
                               "firewall inspects its traffic",
                               notes=(*(f"proxy in the notebook's VPC: {i}" for i in in_vpc), *notes))
+    elsewhere = reachable_proxies(ctx.network, proof)
+    if elsewhere:
+        return Verdict.failed(f"{where}, yet its only sanctioned egress is a proxy (it reaches sanctioned "
+                              f"prox{'ies' if len(elsewhere) != 1 else 'y'} {', '.join(elsewhere)}) and no firewall "
+                              "inspects its traffic", notes=notes)
     if proof.unknowns:
         return Verdict.error(f"could not decide: {proof.unknowns[0]}", notes=(*proof.unknowns, *notes))
     if designation.unknowns:

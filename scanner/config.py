@@ -1,4 +1,4 @@
-"""`safemaker.toml`: sanctioned proxies, which checks run, severity overrides, suppressions.
+"""`safemaker.toml`: sanctioned proxies and inspection appliances, which checks run, severity overrides, suppressions.
 
 Validated key by key so that a typo gives one line naming the file and the key, instead of a
 setting that silently does nothing.
@@ -19,6 +19,8 @@ from safemaker.scanner.model import Severity, Suppression
 @dataclass(frozen=True)
 class Config:
     proxies: tuple[str, ...] = ()  # instance IDs or IP addresses
+    # Gateway Load Balancer endpoint services (or vpce- endpoint IDs) declared as inspection points
+    appliances: tuple[str, ...] = ()
     enable: tuple[str, ...] = ()  # empty = all checks
     disable: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
@@ -27,7 +29,7 @@ class Config:
 
 
 _ALLOWED = {
-    "inspection": {"proxies"},
+    "inspection": {"proxies", "appliances"},
     "checks": {"enable", "disable", "severity"},
     "suppress": {"check", "resource", "justification", "expires"},
 }
@@ -84,6 +86,7 @@ def parse_config(doc: dict[str, Any], source: str) -> Config:
             raise ConfigError(source, f"checks.severity.{check_id}", f"{sev!r} is not one of {allowed}") from None
     return Config(
         proxies=_strings(inspection, "proxies", source, "inspection.proxies"),
+        appliances=_strings(inspection, "appliances", source, "inspection.appliances"),
         enable=_strings(checks, "enable", source, "checks.enable"),
         disable=_strings(checks, "disable", source, "checks.disable"),
         severity=severity,

@@ -1183,11 +1183,21 @@ class Network:
             subnets = endpoint.get("SubnetIds", []) or []
             if not subnets:
                 raise MissingData(f"{vpce_id} has no subnet")
-            col.note(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not a Network Firewall "
-                     "endpoint, so it is not counted as inspection", pkt)
-            hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a recognised inspection point)")
+            # Rule 32: the appliances behind it are invisible; they inspect only when declared.
+            # Either way the packet continues by the route table of the endpoint's subnet.
+            sanctioned = service in self.config.appliances or vpce_id in self.config.appliances
+            if sanctioned:
+                hop = Hop("gwlb-endpoint", vpce_id, f"{service}: sanctioned inspection appliance (safemaker.toml)")
+            else:
+                col.note(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not declared as an inspection "
+                         f"point, so it is not counted as inspection (to sanction it, add [inspection] appliances = "
+                         f"[\"{service}\"] to safemaker.toml)", pkt)
+                hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a declared inspection appliance)")
             for entered in self._enter(pkt, subnets[0], col, vpce_id):
-                self._route(entered._replace(hops=(*entered.hops, hop)), col, depth + 1)
+                nxt = entered._replace(hops=(*entered.hops, hop))
+                if sanctioned:
+                    nxt = nxt._replace(inspected=f"appliance {service}")
+                self._route(nxt, col, depth + 1)
             return
         raise MissingData(f"{vpce_id} is a {etype} endpoint and cannot be a route target")
 

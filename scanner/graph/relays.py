@@ -99,42 +99,78 @@ def _private_addresses(eni: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, unknowns: list[str]) -> Relay | None:
+def _reach(network: Network, delivery: Delivery, host: _Host) -> tuple[int, str] | None:
+    """(traffic classes, address) by which the delivered traffic reaches the host: one of its
+    addresses is delivered to, the NACLs pass it both ways and its security groups admit it."""
     view = delivery.view
     assert view is not None
     eni = host.eni
-    if eni.get("NetworkInterfaceId") == source.eni_id or host.instance_id in network.proxies(view):
-        return None
     targets = [a for a in host.addresses if (":" in a) == (delivery.family == 6) and delivery.dests.contains(a)]
-    if not targets or network.is_sanctioned_address(host.addresses):
+    if not targets:
         return None
+    if not isinstance(eni.get("Groups"), list):
+        raise MissingData(f"{eni.get('NetworkInterfaceId')} has no Groups: its security groups are unknown")
     groups = tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId"))
+    target = AddrSet.from_cidrs(delivery.family, [targets[0]])
+    reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target)
+    if not reached:
+        return None
+    admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & reached
+    return (admitted, targets[0]) if admitted else None
+
+
+def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, unknowns: list[str]) -> Relay | None:
+    view = delivery.view
+    assert view is not None
+    if host.eni.get("NetworkInterfaceId") == source.eni_id or _sanctioned(network, view, host):
+        return None
     try:
-        if not isinstance(eni.get("Groups"), list):
-            raise MissingData(f"{eni.get('NetworkInterfaceId')} has no Groups: its security groups are unknown")
-        target = AddrSet.from_cidrs(delivery.family, [targets[0]])
-        reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target)
-        if not reached:
-            return None
-        admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & reached
-        if not admitted:
+        reach = _reach(network, delivery, host)
+        if reach is None:
             return None
         proofs = _host_proofs(network, view, host)
     except MissingData as exc:
         unknowns.append(f"instance {host.instance_id}: {exc.reason}")
         return None
+    admitted, address = reach
     flow = network.flow_classes()[(admitted & -admitted).bit_length() - 1]
     for proof in proofs:
         unknowns.extend(f"instance {host.instance_id}: {u}" for u in proof.unknowns)
         if not proof.uninspected:
             continue
         out = proof.uninspected[0]
-        detail = f"reachable on {flow.label()} at {targets[0]}"
+        detail = f"reachable on {flow.label()} at {address}"
         hops = (Hop("eni", source.eni_id or source.subnet_id, source.label), *delivery.hops,
                 Hop("relay", host.instance_id, detail), *out.hops[1:])
         return Relay(host.instance_id, flow.label(),
                      Path(hops=hops, destinations=out.destinations, outcome=f"relay {host.instance_id}: {out.outcome}"))
     return None
+
+
+def _sanctioned(network: Network, view: RegionView, host: _Host) -> bool:
+    return host.instance_id in network.proxies(view) or network.is_sanctioned_address(host.addresses)
+
+
+def reachable_proxies(network: Network, proof: EgressProof) -> list[str]:
+    """Sanctioned proxies the workload can reach, in any VPC (rule 31: a proxy is sanctioned
+    wherever it is reachable); only those proven reachable, so the answer can ground a FAIL."""
+    found: set[str] = set()
+    for delivery in proof.deliveries:
+        if delivery.view is None:
+            continue
+        try:
+            hosts = _hosts_by_vpc(network, delivery.view).get(delivery.vpc_id, [])
+        except MissingData:
+            continue
+        for host in hosts:
+            if host.instance_id in found or not _sanctioned(network, delivery.view, host):
+                continue
+            try:
+                if _reach(network, delivery, host) is not None:
+                    found.add(host.instance_id)
+            except MissingData:
+                continue
+    return sorted(found)
 
 
 def _host_proofs(network: Network, view: RegionView, host: _Host) -> list[EgressProof]:

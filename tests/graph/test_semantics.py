@@ -634,7 +634,7 @@ def test_rule14_gwlb_endpoint_is_not_counted_as_inspection_fails() -> None:
     lab.rt.route("0.0.0.0/0", lab.v.gwlb_endpoint(appliance_subnet))
     result = lab.scan()
     assert result.status("NET-001", NB) == "FAIL"
-    assert any("not a Network Firewall endpoint" in n for n in result.finding("NET-001", NB).evidence.notes)
+    assert any("not declared as an inspection point" in n for n in result.finding("NET-001", NB).evidence.notes)
 
 
 def test_rule14_firewall_policy_not_collected_is_error() -> None:

@@ -349,3 +349,70 @@ def test_rule31_peered_vpc_missing_from_snapshot_is_error() -> None:
     result = scan(doc)
     assert result.status("NET-007", NB) == "ERROR"
     assert other.id in result.finding("NET-007", NB).message
+
+
+def _full(e: Estate) -> dict[tuple[str, str], str]:
+    """Every check of the catalogue (PRX-002 lives outside checks/net.py)."""
+    from safemaker.scanner.checking.engine import run_checks
+    from safemaker.scanner.checking.registry import load_registry
+    from safemaker.scanner.config import Config
+    from safemaker.scanner.snapshot.io import Snapshot
+
+    doc = e.build()
+    findings = run_checks(Snapshot(doc, "scenario"), load_registry(), Config())
+    return {(f.check_id, f.resource.id): f.status.value for f in findings}
+
+
+def test_rule31_proxy_reached_through_peering_without_proxy_settings_fails_prx002() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    pub.instance(other.sg("proxy", egress_all=True).ingress("10.50.0.0/16", proto="tcp", ports=3128),
+                 public_ip="198.51.100.66", tags={"safemaker:role": "proxy"})
+    got = _full(e)
+    assert got[("PRX-002", NB)] == "FAIL"
+    assert got[("NET-007", NB)] == "PASS"
+
+
+def test_rule31_proxy_in_peered_vpc_that_refuses_the_notebook_is_not_its_egress_passes_prx002() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    pub.instance(other.sg("proxy", egress_all=True).ingress("192.168.0.0/16"),
+                 public_ip="198.51.100.67", tags={"safemaker:role": "proxy"})
+    assert _full(e)[("PRX-002", NB)] == "PASS"
+
+
+# --- rule 32: Gateway Load Balancer appliances -----------------------------------------------------
+def gwlb_lab() -> tuple[Any, Any]:
+    lab = nat_lab()
+    appliance_subnet = lab.v.subnet("10.0.7.0/28")
+    appliance_subnet.route_table().route("0.0.0.0/0", lab.nat)
+    endpoint = lab.v.gwlb_endpoint(appliance_subnet)
+    lab.rt.route("0.0.0.0/0", endpoint)
+    return lab, endpoint
+
+
+def test_rule32_undeclared_gwlb_appliance_is_uninspected_and_names_the_setting_fails() -> None:
+    lab, endpoint = gwlb_lab()
+    result = lab.scan()
+    assert result.status("NET-001", NB) == "FAIL"
+    notes = result.finding("NET-001", NB).evidence.notes
+    assert any(f'appliances = ["{endpoint.service}"]' in n for n in notes)
+
+
+def test_rule32_declared_gwlb_appliance_counts_as_inspection_passes() -> None:
+    from safemaker.scanner.config import Config
+
+    lab, endpoint = gwlb_lab()
+    result = lab.scan(Config(appliances=(endpoint.service,)))
+    assert result.status("NET-001", NB) == "PASS"
+    (path,) = result.proof(NB).inspected
+    assert hop_ids(path).index(endpoint.id) < hop_ids(path).index(lab.nat.id)
+
+
+def test_rule32_declared_by_endpoint_id_passes() -> None:
+    from safemaker.scanner.config import Config
+
+    lab, endpoint = gwlb_lab()
+    assert lab.scan(Config(appliances=(endpoint.id,))).status("NET-001", NB) == "PASS"
