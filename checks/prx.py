@@ -31,21 +31,9 @@ T = TypeVar("T")
 _EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide"
 
 # Designation reads every notebook's lifecycle configuration and the address index reads every
-# interface; compute each once per run and region. Keyed weakly by the run's context, so nothing
-# outlives the run.
-_PER_RUN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], Any]] = weakref.WeakKeyDictionary()
-
-
+# interface; compute each once per run and region, kept by the run's context.
 def _once(ctx: CheckContext, view: RegionView, what: str, make: Callable[[], T]) -> T:
-    key = (what, view.account, view.region)
-    try:
-        memo = _PER_RUN.setdefault(ctx, {})
-    except TypeError:  # a context that cannot be weakly referenced (test doubles): no caching
-        return make()
-    if key not in memo:
-        memo[key] = make()
-    value: T = memo[key]
-    return value
+    return ctx.memo(("PRX " + what, view.account, view.region), make)
 
 
 def _designation(ctx: CheckContext, view: RegionView) -> Designation:

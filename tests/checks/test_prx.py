@@ -3,6 +3,7 @@ network proof."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -116,8 +117,14 @@ def notebook(name: str, fixture: str = "prx-seed000") -> Resource:
     return next(r for r in resources_of(view, ResourceType.NOTEBOOK_INSTANCE) if r.id == name)
 
 
+def _no_memo(key: object, make: Callable[[], Any]) -> Any:
+    """CheckContext.memo for a stub context: computes every time."""
+    return make()
+
+
 def stub_ctx(proof: EgressProof) -> Any:
-    return SimpleNamespace(config=Config(), network=SimpleNamespace(notebook_proof=lambda resource: proof))
+    return SimpleNamespace(config=Config(), memo=_no_memo,
+                           network=SimpleNamespace(notebook_proof=lambda resource: proof))
 
 
 FW_PATH = Path((Hop("eni", "eni-1"), Hop("firewall-endpoint", "vpce-1")), ("0.0.0.0/0",),
@@ -168,7 +175,7 @@ def test_proxy_settings_are_judged_without_the_prover() -> None:
     def boom(resource: Resource) -> EgressProof:
         raise AssertionError("the prover is not needed when a proxy is set")
 
-    ctx = SimpleNamespace(config=Config(), network=SimpleNamespace(notebook_proof=boom))
+    ctx = SimpleNamespace(config=Config(), memo=_no_memo, network=SimpleNamespace(notebook_proof=boom))
     v = prx.notebook_proxy_settings(ctx, notebook("nb-proxy-complete-pass"))  # type: ignore[arg-type]
     assert v.status is Status.PASS
 
