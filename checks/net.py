@@ -274,8 +274,10 @@ def vpce_001(ctx: CheckContext, resource: Resource) -> Verdict:
     """A VPC-only notebook or domain needs the SageMaker API and runtime, either through interface
     endpoints or through a NAT; without them it does not work at all, and teams "fix" that by
     adding a NAT gateway that bypasses inspection. FAIL when the workload is VPC-only and neither
-    both interface endpoints nor any path to the internet exist. Workloads with internet access
-    through SageMaker's network PASS (not VPC-only)."""
+    both interface endpoints nor any path to the internet exist. An endpoint counts only when the
+    workload can use it (rule 28): available, private DNS on, and an endpoint ENI reachable on
+    tcp/443 through the workload's and the endpoint's security groups and the network ACLs.
+    Workloads with internet access through SageMaker's network PASS (not VPC-only)."""
     api, runtime = _api_services(resource.ref.region)
     if resource.ref.type is ResourceType.DOMAIN:
         domain = resource.detail()
@@ -297,10 +299,13 @@ def vpce_001(ctx: CheckContext, resource: Resource) -> Verdict:
     if proof.reaches_internet:
         return Verdict.passed(f"{proof.source}: reaches the SageMaker API over the internet path "
                               f"({'inspected' if proof.inspected else 'uninspected'})")
-    if proof.unknowns:
-        return _undecided(proof)
+    if proof.unknowns or proof.interface_endpoint_unknowns:
+        return Verdict.error("could not complete the proof: "
+                             + "; ".join([*proof.interface_endpoint_unknowns, *proof.unknowns]), notes=proof.notes)
     missing = ", ".join(sorted({api, runtime} - services))
-    return Verdict.failed(f"{proof.source}: no interface endpoint for {missing} and no path to the internet")
+    usable = "usable " if proof.interface_endpoint_problems else ""
+    return Verdict.failed(f"{proof.source}: no {usable}interface endpoint for {missing} and no path to the internet",
+                          notes=proof.interface_endpoint_problems)
 
 
 @check(

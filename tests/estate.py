@@ -429,8 +429,16 @@ class Vpc:
         self.estate.vpc_endpoints.append(ep)
         return ep
 
-    def interface_endpoint(self, service: str, subnets: list[Subnet]) -> VpcEndpoint:
+    def interface_endpoint(self, service: str, subnets: list[Subnet], *, sgs: list[SecurityGroup] | None = None,
+                           private_dns: bool = True) -> VpcEndpoint:
+        """An interface endpoint with one ENI per subnet; by default its group admits the VPC on
+        tcp/443, as the PrivateLink design does (rule 28)."""
         ep = VpcEndpoint(self, "Interface", f"com.amazonaws.{self.estate.region}.{service}", subnets=subnets)
+        ep.sgs = sgs if sgs is not None else [self.sg(f"endpoint-{service}").ingress(self.cidr, proto="tcp",
+                                                                                     ports=443)]
+        ep.private_dns = private_dns
+        ep.enis = [s.eni(ep.sgs, description=f"VPC Endpoint Interface {ep.id}", interface_type="vpc_endpoint",
+                         requester_managed=True) for s in subnets]
         self.estate.vpc_endpoints.append(ep)
         return ep
 
@@ -720,6 +728,9 @@ class VpcEndpoint:
         self.subnets = subnets or []
         self.route_tables: list[RouteTable] = []
         self.policy = policy
+        self.sgs: list[SecurityGroup] = []
+        self.enis: list[NetworkInterface] = []
+        self.private_dns = kind == "Interface"
 
     def describe(self) -> Json:
         policy = self.policy or {"Version": "2008-10-17", "Statement": [
@@ -727,9 +738,10 @@ class VpcEndpoint:
         out: Json = {"VpcEndpointId": self.id, "VpcEndpointType": self.kind, "VpcId": self.vpc.id,
                      "ServiceName": self.service, "State": "available",
                      "RouteTableIds": [r.id for r in self.route_tables], "SubnetIds": [s.id for s in self.subnets],
-                     "Groups": [], "PrivateDnsEnabled": self.kind == "Interface", "RequesterManaged": False,
-                     "NetworkInterfaceIds": [], "DnsEntries": [], "CreationTimestamp": WHEN, "Tags": [],
-                     "OwnerId": self.estate.account}
+                     "Groups": [{"GroupId": g.id, "GroupName": g.name} for g in self.sgs],
+                     "PrivateDnsEnabled": self.private_dns, "RequesterManaged": False,
+                     "NetworkInterfaceIds": [e.id for e in self.enis], "DnsEntries": [],
+                     "CreationTimestamp": WHEN, "Tags": [], "OwnerId": self.estate.account}
         if self.kind == "Gateway":
             out["PolicyDocument"] = json.dumps(policy)
         return out

@@ -23,7 +23,9 @@ class EgressProof:
     latent: tuple[Path, ...] = ()  # an IGW is routed to but the source has no public address (NET-004)
     inspected: tuple[Path, ...] = ()  # internet paths through a firewall or to a sanctioned proxy
     gateway_endpoints: tuple[Path, ...] = ()  # S3/DynamoDB gateway endpoints reached (NET-006)
-    interface_endpoints: tuple[str, ...] = ()  # service names of interface endpoints reachable
+    interface_endpoints: tuple[str, ...] = ()  # service names of interface endpoints it can use (rule 28)
+    interface_endpoint_problems: tuple[str, ...] = ()  # why other interface endpoints are unusable
+    interface_endpoint_unknowns: tuple[str, ...] = ()  # endpoints whose usability could not be decided
     blocked: tuple[str, ...] = ()  # why each other route out goes nowhere (PASS evidence)
     unknowns: tuple[str, ...] = ()  # reasons the proof is incomplete
     notes: tuple[str, ...] = ()  # assumptions and limitations worth stating in the evidence

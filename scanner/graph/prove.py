@@ -690,6 +690,8 @@ class Network:
                          inspected=None, nat=None, hops=(start,), seen=(),
                          mapped_vpc=str(subnet.get("VpcId", "")))
             self._route(pkt, col, depth=0)
+        ep_problems: list[str] = []
+        ep_unknowns: list[str] = []
         return EgressProof(
             source=source.label,
             uninspected=col.build("internet"),
@@ -697,7 +699,10 @@ class Network:
             latent=col.build("latent"),
             inspected=col.build("inspected"),
             gateway_endpoints=col.build("gateway-endpoint"),
-            interface_endpoints=tuple(sorted(self._interface_services(source))),
+            interface_endpoints=tuple(sorted(self._interface_services(source, col.deliveries, ep_problems,
+                                                                      ep_unknowns))),
+            interface_endpoint_problems=tuple(ep_problems),
+            interface_endpoint_unknowns=tuple(ep_unknowns),
             blocked=tuple(f"{reason} ({col.flows_text(fl)})" for reason, fl in sorted(col.blocked.items())),
             unknowns=tuple(sorted(col.unknowns)),
             notes=tuple(sorted(col.notes)),
@@ -1587,13 +1592,64 @@ class Network:
         raise MissingData(f"ec2 SearchTransitGatewayRoutes for {rtb_id} was not collected")
 
     # --- interface endpoints (VPCE-001) -----------------------------------------------------
-    def _interface_services(self, source: Source) -> set[str]:
+    def _interface_services(self, source: Source, deliveries: Sequence[Delivery],
+                            problems: list[str], unknowns: list[str]) -> set[str]:
+        """Services of the interface endpoints in the workload's VPC that it can use (rule 28):
+        available, private DNS on, and one of its ENIs reachable on tcp/443 -- the workload's
+        groups let it out, the NACLs pass it both ways, the endpoint's groups admit it."""
         topo = self.topology(source.view)
         vpc_id = topo.subnet(source.subnet_id).get("VpcId")
         try:
-            return set(topo.interface_services.get(vpc_id, ()))
+            endpoints = [ep for ep in topo.vpc_endpoints.values()
+                         if ep.get("VpcEndpointType") == "Interface" and ep.get("VpcId") == vpc_id
+                         and str(ep.get("State", "")).lower() == "available"]
         except MissingData:
             return set()
+        https = self._rule_mask(F.TCP, 443, 443)
+        usable: set[str] = set()
+        for ep in sorted(endpoints, key=lambda e: str(e.get("VpcEndpointId"))):
+            service = str(ep.get("ServiceName", ""))
+            if service in usable:
+                continue
+            name = f"{ep.get('VpcEndpointId')} ({service})"
+            if ep.get("PrivateDnsEnabled") is not True:
+                problems.append(f"{name} has private DNS off: the service's own names do not reach it")
+                continue
+            try:
+                if self._endpoint_reachable(source, ep, deliveries, https):
+                    usable.add(service)
+                else:
+                    problems.append(f"{name}: no endpoint ENI is reachable from {source.private_ip} on tcp/443 "
+                                    "(security groups or network ACLs)")
+            except MissingData as exc:
+                unknowns.append(f"{name}: {exc.reason}")
+        return usable
+
+    def _endpoint_reachable(self, source: Source, ep: Mapping[str, Any], deliveries: Sequence[Delivery],
+                            https: int) -> bool:
+        groups = ep.get("Groups")
+        if not isinstance(groups, list) or not groups:
+            raise MissingData("its security groups are not in ec2 DescribeVpcEndpoints")
+        group_ids = tuple(str(g.get("GroupId")) for g in groups if isinstance(g, Mapping) and g.get("GroupId"))
+        if not self.sg_admitted(source.view, group_ids, source.private_ip, 4) & https:
+            return False
+        topo = self.topology(source.view)
+        places: list[tuple[str, AddrSet]] = []  # (subnet, the endpoint's address there)
+        for eni_id in ep.get("NetworkInterfaceIds", []) or []:
+            eni = topo.enis.get(eni_id)
+            if eni and eni.get("PrivateIpAddress") and eni.get("SubnetId"):
+                places.append((str(eni["SubnetId"]), AddrSet.from_cidrs(4, [str(eni["PrivateIpAddress"])])))
+        if not places:  # ENIs not listed: any address of the endpoint's subnets
+            for sid in ep.get("SubnetIds", []) or []:
+                places.append((str(sid), AddrSet.from_cidrs(4, [str(topo.subnet(str(sid)).get("CidrBlock", ""))])))
+        for delivery in deliveries:
+            if delivery.family != 4 or delivery.from_view is not source.view or not delivery.flows & https:
+                continue
+            for subnet_id, where in places:
+                target = delivery.dests.intersect(where)
+                if target and self.cross_into(delivery, source.view, subnet_id, target) & https:
+                    return True
+        return False
 
 
 # Destinations an internet gateway can reach: everything but the special-purpose ranges that are

@@ -416,3 +416,50 @@ def test_rule32_declared_by_endpoint_id_passes() -> None:
 
     lab, endpoint = gwlb_lab()
     assert lab.scan(Config(appliances=(endpoint.id,))).status("NET-001", NB) == "PASS"
+
+
+# --- rule 28: an interface endpoint counts only when the workload can use it --------------------
+def endpoint_lab(**endpoint: Any) -> tuple[Any, Any]:
+    lab = nat_lab()
+    ep = lab.v.interface_endpoint("sagemaker.api", [lab.pub], **endpoint)
+    lab.v.interface_endpoint("sagemaker.runtime", [lab.pub])
+    lab.priv.route_table()  # only the local route
+    nb = lab.e.notebooks[-1]
+    nb.direct_internet = False
+    return lab, ep
+
+
+def test_rule28_reachable_endpoints_pass() -> None:
+    lab, _ = endpoint_lab()
+    assert lab.scan().status("VPCE-001", NB) == "PASS"
+
+
+def test_rule28_endpoint_whose_group_refuses_the_notebook_fails() -> None:
+    lab, ep = endpoint_lab(sgs=[])
+    refusing = lab.v.sg("endpoint-closed").ingress("192.168.0.0/16", proto="tcp", ports=443)
+    ep.sgs = [refusing]
+    result = lab.scan()
+    assert result.status("VPCE-001", NB) == "FAIL"
+    assert any(ep.id in n and "tcp/443" in n for n in result.finding("VPCE-001", NB).evidence.notes)
+
+
+def test_rule28_endpoint_with_private_dns_off_fails() -> None:
+    lab, ep = endpoint_lab(private_dns=False)
+    result = lab.scan()
+    assert result.status("VPCE-001", NB) == "FAIL"
+    assert any("private DNS off" in n for n in result.finding("VPCE-001", NB).evidence.notes)
+
+
+def test_rule28_nacl_blocking_https_to_the_endpoint_fails() -> None:
+    lab, _ = endpoint_lab()
+    acl = lab.v.nacl()
+    acl.outbound(100, "allow", "0.0.0.0/0", proto="6", ports=22).inbound(100, "allow", "0.0.0.0/0")
+    lab.priv.use_nacl(acl)
+    assert lab.scan().status("VPCE-001", NB) == "FAIL"
+
+
+def test_rule28_endpoint_groups_unknown_is_error() -> None:
+    lab, ep = endpoint_lab(sgs=[])
+    result = lab.scan()
+    assert result.status("VPCE-001", NB) == "ERROR"
+    assert ep.id in result.finding("VPCE-001", NB).message
