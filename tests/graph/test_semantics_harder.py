@@ -444,7 +444,7 @@ def test_rule28_endpoint_whose_group_refuses_the_notebook_fails() -> None:
 
 
 def test_rule28_endpoint_with_private_dns_off_fails() -> None:
-    lab, ep = endpoint_lab(private_dns=False)
+    lab, _ep = endpoint_lab(private_dns=False)
     result = lab.scan()
     assert result.status("VPCE-001", NB) == "FAIL"
     assert any("private DNS off" in n for n in result.finding("VPCE-001", NB).evidence.notes)
