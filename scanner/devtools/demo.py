@@ -168,6 +168,14 @@ _TRAINING_IMAGE: Final = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker
 _FIREWALL_ENDPOINT_SERVICE: Final = "com.amazonaws.vpce.{region}.vpce-svc-0e1a2b3c4d5e6f708"
 
 
+def _address_in(cidr: str, offset: int) -> dict[str, Any]:
+    """An ENI's private address fields for the `offset`-th host of a subnet."""
+    import ipaddress
+
+    ip = str(ipaddress.ip_network(cidr)[offset])
+    return {"PrivateIpAddress": ip, "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": ip}]}
+
+
 def simulated() -> list[str]:
     """What the demo adds to moto, in words for the README and the `safemaker demo` output."""
     return [
@@ -189,12 +197,14 @@ def simulated() -> list[str]:
         "DescribeNotebookInstance.",
         "ENIs of NAT gateways and interface endpoints are reported with the InterfaceType, "
         "Description and RequesterManaged that AWS gives them (moto says 'interface' for all).",
+        "Interface endpoint ENIs are reported with a private address inside their subnet, as AWS "
+        "assigns it (moto picks one outside the VPC, which no workload could reach).",
         f"Private DNS names ending in .ec2.internal (moto) are reported as "
         f".{REGION}.compute.internal, as AWS does outside us-east-1.",
         "NAT gateways are reported with ConnectivityType public, which AWS always returns and "
         "moto omits.",
-        "Left as moto reports them: NAT gateway and interface endpoint ENIs get private addresses "
-        "outside their subnets, NAT gateways 127.x public addresses, and the domain a made-up "
+        "Left as moto reports them: NAT gateway ENIs get private addresses outside their subnets, "
+        "NAT gateways 127.x public addresses, and the domain a made-up "
         "SecurityGroupIdForDomainBoundary.",
     ]
 
@@ -571,7 +581,8 @@ class _EstateBuilder:
 
     def _sagemaker_interface_endpoints(self, vpc: str, subnet: str, sg: str, project: str) -> None:
         """Seed 004's PrivateLink endpoints, so VPC-only notebooks can reach the SageMaker API."""
-        for service in ("sagemaker.api", "sagemaker.runtime"):
+        cidr = self.ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"]
+        for index, service in enumerate(("sagemaker.api", "sagemaker.runtime")):
             endpoint = self.ec2.create_vpc_endpoint(
                 VpcId=vpc, VpcEndpointType="Interface", ServiceName=f"com.amazonaws.{REGION}.{service}",
                 SubnetIds=[subnet], SecurityGroupIds=[sg], PrivateDnsEnabled=True,
@@ -582,6 +593,7 @@ class _EstateBuilder:
                     "InterfaceType": "vpc_endpoint",
                     "Description": f"VPC Endpoint Interface {endpoint['VpcEndpointId']}",
                     "RequesterManaged": True,
+                    **_address_in(cidr, 200 + index),
                 }
 
     def _lifecycle(self, name: str, script: str, **values: str) -> None:

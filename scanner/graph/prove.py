@@ -867,7 +867,7 @@ class Network:
                      flow=classes[(delivery.flows & -delivery.flows).bit_length() - 1], flows=delivery.flows,
                      src_ip=delivery.src_ip, public=False, untranslated_private=False, inspected=None, nat=None,
                      hops=(), seen=())
-        if view is delivery.from_view and subnet_id == delivery.from_subnet:
+        if view.where == delivery.from_view.where and subnet_id == delivery.from_subnet:
             return delivery.flows
         scratch = _Collector(flows=classes, texts=self._flow_texts)
         acl = self.topology(view).nacl_for(subnet_id)
@@ -1643,7 +1643,7 @@ class Network:
             for sid in ep.get("SubnetIds", []) or []:
                 places.append((str(sid), AddrSet.from_cidrs(4, [str(topo.subnet(str(sid)).get("CidrBlock", ""))])))
         for delivery in deliveries:
-            if delivery.family != 4 or delivery.from_view is not source.view or not delivery.flows & https:
+            if delivery.family != 4 or delivery.from_view.where != source.view.where or not delivery.flows & https:
                 continue
             for subnet_id, where in places:
                 target = delivery.dests.intersect(where)
