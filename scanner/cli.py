@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -121,7 +122,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
              org_role_name: str | None = None, accounts: str | None = None, account_shard: str | None = None,
-             ) -> dict[str, Any]:
+             deadline: float | None = None) -> dict[str, Any]:
     from safemaker.scanner.collect import collect_snapshot
     from safemaker.scanner.collect.runner import CollectionInterrupted
     from safemaker.scanner.collect.sessions import assumed_session, base_session
@@ -134,19 +135,22 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     region_list = [r.strip() for r in (regions or "").split(",") if r.strip()]
     base = base_session(profile, region_list[0] if region_list else None)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    deadline_at = None if deadline is None else time.monotonic() + deadline
     if org_role_name:
         from safemaker.scanner.collect.org import collect_organization, parse_accounts, parse_shard
 
         return collect_organization(base, org_role_name, regions=region_list, accounts=parse_accounts(accounts),
                                     shard=parse_shard(account_shard) if account_shard else None,
-                                    external_id=external_id, endpoint_url=endpoint, progress=_say)
+                                    external_id=external_id, endpoint_url=endpoint, progress=_say,
+                                    deadline_at=deadline_at)
     sessions = [base] if not role_arns else [assumed_session(base, arn, external_id=external_id,
                                                              endpoint_url=endpoint) for arn in role_arns]
     docs: list[tuple[str, dict[str, Any]]] = []
     try:
         for i, session in enumerate(sessions):
             docs.append((f"session {i + 1}",
-                         collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say)))
+                         collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say,
+                                          deadline_at=deadline_at)))
     except CollectionInterrupted as exc:  # keep the sessions already done in the partial snapshot
         if docs:
             exc.partial = merge_snapshots([*docs, ("interrupted", exc.partial)])[0]
@@ -190,6 +194,8 @@ _collect_opts = [
     click.option("--accounts", default=None, help="With --org-role-name: only these account ids (comma-separated)."),
     click.option("--account-shard", default=None, metavar="I/N",
                  help="With --org-role-name: only the accounts whose sorted position is I-1 modulo N."),
+    click.option("--deadline", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+                 help="Stop calling AWS after this long; what was not reached is listed in errors (ERROR)."),
     click.option("--partial", is_flag=True, default=False,
                  help="On Ctrl-C, still write what was collected (marked as interrupted)."),
 ]

@@ -129,6 +129,7 @@ def collect_organization(
     progress: Progress | None = None,
     assume: Assume | None = None,
     max_attempts: int | None = None,
+    deadline_at: float | None = None,
 ) -> dict[str, Any]:
     """One snapshot of the selected accounts of the organization the `base` session can list.
 
@@ -164,10 +165,13 @@ def collect_organization(
     docs: list[tuple[str, Mapping[str, Any]]] = []
     placeholders: dict[str, list[str]] = {}
     done = 0
+    # collect_snapshot's bounds; deadline_at is one deadline for the whole organization
+    limits = {name: value for name, value in (("max_attempts", max_attempts), ("deadline_at", deadline_at))
+              if value is not None}
     try:
         for account in selected:
             _collect_account(base, account, role_name, regions, home, external_id, endpoint_url, progress,
-                             assume, max_attempts, docs, placeholders, errors, say)
+                             assume, limits, docs, placeholders, errors, say)
             done += 1
     except KeyboardInterrupt as interrupt:
         # The account being collected keeps what it finished (CollectionInterrupted carries it);
@@ -183,7 +187,7 @@ def collect_organization(
 
 def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[str], home: str,
                      external_id: str | None, endpoint_url: str | None, progress: Progress | None,
-                     assume: Assume, max_attempts: int | None, docs: list[tuple[str, Mapping[str, Any]]],
+                     assume: Assume, limits: Mapping[str, Any], docs: list[tuple[str, Mapping[str, Any]]],
                      placeholders: dict[str, list[str]], errors: list[dict[str, Any]], say: Progress) -> None:
     role_arn = f"arn:aws:iam::{account}:role/{role_name}"
     try:
@@ -202,9 +206,7 @@ def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[
             say(f"collect {account}: cannot list its regions, collecting {home} only")
             errors.append(_error(account, home, "ec2", "DescribeRegions", None, exc))
             account_regions = [home]
-    kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "progress": progress}
-    if max_attempts is not None:
-        kwargs["max_attempts"] = max_attempts
+    kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "progress": progress, **limits}
     try:
         doc = collect_snapshot(session, account_regions, **kwargs)
     except CollectionError as exc:
