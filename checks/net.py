@@ -10,6 +10,7 @@ from safemaker.scanner.checking.context import CheckContext
 from safemaker.scanner.checking.registry import CheckFunc, check
 from safemaker.scanner.checking.resources import Resource
 from safemaker.scanner.errors import MissingData
+from safemaker.scanner.graph.addrs import AddrSet
 from safemaker.scanner.graph.proof import EgressProof, managed_network_path
 from safemaker.scanner.model import Path, ResourceType, Severity, Verdict
 
@@ -417,7 +418,10 @@ def net_008(ctx: CheckContext, resource: Resource) -> Verdict:
                  if (s.get("Attachment") or {}).get("EndpointId") and (s.get("Attachment") or {}).get("SubnetId")}
     if not endpoints:
         return Verdict.error(f"firewall {resource.id} has no endpoints in FirewallStatus.SyncStates")
-    issues = firewall_return_issues(ctx.network.topology(resource.view), endpoints)
+    def spokes(subnet_id: str) -> AddrSet | None:
+        return ctx.network.tgw_spoke_ranges(resource.view, subnet_id)
+
+    issues = firewall_return_issues(ctx.network.topology(resource.view), endpoints, spokes)
     if issues:
         return Verdict.failed(issues[0].message + (f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""),
                               paths=tuple(i.path for i in issues))

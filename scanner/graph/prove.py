@@ -1531,6 +1531,42 @@ class Network:
             self._tgw_indexes[operation] = index
         return index
 
+    def tgw_spoke_ranges(self, view: RegionView, subnet_id: str) -> AddrSet | None:
+        """The IPv4 ranges of the spoke VPCs whose transit gateway route tables send internet
+        traffic to the attachment that uses `subnet_id`; None when no attachment uses it."""
+        index = self._tgw_index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+        attachments = {str(att.get("TransitGatewayAttachmentId")): (v, att)
+                       for key, found in index.items() if isinstance(key, str) for v, att in found}
+        mine = [att for v, att in attachments.values()
+                if v.where == view.where and subnet_id in (att.get("SubnetIds") or [])
+                and att.get("State") in _TGW_ATTACHMENT_FORWARDS]
+        if not mine:
+            return None
+        out = AddrSet.empty(4)
+        internet = AddrSet.everything(4).subtract(_NOT_INTERNET[4])
+        for hub in mine:
+            hub_id = hub.get("TransitGatewayAttachmentId")
+            for _spoke_view, spoke in attachments.values():
+                if spoke is hub or spoke.get("TransitGatewayId") != hub.get("TransitGatewayId") \
+                        or spoke.get("State") not in _TGW_ATTACHMENT_FORWARDS:
+                    continue
+                rtb_id = self._tgw_association(str(spoke.get("TransitGatewayAttachmentId")))
+                if rtb_id is None:
+                    continue
+                if not any(r.get("State") != "blackhole"
+                           and any(t.get("TransitGatewayAttachmentId") == hub_id
+                                   for t in r.get("TransitGatewayAttachments", []) or [])
+                           and AddrSet.from_cidrs(4, [str(r.get("DestinationCidrBlock") or "")]).overlaps(internet)
+                           for r in self._tgw_routes(rtb_id)):
+                    continue
+                vpc_id = str(spoke.get("VpcId", ""))
+                where = self.view_of_vpc(vpc_id)
+                if where is None:
+                    raise MissingData(f"spoke VPC {vpc_id} (attachment {spoke.get('TransitGatewayAttachmentId')}) "
+                                      "is not in the snapshot: the ranges the firewall protects are unknown")
+                out = out.union(AddrSet.from_cidrs(4, self.topology(where).vpc_cidrs(vpc_id)))
+        return out
+
     def _vpc_attachment(self, tgw_id: str, vpc_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
         index = self._tgw_index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
         for view, att in index.get((tgw_id, vpc_id), []):

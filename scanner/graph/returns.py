@@ -4,13 +4,13 @@ A stateful firewall must see both directions of a flow at the same endpoint. For
 whose route table sends traffic to a firewall endpoint, the reply must come back through that
 same endpoint: through the IGW edge route table when the endpoint's subnet routes straight to
 the internet gateway, or through the NAT subnet's own route table when the endpoint sits in
-front of a NAT gateway.
+front of a NAT gateway. Behind a transit gateway the protected ranges are the spoke VPCs'.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +58,12 @@ def _routes_to(rtb: Mapping[str, Any], family: int, dests: AddrSet) -> list[tupl
     return out
 
 
-def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list[ReturnIssue]:
-    """`endpoints`: vpce id -> endpoint subnet id, for one firewall."""
+def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
+                           spokes: Callable[[str], AddrSet | None] = lambda _subnet: None) -> list[ReturnIssue]:
+    """`endpoints`: vpce id -> endpoint subnet id, for one firewall. `spokes(subnet)` gives the
+    ranges a transit gateway attachment subnet carries traffic for (None: not one): in a
+    centralised design those spoke ranges are what the firewall protects, not the attachment
+    subnet's own CIDR (rule 15)."""
     issues: list[ReturnIssue] = []
     for vpce, fw_subnet in sorted(endpoints.items()):
         fw_rtb, _ = topo.route_table_for(fw_subnet)
@@ -79,10 +83,16 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str]) -> list
                        and AddrSet.from_cidr(r["DestinationCidrBlock"]).subtract(_NOT_INTERNET[4])
                        for r in rtb.get("Routes", []) or []):
                 continue
-            cidr = subnet.get("CidrBlock")
-            if not cidr:
-                continue
-            protected = AddrSet.from_cidr(cidr)
+            through_tgw = spokes(subnet_id)
+            if through_tgw is not None:
+                if not through_tgw:
+                    continue  # no spoke sends its traffic here
+                protected, cidr = through_tgw, f"spokes {through_tgw.describe()}"
+            else:
+                if not subnet.get("CidrBlock"):
+                    continue
+                cidr = str(subnet["CidrBlock"])
+                protected = AddrSet.from_cidr(cidr)
             base = (Hop("subnet", subnet_id, f"{cidr} sends traffic to {vpce} by {rtb['RouteTableId']}"),
                     Hop("firewall-endpoint", vpce, f"continues by {fw_rtb['RouteTableId']}"))
             for gw in sorted(t for t in after if t.startswith("igw-")):

@@ -463,3 +463,44 @@ def test_rule28_endpoint_groups_unknown_is_error() -> None:
     result = lab.scan()
     assert result.status("VPCE-001", NB) == "ERROR"
     assert ep.id in result.finding("VPCE-001", NB).message
+
+
+# --- rule 15: in a centralised design the firewall protects the spokes' ranges ------------------
+def centralised_lab(*, return_through_firewall: bool) -> Estate:
+    """Spoke -> TGW -> inspection VPC: attachment subnet -> firewall endpoint -> NAT -> IGW."""
+    e = Estate()
+    spoke = e.vpc("10.10.0.0/16", name="spoke")
+    spoke_subnet = spoke.subnet("10.10.1.0/24")
+    hub = e.vpc("10.99.0.0/16", name="inspection")
+    igw = hub.igw()
+    pub = hub.subnet("10.99.1.0/24", name="nat")
+    nat = pub.nat_gateway()
+    fwsub = hub.subnet("10.99.3.0/28", name="firewall")
+    fw = hub.firewall([fwsub], e.firewall_policy(), name="central-fw")
+    att_subnet = hub.subnet("10.99.2.0/28", name="tgw-attachment")
+    tgw = e.tgw("hub")
+    spoke_rt, hub_rt = tgw.route_table(), tgw.route_table()
+    spoke_att = tgw.attach(spoke, [spoke_subnet], route_table=spoke_rt)
+    hub_att = tgw.attach(hub, [att_subnet], route_table=hub_rt, appliance_mode=True)
+    spoke_rt.route("0.0.0.0/0", hub_att)
+    hub_rt.route(spoke.cidr, spoke_att)
+    spoke_subnet.route_table().route("0.0.0.0/0", tgw)
+    att_subnet.route_table().route("0.0.0.0/0", fw.endpoint())
+    fwsub.route_table().route("0.0.0.0/0", nat).route(spoke.cidr, tgw)
+    back = fw.endpoint() if return_through_firewall else tgw
+    pub.route_table().route("0.0.0.0/0", igw).route(spoke.cidr, back)
+    spoke_subnet.notebook(NB, sg=spoke.sg("notebook", egress_all=True))
+    return e
+
+
+def test_rule15_centralised_return_routes_for_spoke_ranges_pass() -> None:
+    result = scan(centralised_lab(return_through_firewall=True))
+    assert result.status("NET-008", "central-fw") == "PASS", result.finding("NET-008", "central-fw").message
+    assert result.status("NET-001", NB) == "PASS"
+
+
+def test_rule15_centralised_spoke_replies_bypassing_the_endpoint_fail() -> None:
+    result = scan(centralised_lab(return_through_firewall=False))
+    assert result.status("NET-008", "central-fw") == "FAIL"
+    message = result.finding("NET-008", "central-fw").message
+    assert "10.10.0.0/16" in message and "not back through vpce-" in message
