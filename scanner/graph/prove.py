@@ -1403,7 +1403,7 @@ class Network:
             inst = topo.instances.get(instance_id)
             if inst is None:
                 raise MissingData(f"instance {instance_id} is not in ec2 DescribeInstances")
-            ifaces = inst.get("NetworkInterfaces", []) or []
+            ifaces = [*(inst.get("NetworkInterfaces", []) or []), *self.enis_of_instance(pkt.view, instance_id)]
             primary = next((i for i in ifaces if (i.get("Attachment") or {}).get("DeviceIndex") == 0), None)
             if primary is None:
                 raise MissingData(f"instance {instance_id} has no primary network interface")
@@ -1444,16 +1444,30 @@ class Network:
 
     def instance_enis(self, view: RegionView, owner: str | None, eni: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """Every ENI of the instance that owns `eni` (just `eni` when there is no such instance)."""
-        topo = self.topology(view)
-        inst = topo.instances.get(owner) if owner else None
-        if inst is None:
-            return [eni]
-        found = []
-        for iface in inst.get("NetworkInterfaces", []) or []:
-            full = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
-            if full.get("SubnetId"):
-                found.append(full)
-        return found or [eni]
+        found = self.enis_of_instance(view, owner) if owner else []
+        return [e for e in found if e.get("SubnetId")] or [eni]
+
+    def enis_of_instance(self, view: RegionView, instance_id: str) -> list[Mapping[str, Any]]:
+        """The instance's ENIs, from DescribeInstances and from the attachments that
+        DescribeNetworkInterfaces reports (either may list one the other leaves out), with the
+        fuller DescribeNetworkInterfaces record where there is one, by device index."""
+        def index() -> dict[str, list[Mapping[str, Any]]]:
+            topo = self.topology(view)
+            out: dict[str, dict[str, Mapping[str, Any]]] = {}
+            enis = topo.enis if view.has("ec2", "DescribeNetworkInterfaces") else {}
+            for iid, inst in (topo.instances.items() if view.has("ec2", "DescribeInstances") else ()):
+                for iface in inst.get("NetworkInterfaces", []) or []:
+                    eid = str(iface.get("NetworkInterfaceId", ""))
+                    out.setdefault(iid, {})[eid] = enis.get(eid, iface)
+            for eid, eni in enis.items():
+                owner = (eni.get("Attachment") or {}).get("InstanceId")
+                if isinstance(owner, str):
+                    out.setdefault(owner, {})[eid] = eni
+            return {iid: sorted(found.values(), key=lambda e: ((e.get("Attachment") or {}).get("DeviceIndex") or 0,
+                                                               str(e.get("NetworkInterfaceId"))))
+                    for iid, found in out.items()}
+
+        return self.memo(("instance-enis", view.account, view.region), index).get(instance_id, [])
 
     def _forward_from(self, pkt: Packet, name: str, entry: Mapping[str, Any], exit_eni: Mapping[str, Any],
                       col: _Collector, depth: int) -> None:

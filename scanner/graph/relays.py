@@ -79,8 +79,7 @@ def _hosts_by_vpc(network: Network, view: RegionView) -> dict[str, list[_Host]]:
             inst = topo.instances[iid]
             if (inst.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
                 continue
-            for iface in inst.get("NetworkInterfaces", []) or []:
-                eni = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
+            for eni in network.enis_of_instance(view, iid):
                 vpc = eni.get("VpcId") or topo.subnets.get(str(eni.get("SubnetId", "")), {}).get("VpcId")
                 if not isinstance(vpc, str):
                     continue
@@ -177,11 +176,8 @@ def _host_proofs(network: Network, view: RegionView, host: _Host) -> list[Egress
     """The host's own egress from each of its ENIs (rule 9b: any ENI and address may be used)."""
     from safemaker.scanner.graph.prove import Source as Src
 
-    topo = network.topology(view)
-    inst = topo.instances.get(host.instance_id) or {}
     out = []
-    for iface in inst.get("NetworkInterfaces", []) or [host.eni]:
-        eni = topo.enis.get(iface.get("NetworkInterfaceId", ""), iface)
+    for eni in network.enis_of_instance(view, host.instance_id) or [host.eni]:
         eid = str(eni.get("NetworkInterfaceId", ""))
         if not eni.get("PrivateIpAddress") or not eni.get("SubnetId"):
             continue
