@@ -509,7 +509,7 @@ def test_rule15_centralised_spoke_replies_bypassing_the_endpoint_fail() -> None:
 def test_rule31_relay_whose_eni_only_describe_network_interfaces_lists_fails() -> None:
     # DescribeInstances may list an instance without its interfaces; the attachment recorded on
     # the ENI in DescribeNetworkInterfaces still makes it the instance's (found by the oracle).
-    e, (nbv, nb_subnet, nb_sg), (_other, _pub) = relay_lab()
+    e, (nbv, _nb_subnet, nb_sg), (_other, _pub) = relay_lab()
     tools = nbv.subnet("10.50.9.0/24")
     tools.route_table().route("0.0.0.0/0", nbv.igw())
     box = tools.instance(nbv.sg("box", egress_all=True).ingress(nb_sg), public_ip="198.51.100.70")
