@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path as FsPath
 from typing import Any
@@ -11,6 +12,7 @@ import jsonschema
 import pytest
 
 from safemaker.reports.sarif import (
+    DOCS_BASE_URI,
     ERROR_PREFIX,
     FINGERPRINT_KEY,
     SECURITY_SEVERITY,
@@ -101,7 +103,7 @@ def test_only_fail_and_error_become_results(sample_report: Report) -> None:
     want = sorted(
         (f.check_id, f.resource.id) for f in sample_report.findings if f.status is not Status.PASS
     )
-    assert sorted((r["ruleId"], r["properties"]["resourceId"]) for r in results) == want
+    assert sorted((r["properties"]["checkId"], r["properties"]["resourceId"]) for r in results) == want
     assert {r["properties"]["status"] for r in results} == {"FAIL", "ERROR"}
 
 
@@ -111,9 +113,26 @@ def test_levels_follow_severity_and_error_is_a_prefixed_warning(sample_report: R
     assert results[("NET-001", "nb-analysts")]["level"] == "error"  # critical
     assert results[("SM-001", "nb-analysts")]["level"] == "warning"  # medium
     assert results[("NET-004", "nb-latent")]["level"] == "note"  # info
-    err = results[("NET-002", "d-abc")]
+    err = results[("NET-002/could-not-decide", "d-abc")]
     assert err["level"] == "warning"
     assert err["message"]["text"] == ERROR_PREFIX + "DescribeDomain was not collected"
+
+
+def test_an_error_is_a_low_alert_under_its_own_rule(sample_report: Report) -> None:
+    """GitHub takes an alert's severity from its rule: NET-002 is high, but not being able to
+    read a domain is not a high finding, so ERRORs have a low rule of their own per check."""
+    run = _doc(sample_report)["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    undecided = rules["NET-002/could-not-decide"]
+    assert undecided["properties"]["security-severity"] == "2.0"  # GitHub: low (below 4.0)
+    assert undecided["defaultConfiguration"]["level"] == "warning"
+    assert undecided["shortDescription"]["text"] == "NET-002 could not decide: Studio domain reaches the internet"
+    assert undecided["helpUri"] == rules["NET-002"]["helpUri"]
+    assert rules["NET-002"]["properties"]["security-severity"] == "8.0"
+    # only checks with an ERROR result get the extra rule
+    assert [r for r in rules if r.endswith("/could-not-decide")] == ["NET-002/could-not-decide"]
+    (err,) = [r for r in run["results"] if r["properties"]["status"] == "ERROR"]
+    assert run["tool"]["driver"]["rules"][err["ruleIndex"]]["id"] == err["ruleId"] == "NET-002/could-not-decide"
 
 
 def test_security_severity_values() -> None:
@@ -132,7 +151,9 @@ def test_rules_come_from_specs_including_checks_without_findings(sample_report: 
     net1 = rules["NET-001"]
     assert net1["name"] == "NotebookInstanceHasAnUninspectedPathToTheInternet"
     assert net1["fullDescription"]["text"] == "Follows every route from the notebook's ENI."
-    assert net1["help"]["text"] == "Send 0.0.0.0/0 to a Network Firewall endpoint."
+    assert net1["help"]["text"] == (
+        "Send 0.0.0.0/0 to a Network Firewall endpoint.\n\nSee " + DOCS_BASE_URI + "NET-001.md")
+    assert net1["helpUri"] == DOCS_BASE_URI + "NET-001.md"
     assert net1["properties"]["security-severity"] == "9.5"
     assert net1["defaultConfiguration"]["level"] == "error"
     # empty description and remediation fall back to the title instead of an empty text
@@ -142,7 +163,7 @@ def test_rules_come_from_specs_including_checks_without_findings(sample_report: 
 def test_unknown_check_gets_a_rule_from_its_finding(sample_report: Report) -> None:
     doc = _doc(sample_report, specs=[])
     rule_ids = {r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
-    assert rule_ids == {"NET-001", "NET-002", "NET-004", "SM-001"}
+    assert rule_ids == {"NET-001", "NET-002", "NET-002/could-not-decide", "NET-004", "SM-001"}
 
 
 def test_locations_and_fingerprints(sample_report: Report) -> None:
@@ -154,7 +175,10 @@ def test_locations_and_fingerprints(sample_report: Report) -> None:
     assert loc["logicalLocations"][0]["fullyQualifiedName"] == (
         "111122223333/eu-west-1/AWS::SageMaker::NotebookInstance/nb-analysts"
     )
-    assert r["partialFingerprints"] == {FINGERPRINT_KEY: "fp-NET-001-nb-analysts"}
+    assert r["partialFingerprints"] == {
+        FINGERPRINT_KEY: "fp-NET-001-nb-analysts",
+        "primaryLocationLineHash": hashlib.sha256(b"fp-NET-001-nb-analysts").hexdigest()[:16] + ":1",
+    }
     assert r["properties"]["paths"][0].startswith("eni eni-1 (notebook nb-analysts")
 
 
