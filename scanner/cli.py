@@ -1,10 +1,10 @@
 """Command line: the only place that maps failures to exit statuses (README, CLI reference).
 
-0: no FAIL at or above --fail-on and no scope ERROR; 1: such findings exist (a scope ERROR —
-an account or region that was not collected, or a snapshot with none — gates at any --fail-on;
-other ERRORs are report-only for now); 2: usage error, unreadable or invalid input, a collection
-that could not run, an output that cannot be written, or an internal error (one line, never a
-traceback); 130: interrupted.
+0: no FAIL or ERROR at or above --fail-on counts; 1: such findings exist (`scanner.gate` decides,
+and the summary line names the rule: ERRORs gate like FAILs unless --no-fail-on-error, a scope
+ERROR — an account or region that was not collected — gates at any --fail-on); 2: usage error,
+unreadable or invalid input, a collection that could not run, an output that cannot be written,
+or an internal error (one line, never a traceback); 130: interrupted.
 
 The analysis itself lives in `pipeline.run`; the commands here only gather their inputs.
 Everything printed to the terminal from AWS data goes through `termsafe`.
@@ -37,6 +37,7 @@ from safemaker.scanner.pipeline import (
     UsageProblem,
     analyze_snapshot,
     build_report,
+    decide_gate,
     emit,
     gates,
     render,
@@ -62,9 +63,16 @@ def _reading(path: str) -> None:
     _current_input.append(path)
 
 
-def gate(report: Report, fail_on: str) -> int:
-    """1 when the run fails the build (see pipeline.gates: FAILs at --fail-on, scope ERRORs)."""
-    return 1 if gates(report, fail_on) else 0
+def gate(report: Report, fail_on: str, fail_on_error: bool = True) -> int:
+    """1 when the run fails the build (see scanner.gate)."""
+    return 1 if gates(report, fail_on, fail_on_error) else 0
+
+
+def _finish(report: Report, fail_on: str, fail_on_error: bool) -> None:
+    """The summary line, naming the rule that decided the exit status, then that exit status."""
+    decision = decide_gate(report, fail_on, fail_on_error)
+    _say(summary_line(report, decision))
+    sys.exit(decision.exit_code)
 
 
 _format_opt = click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
@@ -72,9 +80,12 @@ _format_opt = click.option("--format", "formats", multiple=True, type=click.Choi
 _outdir_opt = click.option("--output-dir", type=click.Path(file_okay=False), default=None,
                            help="Write findings.json / report.html / findings.sarif / findings.junit.xml here.")
 _failon_opt = click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-                           help="Exit 1 when a FAIL of at least this severity counts "
+                           help="Exit 1 when a FAIL or ERROR of at least this severity counts "
                                 "(suppressed ones and, with --baseline, unchanged ones do not); an account or "
                                 "region that was not collected (SCOPE-001 ERROR) exits 1 at any severity.")
+_no_fail_on_error_opt = click.option(
+    "--no-fail-on-error", "no_fail_on_error", is_flag=True, default=False,
+    help="ERROR findings are reported but do not fail the run (SCOPE-001, a scope not collected, still does).")
 _config_opt = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                            help="safemaker.toml with proxies, enabled checks, severity overrides, suppressions.")
 _baseline_opt = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
@@ -100,10 +111,11 @@ def cli() -> None:
 @_format_opt
 @_outdir_opt
 @_failon_opt
+@_no_fail_on_error_opt
 @_baseline_opt
 @_today_opt
 def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
-            fail_on: str, baseline_path: str | None, today: datetime | None) -> None:
+            fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None) -> None:
     """Run the checks on a snapshot file."""
     _reading(snapshot_path)
     config = load_config(config_path)
@@ -116,8 +128,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
     report = run_pipeline(snapshot, config, registry, options)
-    _say(summary_line(report))
-    sys.exit(gate(report, fail_on))
+    _finish(report, fail_on, not no_fail_on_error)
 
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
@@ -232,11 +243,13 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
 @_format_opt
 @_outdir_opt
 @_failon_opt
+@_no_fail_on_error_opt
 @_baseline_opt
 @_today_opt
 def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
          snapshot_out: str | None, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
-         fail_on: str, baseline_path: str | None, today: datetime | None, partial: bool, **org: Any) -> None:
+         fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None, partial: bool,
+         **org: Any) -> None:
     """Collect, then analyze."""
     config = load_config(config_path)
     if baseline_path is not None:
@@ -254,8 +267,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
     snapshot = snapshot_from_doc(doc, "<collected snapshot>")
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
     report = run_pipeline(snapshot, config, load_registry(), options)
-    _say(summary_line(report))
-    sys.exit(gate(report, fail_on))
+    _finish(report, fail_on, not no_fail_on_error)
 
 
 @cli.command("checks")

@@ -10,7 +10,7 @@ in the snapshot. An account whose role could not be assumed before anything was 
 all would otherwise give zero findings and a green build. Every such scope becomes one ERROR
 finding of SCOPE-001 (resource type `AWS::Region`, the region's name as id, or "all regions"
 when the failure names no region), a stderr line, and it gates the exit status at any
-`--fail-on` (see `gates`).
+`--fail-on`, even with `--no-fail-on-error` (see `scanner.gate`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from safemaker.scanner import termsafe
 from safemaker.scanner.checking.registry import Registry
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import SafemakerError
+from safemaker.scanner.gate import SCOPE_CHECK, GateDecision, decide
 from safemaker.scanner.model import (
     Finding,
     ResourceRef,
@@ -44,7 +45,6 @@ FORMATS = ("json", "html", "sarif", "junit")
 FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
              "junit": "findings.junit.xml"}
 
-SCOPE_CHECK = "SCOPE-001"
 SCOPE_TITLE = "Part of the estate was not collected"
 SCOPE_REMEDIATION = ("Read the snapshot's errors for this account and region: grant or fix the role, correct "
                      "--accounts, or collect the missing scope again and merge it. Nothing in it was checked.")
@@ -150,17 +150,14 @@ def is_scope_error(finding: Finding) -> bool:
     return finding.check_id == SCOPE_CHECK and finding.status is Status.ERROR
 
 
-def gates(report: Report, fail_on: str) -> bool:
-    """Whether the run fails the build (exit 1).
+def gates(report: Report, fail_on: str, fail_on_error: bool = True) -> bool:
+    """Whether the run fails the build (exit 1); the rules are in `scanner.gate`."""
+    return decide_gate(report, fail_on, fail_on_error).exit_code == 1
 
-    A FAIL at or above `fail_on` gates, as before. A scope ERROR gates at any `fail_on`: it means
-    that part of the estate was not read at all, and an empty or partial collection must never
-    pass a pipeline. Other ERRORs stay report-only until the contract's general ERROR gate lands.
-    Suppressed findings and, with --baseline, unchanged ones never gate.
-    """
-    threshold = Severity(fail_on).rank
-    return any(f.counts and ((f.status is Status.FAIL and f.severity.rank >= threshold) or is_scope_error(f))
-               for f in report.findings)
+
+def decide_gate(report: Report, fail_on: str, fail_on_error: bool = True) -> GateDecision:
+    """The exit status and the rule that decided it (contracts §3; see `scanner.gate`)."""
+    return decide(report.findings, fail_on, fail_on_error)
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +218,8 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
         say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: Report, decision: GateDecision | None = None) -> str:
+    """The one stderr line a pipeline log shows: counts, triage, and the rule behind the exit status."""
     counts = report.summary()
     line = f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
     extra = []
@@ -235,7 +233,10 @@ def summary_line(report: Report) -> str:
         extra.append(f"baseline: {dict(b.new_by_status).get('FAIL', 0)} new FAIL, "
                      f"{t['unchanged']} unchanged FAIL, {len(b.fixed)} fixed")
     if extra:
-        line += f" ({'; '.join(extra)}; {t['counted']} FAIL count towards the exit status)"
+        counted = sum(1 for f in report.findings if f.counts and f.status is not Status.PASS)
+        line += f" ({'; '.join(extra)}; {counted} FAIL/ERROR count towards the exit status)"
+    if decision is not None:
+        line += f"; {decision.text}"
     return line
 
 

@@ -90,7 +90,7 @@ def test_suppressed_findings_stay_in_the_output_and_do_not_fail_the_run(
         {"check": "NET-001", "resource": "nb-open", "justification": "sandbox, approved by the CISO",
          "expires": "2027-03-31", "state": "active", "matched": 1},
     ]
-    assert "safemaker: 3 PASS, 3 FAIL, 0 ERROR (3 suppressed; 0 FAIL count towards the exit status)" in result.err
+    assert "safemaker: 3 PASS, 3 FAIL, 0 ERROR (3 suppressed; 0 FAIL/ERROR count towards the exit status)" in result.err
 
 
 def test_the_glob_and_the_check_both_have_to_match(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -122,7 +122,7 @@ def test_an_expired_suppression_stops_applying_and_is_reported(capsys: pytest.Ca
     assert ("safemaker: [[suppress]] #2 (NET-001 nb-open) expired on 2026-11-30; NET-001 FAIL on nb-open "
             "(111122223333/eu-west-1) counts again") in after.err.splitlines()
     assert after.doc["suppressions"][1]["state"] == "expired"
-    assert "(2 suppressed; 1 with an expired suppression; 1 FAIL count towards the exit status)" in after.err
+    assert "(2 suppressed; 1 with an expired suppression; 1 FAIL/ERROR count towards the exit status)" in after.err
 
 
 def test_today_comes_from_the_environment_too(capsys: pytest.CaptureFixture[str], tmp_path: Path, snapshot: str,
