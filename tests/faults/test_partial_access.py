@@ -353,8 +353,8 @@ FAULTED: dict[str, dict[str, Any]] = {}
 def test_exit_status_of_a_faulted_snapshot(
     operation: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """FAILs fail the gate (exit 1); ERRORs alone do not (exit 0): ERROR means "could not decide",
-    it is reported in every format, and `--fail-on` gates FAILs only."""
+    """FAILs fail the gate (exit 1); so do ERRORs alone (contracts §3: an estate that could not be
+    read must not pass), unless --no-fail-on-error makes them report-only (exit 0)."""
     if operation not in FAULTED:
         pytest.skip("the matrix run for this operation did not run")
     doc = FAULTED[operation]
@@ -372,6 +372,10 @@ def test_exit_status_of_a_faulted_snapshot(
     capsys.readouterr()
     with pytest.raises(SystemExit) as exited:
         main(["analyze", str(snap), "--format", "json", "--config", str(config)])
+    assert exited.value.code == 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["analyze", str(snap), "--format", "json", "--config", str(config), "--no-fail-on-error"])
     assert exited.value.code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["FAIL"] == 0
