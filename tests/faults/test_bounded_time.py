@@ -18,8 +18,9 @@ from safemaker.scanner.collect import bounds
 from safemaker.scanner.collect.plan import PLAN
 from safemaker.scanner.model import Status
 
+from .ledger import Ledger
 from .rig import REGION, Rig, denial, service_id, small_rig, wire_error
-from .verdicts import assert_held, outcome
+from .verdicts import Outcome, outcome
 from .wire import FaultyMoto, html_page, on_request, serve, trickle
 
 EXTRA_NOTEBOOKS = 148  # with the small estate's two: 150, two pages of ListNotebookInstances
@@ -37,6 +38,17 @@ def served() -> Iterator[tuple[Rig, FaultyMoto, str]]:
         yield rig, app, url
 
 
+@pytest.fixture(scope="module")
+def clean(served: tuple[Rig, FaultyMoto, str]) -> Outcome:
+    """The estate collected over the wire with nothing faulted: what every attack is compared with."""
+    rig, app, url = served
+    app.reset()
+    done = outcome(rig.collect(endpoint_url=url, max_attempts=2))
+    notebooks = done.doc["accounts"][rig.account][REGION]["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]
+    assert len(notebooks) == 150
+    return done
+
+
 @pytest.fixture(autouse=True)
 def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's backoff and token bucket are real waits; the tests count calls instead."""
@@ -44,11 +56,9 @@ def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
 
 
-def test_a_broken_page_2_of_150_notebooks_leaves_no_partial_list(served: tuple[Rig, FaultyMoto, str]) -> None:
+def test_a_broken_page_2_of_150_notebooks_leaves_no_partial_list(served: tuple[Rig, FaultyMoto, str],
+                                                                  clean: Outcome, ledger: Ledger) -> None:
     rig, app, url = served
-    clean = outcome(rig.collect(endpoint_url=url, max_attempts=2))
-    notebooks = clean.doc["accounts"][rig.account][REGION]["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]
-    assert len(notebooks) == 150
     app.reset()
     app.faults["ListNotebookInstances"] = on_request(2, html_page)
     try:
@@ -64,10 +74,11 @@ def test_a_broken_page_2_of_150_notebooks_leaves_no_partial_list(served: tuple[R
     where = f"AWS::SageMaker::NotebookInstance in {rig.account}/{REGION}"
     assert faulted.status("NET-001", where) is Status.ERROR
     assert "sagemaker ListNotebookInstances failed with UnreadableResponse" in faulted.message("NET-001", where)
-    assert_held(clean, faulted)
+    ledger.compare("html-on-page-2-of-ListNotebookInstances", clean, faulted)
 
 
-def test_a_trickled_body_ends_at_the_call_deadline(served: tuple[Rig, FaultyMoto, str]) -> None:
+def test_a_trickled_body_ends_at_the_call_deadline(served: tuple[Rig, FaultyMoto, str], clean: Outcome,
+                                                   ledger: Ledger) -> None:
     rig, app, url = served
     app.reset()
     app.faults["DescribeVpcs"] = trickle(app, 0.1)
@@ -82,7 +93,9 @@ def test_a_trickled_body_ends_at_the_call_deadline(served: tuple[Rig, FaultyMoto
     assert error["message"] == "no complete answer within 1 s (connect, read and retries together); stopped waiting"
     assert sent == 1  # not retried: the deadline covers the call, retries included
     assert "DescribeVpcs" not in doc["accounts"][rig.account][REGION]["ec2"]
-    assert "NET-001" not in {f.check_id for f in outcome(doc).findings.values() if f.status is Status.PASS}
+    faulted = outcome(doc)
+    assert "NET-001" not in {f.check_id for f in faulted.findings.values() if f.status is Status.PASS}
+    ledger.compare("trickled-body-on-DescribeVpcs", clean, faulted)
 
 
 class Throttled:
@@ -99,7 +112,8 @@ class Throttled:
         return wire_error("json", "ThrottlingException", 400)
 
 
-def test_a_describe_throttled_for_every_notebook_stops_at_the_breaker(served: tuple[Rig, FaultyMoto, str]) -> None:
+def test_a_describe_throttled_for_every_notebook_stops_at_the_breaker(served: tuple[Rig, FaultyMoto, str],
+                                                                      clean: Outcome, ledger: Ledger) -> None:
     rig = served[0]
     storm = Throttled("DescribeNotebookInstance")
     doc = rig.collect({"before-send": storm}, max_attempts=2, breaker_threshold=3)
@@ -110,12 +124,14 @@ def test_a_describe_throttled_for_every_notebook_stops_at_the_breaker(served: tu
     assert [e["error_code"] for e in errors] == ["ThrottlingException"] * 3 + ["CircuitOpen"] * 147
     assert errors[3]["message"] == ("not called: the previous 3 calls of sagemaker DescribeNotebookInstance in "
                                     "eu-west-1 failed (ThrottlingException); the rest of them are skipped")
-    findings = outcome(doc).findings
-    net = {r: f.status for (c, _t, r), f in findings.items() if c == "NET-001"}
+    faulted = outcome(doc)
+    net = {r: f.status for (c, _t, r), f in faulted.findings.items() if c == "NET-001"}
     assert len(net) == 150 and set(net.values()) == {Status.ERROR}
+    ledger.compare("throttled-DescribeNotebookInstance-x150", clean, faulted)
 
 
-def test_denials_do_not_open_the_breaker(served: tuple[Rig, FaultyMoto, str]) -> None:
+def test_denials_do_not_open_the_breaker(served: tuple[Rig, FaultyMoto, str], clean: Outcome,
+                                         ledger: Ledger) -> None:
     rig = served[0]
     sid = service_id(rig.session, "sagemaker")
     calls: list[int] = []
@@ -128,10 +144,11 @@ def test_denials_do_not_open_the_breaker(served: tuple[Rig, FaultyMoto, str]) ->
     assert len(calls) == 150  # an answer about each notebook, not a sign the service is unwell
     assert {e["error_code"] for e in doc["errors"] if e["operation"] == "DescribeNotebookInstance"} == {
         "AccessDeniedException"}
+    ledger.compare("denied-DescribeNotebookInstance-x150", clean, outcome(doc))
 
 
-def test_the_run_deadline_records_every_step_not_reached(served: tuple[Rig, FaultyMoto, str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_run_deadline_records_every_step_not_reached(served: tuple[Rig, FaultyMoto, str], clean: Outcome,
+                                                         ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     rig = served[0]
     now = [1000.0]
 
@@ -153,9 +170,10 @@ def test_the_run_deadline_records_every_step_not_reached(served: tuple[Rig, Faul
     assert late_errors[0]["message"] == "not collected: the collection deadline (--deadline) passed first"
     data = doc["accounts"][rig.account][REGION]
     assert "DescribeSecurityGroups" in data["ec2"] and "DescribeNetworkAcls" not in data["ec2"]
-    findings = outcome(doc).findings
-    assert {f.status for f in findings.values()} == {Status.ERROR}
-    assert any("deadline" in f.message for f in findings.values())
+    faulted = outcome(doc)
+    assert {f.status for f in faulted.findings.values()} == {Status.ERROR}
+    assert any("deadline" in f.message for f in faulted.findings.values())
+    ledger.compare("run-deadline-passed-during-DescribeSecurityGroups", clean, faulted)
 
 
 

@@ -21,7 +21,9 @@ from botocore.retries import bucket, standard
 from safemaker.scanner.collect import runner
 from safemaker.scanner.collect.runner import DEFAULT_MAX_ATTEMPTS, client_config
 
+from .ledger import Ledger
 from .rig import REGION, Rig, http_answer, service_id, small_rig, wire_error
+from .verdicts import outcome
 
 THROTTLES = {  # protocol -> (error code, HTTP status) AWS uses for throttling
     "ec2": ("RequestLimitExceeded", 503),
@@ -85,7 +87,7 @@ def without_created(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "created"}
 
 
-def test_a_storm_that_relents_changes_nothing(rig: Rig, no_backoff_sleep: list[float]) -> None:
+def test_a_storm_that_relents_changes_nothing(rig: Rig, no_backoff_sleep: list[float], ledger: Ledger) -> None:
     clean = rig.collect()
     storm = Storm(rig, k=2)  # STS GetCallerIdentity gets 3 attempts only (runner.account_id)
     throttled = rig.collect({"before-send": storm})
@@ -101,6 +103,7 @@ def test_a_storm_that_relents_changes_nothing(rig: Rig, no_backoff_sleep: list[f
     # botocore asked for backoff between attempts (adaptive mode); the fixture slept none of it.
     assert len(no_backoff_sleep) >= 2 * len(answered)
     assert all(0 <= d <= 20 for d in no_backoff_sleep)
+    ledger.compare("every-call-throttled-twice", outcome(clean), outcome(throttled))
 
 
 @pytest.fixture(scope="module")
