@@ -32,6 +32,7 @@ from safemaker.scanner.output import write_atomic
 from safemaker.scanner.pipeline import (
     FILENAMES,
     FORMATS,
+    FormatOptions,
     Report,
     RunOptions,
     UsageProblem,
@@ -95,6 +96,36 @@ _today_opt = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), 
                           envvar="SAFEMAKER_TODAY", hidden=True)
 
 
+def _keep(name: str) -> Any:
+    """A click callback that keeps an option's value for `_format_options` (options that only shape
+    the outputs are not parameters of each command function)."""
+    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        ctx.meta[f"safemaker.{name}"] = value
+        return value
+    return store
+
+
+_sarif_category_opt = click.option(
+    "--sarif-category", default=None, metavar="CATEGORY", expose_value=False, callback=_keep("sarif_category"),
+    help="SARIF runAutomationDetails.id: GitHub code scanning keeps uploads of different categories (one per "
+         "account or shard) side by side instead of replacing one with the next.")
+_sarif_suppressed_opt = click.option(
+    "--sarif-include-suppressed", is_flag=True, default=False, expose_value=False,
+    callback=_keep("sarif_include_suppressed"),
+    help="Keep suppressed findings in the SARIF file, each result with its suppressions (GitHub code scanning "
+         "ignores suppressions and would show them as open alerts, so they are left out by default).")
+
+
+def _with_format_opts(func: Any) -> Any:
+    return _sarif_category_opt(_sarif_suppressed_opt(func))
+
+
+def _format_options() -> FormatOptions:
+    meta = click.get_current_context().meta
+    return FormatOptions(sarif_category=meta.get("safemaker.sarif_category"),
+                         sarif_include_suppressed=bool(meta.get("safemaker.sarif_include_suppressed")))
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
@@ -109,6 +140,7 @@ def cli() -> None:
 @click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False))
 @_config_opt
 @_format_opt
+@_with_format_opts
 @_outdir_opt
 @_failon_opt
 @_no_fail_on_error_opt
@@ -126,7 +158,8 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     snapshot = load(snapshot_path)
     registry = load_registry()
     _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
-    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
+    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
+                         format_options=_format_options())
     report = run_pipeline(snapshot, config, registry, options)
     _finish(report, fail_on, not no_fail_on_error)
 
@@ -241,6 +274,7 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
               help="Also keep the snapshot here.")
 @_config_opt
 @_format_opt
+@_with_format_opts
 @_outdir_opt
 @_failon_opt
 @_no_fail_on_error_opt
@@ -265,7 +299,8 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
         _reading(snapshot_out)
         write_atomic(snapshot_out, json.dumps(doc, indent=1) + "\n", private=True)
     snapshot = snapshot_from_doc(doc, "<collected snapshot>")
-    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today))
+    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
+                         format_options=_format_options())
     report = run_pipeline(snapshot, config, load_registry(), options)
     _finish(report, fail_on, not no_fail_on_error)
 

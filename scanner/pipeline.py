@@ -57,6 +57,17 @@ class UsageProblem(SafemakerError):
 
 
 @dataclass(frozen=True)
+class FormatOptions:
+    """How the outputs are shaped, as opposed to what is analysed (SARIF for GitHub, for now)."""
+
+    #: `runAutomationDetails.id` of the SARIF run: uploads of different categories do not replace
+    #: each other in GitHub code scanning (one per account or shard).
+    sarif_category: str | None = None
+    #: Keep suppressed findings in the SARIF file (each result then carries `suppressions`).
+    sarif_include_suppressed: bool = False
+
+
+@dataclass(frozen=True)
 class RunOptions:
     """What the user asked of one analysis; frozen so that no stage can change it for the next."""
 
@@ -66,6 +77,7 @@ class RunOptions:
     today: date | None = None
     #: Files written next to the reports in the same locked set (the demo's snapshot), name -> text.
     extra_files: Mapping[str, str] = field(default_factory=dict)
+    format_options: FormatOptions = field(default_factory=FormatOptions)
 
 
 def say_stderr(message: str) -> None:
@@ -84,7 +96,9 @@ def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str
                   findings=tuple(findings))
 
 
-def render(report: Report, fmt: str, registry: Registry) -> str:
+def render(report: Report, fmt: str, registry: Registry, options: FormatOptions | None = None,
+           say: Say | None = None) -> str:
+    options = options or FormatOptions()
     if fmt == "json":
         from safemaker.reports.findings_json import render_json
 
@@ -96,7 +110,8 @@ def render(report: Report, fmt: str, registry: Registry) -> str:
     if fmt == "sarif":
         from safemaker.reports.sarif import render_sarif
 
-        return render_sarif(report, registry.specs())
+        return render_sarif(report, registry.specs(), category=options.sarif_category,
+                            include_suppressed=options.sarif_include_suppressed, warn=say)
     from safemaker.reports.junit import render_junit
 
     return render_junit(report)
@@ -195,12 +210,13 @@ def triage(report: Report, config: Config, baseline_path: str | None, today: dat
 
 
 def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry,
-         say: Say = say_stderr, extra_files: Mapping[str, str] | None = None) -> None:
+         say: Say = say_stderr, extra_files: Mapping[str, str] | None = None,
+         format_options: FormatOptions | None = None) -> None:
     """Render everything first, then write it as one set (or the one format to stdout)."""
     formats = list(dict.fromkeys(formats or ["json"]))
     if output_dir is None and len(formats) != 1:
         raise UsageProblem("several --format values need --output-dir")
-    rendered = {fmt: render(report, fmt, registry) for fmt in formats}
+    rendered = {fmt: render(report, fmt, registry, format_options, say) for fmt in formats}
     if output_dir is None:
         sys.stdout.write(rendered[formats[0]])
         sys.stdout.flush()
@@ -250,7 +266,7 @@ def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOpti
     with paused_gc():
         report = analyze_snapshot(snapshot, config, registry)
     report = triage(report, config, options.baseline_path, options.today, say)
-    emit(report, options.formats, options.output_dir, registry, say, options.extra_files)
+    emit(report, options.formats, options.output_dir, registry, say, options.extra_files, options.format_options)
     for finding in report.findings:
         if is_scope_error(finding):
             say(f"safemaker: {finding.message}")

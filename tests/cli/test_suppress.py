@@ -141,11 +141,17 @@ def test_suppressed_findings_in_sarif_and_junit(capsys: pytest.CaptureFixture[st
     result = analyze(capsys, tmp_path, snapshot, toml, "--today", "2026-11-23", "--output-dir", str(out),
                      "--format", "sarif", "--format", "junit")
     assert result.code == 1
+    # GitHub code scanning ignores SARIF suppressions: by default an accepted risk is left out
+    results = json.loads((out / "findings.sarif").read_text())["runs"][0]["results"]
+    assert "nb-alpha" not in {r["properties"]["resourceId"] for r in results}
+    assert all("suppressions" not in r for r in results)
+    analyze(capsys, tmp_path, snapshot, toml, "--today", "2026-11-23", "--output-dir", str(out),
+            "--format", "sarif", "--sarif-include-suppressed")
     results = json.loads((out / "findings.sarif").read_text())["runs"][0]["results"]
     alpha = next(r for r in results if r["properties"]["resourceId"] == "nb-alpha")
     assert alpha["suppressions"] == [{"kind": "external", "status": "accepted", "justification": "lab box",
                                       "properties": {"expires": "2027-01-01"}}]
-    assert all("suppressions" not in r for r in results if r is not alpha)
+    assert all(r["suppressions"] == [] for r in results if r is not alpha)
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring((out / "findings.junit.xml").read_bytes())
