@@ -174,7 +174,7 @@ def reachable_proxies(network: Network, proof: EgressProof) -> list[str]:
 
 def _host_proofs(network: Network, view: RegionView, host: _Host) -> list[EgressProof]:
     """The host's own egress from each of its ENIs (rule 9b: any ENI and address may be used)."""
-    from safemaker.scanner.graph.prove import Source as Src
+    from safemaker.scanner.graph.packets import Source as Src
 
     out = []
     for eni in network.enis_of_instance(view, host.instance_id) or [host.eni]:

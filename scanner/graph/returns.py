@@ -16,7 +16,7 @@ from typing import Any
 
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.addrs import AddrSet
-from safemaker.scanner.graph.prove import _NOT_INTERNET
+from safemaker.scanner.graph.prove import NOT_INTERNET
 from safemaker.scanner.graph.topology import Topology, route_target
 from safemaker.scanner.model import Hop, Path
 
@@ -80,7 +80,7 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
             # A subnet is protected when it sends internet-bound traffic to the endpoint; a route
             # for private ranges only (the NAT subnet sending replies back, rule 15) is return routing.
             if not any(route_target(r) == vpce and r.get("DestinationCidrBlock")
-                       and AddrSet.from_cidr(r["DestinationCidrBlock"]).subtract(_NOT_INTERNET[4])
+                       and AddrSet.from_cidr(r["DestinationCidrBlock"]).subtract(NOT_INTERNET[4])
                        for r in rtb.get("Routes", []) or []):
                 continue
             through_tgw = spokes(subnet_id)

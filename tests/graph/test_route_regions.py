@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from safemaker.scanner.graph.addrs import AddrSet
-from safemaker.scanner.graph.prove import (
-    _PREFIX_LIST,
-    _PROPAGATED,
-    _STATIC,
-    _route_regions,
-    _route_regions_general,
+from safemaker.scanner.graph.routes import (
+    PREFIX_LIST,
+    PROPAGATED,
+    STATIC,
+    route_regions,
+    route_regions_general,
 )
 
 
@@ -35,7 +35,7 @@ def _table(rng: random.Random, family: int) -> list[tuple[int, int, AddrSet, dic
             base = rng.choice([10 << 24, 172 << 24, anywhere]) if family == 4 else anywhere
             cidr = str(ipaddress.ip_network((base >> (bits - length) << (bits - length), length)))
             seen.append(cidr)
-        kind = rng.choice([_STATIC, _PREFIX_LIST, _PROPAGATED])
+        kind = rng.choice([STATIC, PREFIX_LIST, PROPAGATED])
         entries.append((int(cidr.split("/")[1]), kind, AddrSet.from_cidr(cidr), {"n": n}))
     return entries
 
@@ -46,8 +46,8 @@ def test_interval_regions_equal_the_general_ones(seed: int) -> None:
     for _ in range(500):
         family = rng.choice([4, 6])
         entries = _table(rng, family)
-        fast, fast_rest = _route_regions(list(entries), family)
-        general, general_rest = _route_regions_general(list(entries), family)
+        fast, fast_rest = route_regions(list(entries), family)
+        general, general_rest = route_regions_general(list(entries), family)
         assert [(r["n"], region, overlap) for r, region, overlap in fast] == \
                [(r["n"], region, overlap) for r, region, overlap in general]
         assert fast_rest == general_rest
