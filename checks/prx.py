@@ -3,7 +3,6 @@ proxy host and the notebook's proxy settings."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -12,6 +11,7 @@ from safemaker.scanner.aws.proxies import (
     AddressIndex,
     Designation,
     address_index,
+    instances_by_vpc,
     lifecycle_designations,
     merge_designations,
     notebook_lifecycle,
@@ -46,7 +46,7 @@ def _static(ctx: CheckContext, view: RegionView) -> dict[str, list[str]]:
 
 
 def _by_lifecycle(ctx: CheckContext, view: RegionView) -> Designation:
-    return _once(ctx, view, "lifecycle", lambda: lifecycle_designations(view))
+    return _once(ctx, view, "lifecycle", lambda: lifecycle_designations(view, ctx.memo))
 
 
 def _instance_index(ctx: CheckContext, view: RegionView) -> AddressIndex:
@@ -134,45 +134,28 @@ def notebook_proof(ctx: CheckContext, resource: Resource) -> EgressProof:
 
 
 def _is_proxy_path(path: Path) -> bool:
-    return "sanctioned proxy" in path.outcome
+    return any(h.inspection == "proxy" for h in path.hops)
 
 
 def _is_firewall_path(path: Path) -> bool:
-    text = path.outcome.lower()
-    return (not _is_proxy_path(path)) and (
-        "inspected by firewall" in text or "inspection by firewall" in text
-        or any(h.kind == "firewall-endpoint" for h in path.hops))
+    return not _is_proxy_path(path) and any(h.inspection in ("firewall", "appliance") for h in path.hops)
 
 
-def _notebook_vpc(view: RegionView, detail: Mapping[str, Any]) -> str | None:
+def _notebook_vpc(ctx: CheckContext, view: RegionView, detail: Mapping[str, Any]) -> str | None:
     subnet_id = detail.get("SubnetId")
     if not isinstance(subnet_id, str):
         return None
-    vpcs = subnet_vpcs(view)
+    vpcs = subnet_vpcs(view, ctx.memo)
     if subnet_id in vpcs:
         return vpcs[subnet_id]
     raise MissingData(f"subnet {subnet_id} of the notebook is not in ec2 DescribeSubnets")
 
 
-def _proxies_in_vpc(view: RegionView, proxies: Mapping[str, str], vpc_id: str | None) -> list[str]:
+def _proxies_in_vpc(ctx: CheckContext, view: RegionView, proxies: Mapping[str, str], vpc_id: str | None) -> list[str]:
     if vpc_id is None or not proxies:
         return []
-    return sorted(f"{iid} ({proxies[iid]})" for iid in _instances_by_vpc(view).get(vpc_id, []) if iid in proxies)
-
-
-_BY_VPC: weakref.WeakKeyDictionary[RegionView, dict[Any, list[Any]]] = weakref.WeakKeyDictionary()
-
-
-def _instances_by_vpc(view: RegionView) -> dict[Any, list[Any]]:
-    """VpcId -> instance ids in DescribeInstances order, built once per view: every notebook asks."""
-    found = _BY_VPC.get(view)
-    if found is None:
-        found = {}
-        for reservation in view.items("ec2", "DescribeInstances", "Reservations"):
-            for inst in reservation.get("Instances") or []:
-                found.setdefault(inst.get("VpcId"), []).append(inst.get("InstanceId"))
-        _BY_VPC[view] = found
-    return found
+    in_vpc = instances_by_vpc(view, ctx.memo).get(vpc_id, [])
+    return sorted(f"{iid} ({proxies[iid]})" for iid in in_vpc if iid in proxies)
 
 
 def _proxy_notes(index: AddressIndex, settings: LifecycleSettings, static: Mapping[str, list[str]]) -> list[str]:
@@ -231,7 +214,7 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
     """
     view = resource.view
     detail = resource.detail()
-    lc_name, settings = notebook_lifecycle(view, resource.id)
+    lc_name, settings = notebook_lifecycle(view, resource.id, ctx.memo)
     if settings is not None and settings.unreadable:
         return Verdict.error(f"could not decide: lifecycle config {lc_name} scripts "
                              f"{', '.join(settings.unreadable)} could not be decoded")
@@ -287,7 +270,8 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
                               f"over {len(proxied)} path{'s' if len(proxied) != 1 else ''}) and no firewall "
                               "inspects its traffic", paths=tuple(proxied[:3]), notes=notes)
     designation = _designation(ctx, view)
-    in_vpc = _proxies_in_vpc(view, designation.proxies, _notebook_vpc(view, detail)) if designation.proxies else []
+    in_vpc = (_proxies_in_vpc(ctx, view, designation.proxies, _notebook_vpc(ctx, view, detail))
+              if designation.proxies else [])
     if in_vpc:
         ids = sorted(i.split(" ", 1)[0] for i in in_vpc)
         return Verdict.failed(f"{where}, yet its only sanctioned egress is a proxy (sanctioned "

@@ -14,7 +14,7 @@ from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import InputError, MissingData
 from safemaker.scanner.graph.proof import EgressProof
-from safemaker.scanner.model import Hop, Path, ResourceType
+from safemaker.scanner.model import Hop, HopKind, Path, ResourceType
 from safemaker.scanner.snapshot.io import Snapshot
 
 _TYPES = (ResourceType.NOTEBOOK_INSTANCE, ResourceType.DOMAIN, ResourceType.TRAINING_JOB,
@@ -34,7 +34,8 @@ def find_resource(snapshot: Snapshot, name: str) -> Resource:
     raise InputError(snapshot.source, name, "no notebook instance, domain, job or model has this name or ID")
 
 
-_ROUTE = re.compile(r"^(?P<dests>.+?) -> (?P<target>.+?) by route (?P<route>\S+)(?P<rest>.*)$")
+_EXITS = (HopKind.INTERNET_GATEWAY, HopKind.EGRESS_ONLY_INTERNET_GATEWAY, HopKind.SAGEMAKER_NETWORK, HopKind.PROXY,
+          HopKind.GATEWAY_ENDPOINT)
 _ACL_LEAD = re.compile(r"^acl-[0-9a-f]+ ")
 # where the Name tags of the things a path names are listed
 _NAMED = (("DescribeVpcs", "Vpcs", "VpcId"), ("DescribeSubnets", "Subnets", "SubnetId"),
@@ -101,16 +102,15 @@ def _acl_text(hops: list[Hop]) -> str:
 
 def _summary(path: Path, names: Names) -> list[str]:
     hops = path.hops
-    vpc_tables = [h for h in hops if h.kind == "route-table"]
-    tgw_tables = [h for h in hops if h.kind == "tgw-route-table"]
+    vpc_tables = [h for h in hops if h.kind == HopKind.ROUTE_TABLE]
+    tgw_tables = [h for h in hops if h.kind == HopKind.TGW_ROUTE_TABLE]
     vpcs = list(dict.fromkeys(names.rtb_vpc.get(h.id, "?") for h in vpc_tables))
-    firewalls = [h.detail.split(":", 1)[0] for h in hops if h.kind == "firewall-endpoint"
-                 and "stateful engine" in h.detail]
-    bypassed = [h.detail.split(":", 1)[0] for h in hops if h.kind == "firewall-endpoint"
-                and "stateful engine" not in h.detail]
-    nats = [names.of(h.id) for h in hops if h.kind in ("nat-gateway", "nat-instance")]
-    exits = [names.of(h.id) for h in hops if h.kind in ("internet-gateway", "egress-only-internet-gateway",
-                                                          "sagemaker-managed-network", "proxy", "gateway-endpoint")]
+    firewalls = [h.detail.split(":", 1)[0] for h in hops if h.kind == HopKind.FIREWALL_ENDPOINT
+                 and h.inspection == "firewall"]
+    bypassed = [h.detail.split(":", 1)[0] for h in hops if h.kind == HopKind.FIREWALL_ENDPOINT
+                and h.inspection != "firewall"]
+    nats = [names.of(h.id) for h in hops if h.kind in (HopKind.NAT_GATEWAY, HopKind.NAT_INSTANCE)]
+    exits = [names.of(h.id) for h in hops if h.kind in _EXITS]
     out = [f"summary: {len(vpc_tables) + len(tgw_tables)} route tables ({len(vpc_tables)} VPC, "
            f"{len(tgw_tables)} transit gateway)" + (f", across {len(vpcs)} VPCs: "
                                                    + " -> ".join(names.of(v) for v in vpcs) if len(vpcs) > 1 else "")]
@@ -143,35 +143,36 @@ def _path_lines(path: Path, names: Names | None = None, indent: str = "    ") ->
     while i < len(hops):
         hop = hops[i]
         here = ""
-        if hop.kind == "route-table":
+        if hop.kind == HopKind.ROUTE_TABLE:
             here = f"in {names.of(names.rtb_vpc[hop.id])}" if hop.id in names.rtb_vpc else ""
-        elif hop.kind in ("transit-gateway", "tgw-route-table"):
-            here = "in transit gateway" if hop.kind == "tgw-route-table" else f"in transit gateway {names.of(hop.id)}"
-        if here and here != where and not (hop.kind == "tgw-route-table" and where.startswith("in transit")):
+        elif hop.kind in (HopKind.TRANSIT_GATEWAY, HopKind.TGW_ROUTE_TABLE):
+            here = ("in transit gateway" if hop.kind == HopKind.TGW_ROUTE_TABLE
+                    else f"in transit gateway {names.of(hop.id)}")
+        if here and here != where and not (hop.kind == HopKind.TGW_ROUTE_TABLE and where.startswith("in transit")):
             lines.append(f"{indent}  -- {here}")
             where = here
         n += 1
-        if hop.kind == "network-acl":
+        if hop.kind == HopKind.NETWORK_ACL:
             group = [hop]
-            while i + 1 < len(hops) and hops[i + 1].kind == "network-acl":
+            while i + 1 < len(hops) and hops[i + 1].kind == HopKind.NETWORK_ACL:
                 i += 1
                 group.append(hops[i])
             text = _acl_text(group)
-        elif hop.kind in ("route-table", "tgw-route-table"):
+        elif hop.kind in (HopKind.ROUTE_TABLE, HopKind.TGW_ROUTE_TABLE):
             tables += 1
-            kind = "route table" if hop.kind == "route-table" else "TGW route table"
-            m = _ROUTE.match(hop.detail)
-            if m:
-                text = (f"[{tables}] {kind} {names.of(hop.id)}: route {m['route']} -> {names.of(m['target'])}"
-                        f"{m['rest']}; carries {m['dests']}")
+            kind = "route table" if hop.kind == HopKind.ROUTE_TABLE else "TGW route table"
+            if hop.route:
+                rest = hop.detail.partition(f" by route {hop.route}")[2]
+                text = (f"[{tables}] {kind} {names.of(hop.id)}: route {hop.route} -> {names.of(hop.target)}"
+                        f"{rest}; carries {hop.destinations}")
             else:
                 text = f"[{tables}] {kind} {names.of(hop.id)}: {hop.detail}"
         else:
             detail, label = hop.detail, names.of(hop.id)
-            if hop.kind == "eni" and detail.startswith(hop.id):  # "eni-1 (notebook nb-1); sg-1 allows ..."
+            if hop.kind == HopKind.ENI and detail.startswith(hop.id):  # "eni-1 (notebook nb-1); sg-1 allows ..."
                 who, _, detail = detail[len(hop.id):].lstrip().partition("; ")
                 label = f"{hop.id} {who}".strip()
-            elif hop.kind == "firewall-endpoint":
+            elif hop.kind == HopKind.FIREWALL_ENDPOINT:
                 label = hop.id
             text = f"{hop.kind} {label}" + (f": {detail}" if detail else "")
         lines.append(f"{indent}  {n:>2}. {text}")

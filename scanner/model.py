@@ -78,16 +78,56 @@ class ResourceRef:
         return out
 
 
+class HopKind(enum.StrEnum):
+    """What a hop of a path is (its value is the `kind` of the findings JSON)."""
+
+    ENI = "eni"
+    WORKLOAD = "workload"
+    SAGEMAKER_NETWORK = "sagemaker-managed-network"
+    ROUTE_TABLE = "route-table"
+    TGW_ROUTE_TABLE = "tgw-route-table"
+    NETWORK_ACL = "network-acl"
+    INTERNET_GATEWAY = "internet-gateway"
+    EGRESS_ONLY_INTERNET_GATEWAY = "egress-only-internet-gateway"
+    NAT_GATEWAY = "nat-gateway"
+    NAT_INSTANCE = "nat-instance"
+    FIREWALL_ENDPOINT = "firewall-endpoint"
+    GATEWAY_ENDPOINT = "gateway-endpoint"
+    GWLB_ENDPOINT = "gwlb-endpoint"
+    TRANSIT_GATEWAY = "transit-gateway"
+    TGW_ATTACHMENT = "tgw-attachment"
+    PEERING = "peering"
+    PROXY = "proxy"
+    RELAY = "relay"
+    SUBNET = "subnet"
+    INTERNET = "internet"
+
+
 @dataclass(frozen=True)
 class Hop:
-    """One step of a packet's journey; `detail` names the rule or route that let it pass."""
+    """One step of a packet's journey; `detail` names the rule or route that let it pass.
 
-    kind: str
+    `detail` is for people. Consumers read the structured facts instead: the route entry used
+    (`route`, `target`) and the destinations it carries at a route table, and what inspects the
+    traffic (`inspection`: "firewall", "proxy" or "appliance"). The findings JSON keeps the
+    contract's three members, so fingerprints and files do not change."""
+
+    kind: HopKind
     id: str
     detail: str = ""
+    route: str = ""
+    target: str = ""
+    destinations: str = ""
+    inspection: str = ""
+
+    def __post_init__(self) -> None:
+        # a plain string of a known kind (plugins, tests) becomes the enum member
+        member = HopKind._value2member_map_.get(self.kind)
+        if member is not None and member is not self.kind:
+            object.__setattr__(self, "kind", member)
 
     def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "id": self.id, "detail": self.detail}
+        return {"kind": str(self.kind), "id": self.id, "detail": self.detail}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from safemaker.scanner.aws.firewall_placement import firewalls_using, workload_placements
 from safemaker.scanner.aws.firewall_policy import IPNetwork, Policy, RuleGroup, StatefulFinding
 from safemaker.scanner.errors import MissingData
-from safemaker.scanner.model import Hop
+from safemaker.scanner.model import Hop, HopKind
 from safemaker.scanner.snapshot.io import RegionView
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def home_net_scope(network: Network, view: RegionView, policy_arn: str, policy: 
         if proof.unknowns:
             scope.unknowns.append(f"{label}: its egress proof is incomplete ({proof.unknowns[0]})")
         for path in proof.inspected:
-            at = next((i for i, h in enumerate(path.hops) if h.kind == "firewall-endpoint" and h.id in endpoint_fw
+            at = next((i for i, h in enumerate(path.hops) if h.kind == HopKind.FIREWALL_ENDPOINT and h.id in endpoint_fw
                        and "stateful engine" in h.detail), None)
             if at is None:
                 continue

@@ -13,7 +13,7 @@ from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph import flows as F
 from safemaker.scanner.graph.addrs import AddrSet, ipv4_to_nat64
 from safemaker.scanner.graph.stateless import MissingAt
-from safemaker.scanner.model import Hop, Path
+from safemaker.scanner.model import Hop, HopKind, Path
 from safemaker.scanner.snapshot.io import RegionView
 
 
@@ -93,17 +93,22 @@ class LazyHop(NamedTuple):
     """A hop whose wording names the destinations it carries: written per start, from the
     part of `dests` that start carries (`render(that part, *args)`)."""
 
-    kind: str
+    kind: HopKind
     id: str
     dests: AddrSet
     render: Callable[..., str]
     args: tuple[Any, ...]
+    route: str = ""  # the route entry used (route tables), a structured fact of the written hop
+    target: str = ""
 
 
 def written(hop: Hop | LazyHop, dests: AddrSet | None) -> Hop:
     """The hop as one start sees it (`dests`: that start's destinations; None: all of them)."""
     if isinstance(hop, LazyHop):
-        return Hop(hop.kind, hop.id, hop.render(hop.dests if dests is None else hop.dests.intersect(dests), *hop.args))
+        part = hop.dests if dests is None else hop.dests.intersect(dests)
+        carried = part.describe() if hop.route else ""
+        return Hop(hop.kind, hop.id, hop.render(part, *hop.args), route=hop.route, target=hop.target,
+                   destinations=carried)
     return hop
 
 

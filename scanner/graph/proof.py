@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from safemaker.scanner.model import Hop, Path
+from safemaker.scanner.model import Hop, HopKind, Path
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class EgressProof:
 def managed_network_path(label: str, why: str) -> Path:
     """The witness for workloads in SageMaker's own network (rules 24, 26, 27): no VPC data can
     stop that traffic, so the path is the same for notebooks, domains, jobs and models."""
-    hops = (Hop("workload", label, why),
-            Hop("sagemaker-managed-network", "sagemaker", "SageMaker service VPC with internet access"),
-            Hop("internet", "internet", ""))
+    hops = (Hop(HopKind.WORKLOAD, label, why),
+            Hop(HopKind.SAGEMAKER_NETWORK, "sagemaker", "SageMaker service VPC with internet access"),
+            Hop(HopKind.INTERNET, "internet", ""))
     return Path(hops=hops, destinations=("0.0.0.0/0",),
                 outcome=f"reaches the internet through the SageMaker-managed network ({why})")

@@ -49,7 +49,7 @@ from safemaker.scanner.graph.topology import (
     route_target,
 )
 from safemaker.scanner.graph.transit import TransitGateways
-from safemaker.scanner.model import Hop
+from safemaker.scanner.model import Hop, HopKind
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 __all__ = ["Delivery", "Network", "Packet", "Source"]
@@ -243,7 +243,7 @@ class Network:
             col.unknowns.update(unknown)
         if not source.security_groups:
             col.notes.add("no security groups given: nothing is allowed out")
-        start = Hop("eni", source.eni_id or source.subnet_id, source.label)
+        start = Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label)
         families = [4] + ([6] if source.ipv6 else [])
         for family in families:
             starts: dict[tuple[Any, ...], tuple[AddrSet, list[tuple[int, str]]]] = {}
@@ -328,8 +328,8 @@ class Network:
                     ends[reason] = ends[reason].union(dests) if reason in ends else dests
                     continue
                 where = " (main route table)" if is_main else ""
-                hop = LazyHop("route-table", rtb_id, dests, route_detail,
-                            (f" -> {target} by route {destination}{where}", overlap))
+                hop = LazyHop(HopKind.ROUTE_TABLE, rtb_id, dests, route_detail,
+                              (f" -> {target} by route {destination}{where}", overlap), destination, target)
                 self._target(sub._replace(hops=(*pkt.hops, hop)), route, target, col, depth)
             except MissingData as exc:
                 for reason, flows, at in missing_items(exc):
@@ -356,7 +356,7 @@ class Network:
         if other == vpc_id:
             other = str((peer.get("RequesterVpcInfo") or {}).get("VpcId") or "")
         if other:
-            col.deliver(pkt, self.view_of_vpc(other), other, (Hop("peering", target, f"into {other}"),))
+            col.deliver(pkt, self.view_of_vpc(other), other, (Hop(HopKind.PEERING, target, f"into {other}"),))
 
     def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """A value computed once per snapshot (indexes and proofs that several checks share)."""
@@ -463,7 +463,7 @@ class Network:
                       pkt._replace(dests=dropped))
         if not back:
             return None
-        hop = LazyHop("network-acl", acl_id, pkt.dests, self._exit_detail, (pkt.view, pkt.subnet, pkt.flow))
+        hop = LazyHop(HopKind.NETWORK_ACL, acl_id, pkt.dests, self._exit_detail, (pkt.view, pkt.subnet, pkt.flow))
         return pkt._replace(dests=back, hops=(*pkt.hops, hop))
 
     def _exit_detail(self, dests: AddrSet, view: RegionView, subnet: str, flow: F.Flow) -> str:
@@ -505,7 +505,7 @@ class Network:
             col.block(f"{acl.get('NetworkAclId')} of {subnet_id} blocks traffic from {leaving.src_ip} to {via}",
                       leaving)
             return None
-        hop = Hop("network-acl", str(acl.get("NetworkAclId")), used[0] if used else "")
+        hop = Hop(HopKind.NETWORK_ACL, str(acl.get("NetworkAclId")), used[0] if used else "")
         return leaving._replace(subnet=subnet_id, hops=(*leaving.hops, hop))
 
     # --- targets -----------------------------------------------------------------------------
@@ -524,7 +524,7 @@ class Network:
         # gateway's for translated traffic), or its VPC; allow-egress only under
         # block-bidirectional; never for traffic that passed a Gateway Load Balancer endpoint.
         lifting = ("allow-bidirectional", "allow-egress") if mode == "block-bidirectional" else ("allow-bidirectional",)
-        through_gwlb = any(h.kind == "gwlb-endpoint" for h in pkt.hops)
+        through_gwlb = any(h.kind == HopKind.GWLB_ENDPOINT for h in pkt.hops)
         excl = view.optional("ec2", "DescribeVpcBlockPublicAccessExclusions") or {}
         exclusions = excl.get("VpcBlockPublicAccessExclusions", []) or []
         if exclusions and not through_gwlb:
@@ -540,7 +540,7 @@ class Network:
         return f"VPC Block Public Access ({mode}) blocks {gateway} for {where}{why}"
 
     def _source_subnet(self, pkt: Packet) -> str:
-        if pkt.hops and pkt.hops[0].kind == "eni":
+        if pkt.hops and pkt.hops[0].kind == HopKind.ENI:
             eni = self.topology(pkt.view).enis.get(pkt.hops[0].id)
             return str((eni or {}).get("SubnetId") or pkt.hops[0].id)
         return pkt.subnet
@@ -558,7 +558,7 @@ class Network:
             return
         if pkt.view.optional("ec2", "DescribeVpcBlockPublicAccessOptions") is None:
             col.note("VPC Block Public Access options were not collected: taken as off", pkt)
-        final = (hop, Hop("internet", "internet", ""))
+        final = (hop, Hop(HopKind.INTERNET, "internet", ""))
         if pkt.inspected:
             col.path("inspected", pkt, final, f"reaches the internet after inspection by {pkt.inspected}")
         else:
@@ -588,9 +588,9 @@ class Network:
                       f"not {vpc_id}", out)
         elif out.public:
             how = f"source NAT by {out.nat}" if out.nat else ("IPv6 address" if out.family == 6 else "public IPv4")
-            self._internet(out, igw_id, Hop("internet-gateway", igw_id, how), col)
+            self._internet(out, igw_id, Hop(HopKind.INTERNET_GATEWAY, igw_id, how), col)
         elif out.untranslated_private:
-            final = (Hop("internet-gateway", igw_id, f"drops {out.src_ip}: no public IPv4 address"),)
+            final = (Hop(HopKind.INTERNET_GATEWAY, igw_id, f"drops {out.src_ip}: no public IPv4 address"),)
             col.path("latent", out, final, f"routed to {igw_id} but the source has no public address")
         else:
             col.block(f"{igw_id} drops traffic from private address {out.src_ip} ({out.nat or 'no NAT'})", out)
@@ -606,7 +606,7 @@ class Network:
         if routable is None:
             return
         for out in self._exit_filters(routable, col, eigw_id):
-            self._internet(out, eigw_id, Hop("egress-only-internet-gateway", eigw_id, "IPv6 egress"), col)
+            self._internet(out, eigw_id, Hop(HopKind.EGRESS_ONLY_INTERNET_GATEWAY, eigw_id, "IPv6 egress"), col)
 
     def _nat(self, pkt: Packet, nat_id: str, col: Collector, depth: int) -> None:
         topo = self.topology(pkt.view)
@@ -628,7 +628,7 @@ class Network:
         if pkt.family == 6:
             self._nat64(pkt, nat_id, str(nat.get("SubnetId", "")), kind, nat_ip, not private, vpc_id, col, depth)
             return
-        hop = Hop("nat-gateway", nat_id, f"{kind}, {nat.get('SubnetId')}")
+        hop = Hop(HopKind.NAT_GATEWAY, nat_id, f"{kind}, {nat.get('SubnetId')}")
         for entered in self._enter(pkt, nat.get("SubnetId", ""), col, nat_id):
             nxt = entered._replace(src_ip=nat_ip, public=not private, mapped_vpc=vpc_id, nat_subnet=entered.subnet,
                                    untranslated_private=False, nat=nat_id, hops=(*entered.hops, hop))
@@ -648,7 +648,7 @@ class Network:
         inside = pkt.dests.intersect(NAT64_PREFIX)
         if not inside:
             return
-        hop = Hop("nat-gateway", nat_id, f"{kind}, {subnet_id}; NAT64: IPv6 64:ff9b::/96 translated to IPv4")
+        hop = Hop(HopKind.NAT_GATEWAY, nat_id, f"{kind}, {subnet_id}; NAT64: IPv6 64:ff9b::/96 translated to IPv4")
         for entered in self._enter(pkt._replace(dests=inside), subnet_id, col, nat_id):
             sub = Collector(flows=col.flows, texts=col.texts)
             sub.starts[4] = [Start(st.flows, v4, st.parts) for st in col.starts.get(6, ())
@@ -677,7 +677,7 @@ class Network:
         etype = endpoint.get("VpcEndpointType")
         service = endpoint.get("ServiceName", "")
         if etype == "Gateway":
-            hop = Hop("gateway-endpoint", vpce_id, service)
+            hop = Hop(HopKind.GATEWAY_ENDPOINT, vpce_id, service)
             col.path("gateway-endpoint", pkt, (hop,), f"reaches {service} through gateway endpoint {vpce_id}")
             return
         if etype == "GatewayLoadBalancer":
@@ -693,12 +693,13 @@ class Network:
             # Either way the packet continues by the route table of the endpoint's subnet.
             sanctioned = service in self.config.appliances or vpce_id in self.config.appliances
             if sanctioned:
-                hop = Hop("gwlb-endpoint", vpce_id, f"{service}: sanctioned inspection appliance (safemaker.toml)")
+                hop = Hop(HopKind.GWLB_ENDPOINT, vpce_id,
+                          f"{service}: sanctioned inspection appliance (safemaker.toml)", inspection="appliance")
             else:
                 col.note(f"{vpce_id} is a Gateway Load Balancer endpoint of {service}: not declared as an inspection "
                          f"point, so it is not counted as inspection (to sanction it, add [inspection] appliances = "
                          f"[\"{service}\"] to safemaker.toml)", pkt)
-                hop = Hop("gwlb-endpoint", vpce_id, f"{service} (not a declared inspection appliance)")
+                hop = Hop(HopKind.GWLB_ENDPOINT, vpce_id, f"{service} (not a declared inspection appliance)")
             for entered in self._enter(pkt, subnets[0], col, vpce_id):
                 nxt = entered._replace(hops=(*entered.hops, hop))
                 if sanctioned:
@@ -735,10 +736,11 @@ class Network:
                 col.block(f"firewall {name} drops it ({why})", sub)
                 continue
             if action == "aws:forward_to_sfe":
-                hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> stateful engine")
+                hop = Hop(HopKind.FIREWALL_ENDPOINT, vpce_id, f"firewall {name}: {why} -> stateful engine",
+                          inspection="firewall")
                 nxt = sub._replace(inspected=f"firewall {name}", hops=(*sub.hops, hop))
             else:
-                hop = Hop("firewall-endpoint", vpce_id, f"firewall {name}: {why} -> aws:pass, NOT inspected")
+                hop = Hop(HopKind.FIREWALL_ENDPOINT, vpce_id, f"firewall {name}: {why} -> aws:pass, NOT inspected")
                 nxt = sub._replace(hops=(*sub.hops, hop))
             self._route(nxt, col, depth + 1)
 
@@ -773,7 +775,7 @@ class Network:
             col.block(f"{att_id} is not associated with a transit gateway route table: dropped", entered)
             return
         routes = self.transit.routes(rtb_id)
-        hop = Hop("transit-gateway", tgw_id, f"{att_id} associated with {rtb_id}")
+        hop = Hop(HopKind.TRANSIT_GATEWAY, tgw_id, f"{att_id} associated with {rtb_id}")
         entered = entered._replace(hops=(*entered.hops, hop))
         key = ("tgw", rtb_id, entered.inspected, entered.nat)
         if key in entered.seen:
@@ -790,8 +792,9 @@ class Network:
             col.unknown(f"{rtb_id} {gap}", entered)
         for r, hit, overlap in self.routes.split_by_routes(table, entries, entered.family, entered.dests):
             cidr = r.get("DestinationCidrBlock") or r.get("PrefixListId")
-            lazy = LazyHop("tgw-route-table", rtb_id, hit, route_detail,
-                         (f" -> {tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap))
+            lazy = LazyHop(HopKind.TGW_ROUTE_TABLE, rtb_id, hit, route_detail,
+                           (f" -> {tgw_targets(r)} by route {cidr} ({r.get('Type')})", overlap),
+                           str(cidr), tgw_targets(r))
             sub = entered._replace(dests=hit, hops=(*entered.hops, lazy))
             if overlap:
                 col.note(f"{rtb_id}: {OVERLAP}", sub, overlap)
@@ -831,7 +834,7 @@ class Network:
             # subnet's inbound rules are not evaluated ("Network ACLs for transit gateways",
             # Transit Gateway guide); its outbound rules are, when the packet leaves the subnet
             # for its next hop (_enter / _exit_filters).
-            hop = Hop("tgw-attachment", att_id, f"enters {attachment.get('VpcId')} through {sid}{how}")
+            hop = Hop(HopKind.TGW_ATTACHMENT, att_id, f"enters {attachment.get('VpcId')} through {sid}{how}")
             nxt = pkt._replace(view=view, subnet=sid, hops=(*pkt.hops, hop))
             self._route(nxt, col, depth + 1)
 
@@ -854,7 +857,8 @@ class Network:
         owner = (eni.get("Attachment") or {}).get("InstanceId") or instance_id
         if self._is_proxy(pkt.view, owner, eni):
             name = owner or eni["NetworkInterfaceId"]
-            hop = Hop("proxy", name, self.proxies(pkt.view).get(owner or "", "named in safemaker.toml"))
+            hop = Hop(HopKind.PROXY, name, self.proxies(pkt.view).get(owner or "", "named in safemaker.toml"),
+                      inspection="proxy")
             col.path("inspected", pkt, (hop,), f"terminates at sanctioned proxy {name}")
             return
         sdc = eni.get("SourceDestCheck")
@@ -917,7 +921,7 @@ class Network:
         public = eni_public_ips(exit_eni)
         via = "" if exit_eni.get("NetworkInterfaceId") == entry.get("NetworkInterfaceId") else \
             f" leaves by {exit_eni.get('NetworkInterfaceId')}"
-        hop = Hop("nat-instance", name, f"forwards (source/destination check off){via}, {subnet_id}"
+        hop = Hop(HopKind.NAT_INSTANCE, name, f"forwards (source/destination check off){via}, {subnet_id}"
                   + (f", public {public[0]}" if public and pkt.family == 4 else ""))
         # IPv6 is forwarded, not translated: the source keeps its address
         src = str(exit_eni.get("PrivateIpAddress") or pkt.src_ip) if pkt.family == 4 else pkt.src_ip

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.addrs import AddrSet
 from safemaker.scanner.graph.topology import eni_public_ips
-from safemaker.scanner.model import Hop, Path
+from safemaker.scanner.model import Hop, HopKind, Path
 
 if TYPE_CHECKING:
     from safemaker.scanner.graph.proof import EgressProof
@@ -139,8 +139,8 @@ def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, un
             continue
         out = proof.uninspected[0]
         detail = f"reachable on {flow.label()} at {address}"
-        hops = (Hop("eni", source.eni_id or source.subnet_id, source.label), *delivery.hops,
-                Hop("relay", host.instance_id, detail), *out.hops[1:])
+        hops = (Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label), *delivery.hops,
+                Hop(HopKind.RELAY, host.instance_id, detail), *out.hops[1:])
         return Relay(host.instance_id, flow.label(),
                      Path(hops=hops, destinations=out.destinations, outcome=f"relay {host.instance_id}: {out.outcome}"))
     return None

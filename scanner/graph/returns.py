@@ -18,7 +18,7 @@ from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph.addrs import AddrSet
 from safemaker.scanner.graph.prove import NOT_INTERNET
 from safemaker.scanner.graph.topology import Topology, route_target
-from safemaker.scanner.model import Hop, Path
+from safemaker.scanner.model import Hop, HopKind, Path
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
                     continue
                 cidr = str(subnet["CidrBlock"])
                 protected = AddrSet.from_cidr(cidr)
-            base = (Hop("subnet", subnet_id, f"{cidr} sends traffic to {vpce} by {rtb['RouteTableId']}"),
-                    Hop("firewall-endpoint", vpce, f"continues by {fw_rtb['RouteTableId']}"))
+            base = (Hop(HopKind.SUBNET, subnet_id, f"{cidr} sends traffic to {vpce} by {rtb['RouteTableId']}"),
+                    Hop(HopKind.FIREWALL_ENDPOINT, vpce, f"continues by {fw_rtb['RouteTableId']}"))
             for gw in sorted(t for t in after if t.startswith("igw-")):
                 issues.extend(_check_edge(topo, gw, protected, vpce, subnet_id, cidr, base))
             for nat_id in sorted(t for t in after if t.startswith("nat-")):
@@ -108,16 +108,17 @@ def _check_edge(topo: Topology, igw: str, protected: AddrSet, vpce: str, subnet_
     if edge is None:
         msg = (f"replies to {subnet_id} ({cidr}) enter through {igw}, which has no edge route table: they "
                f"bypass {vpce}")
-        hops = (*base, Hop("internet-gateway", igw, "no edge route table"))
+        hops = (*base, Hop(HopKind.INTERNET_GATEWAY, igw, "no edge route table"))
         return [ReturnIssue(msg, Path(hops=hops, destinations=(cidr,), outcome="asymmetric return"))]
     out = []
     for part, target, route in _routes_to(edge, 4, protected):
         if target != vpce:
             msg = (f"replies to {part.describe()} ({subnet_id}) enter through {igw} and edge route table "
                    f"{edge['RouteTableId']} sends them to {target} (route {route}), not back through {vpce}")
-            hops = (*base, Hop("internet-gateway", igw, "return traffic"),
-                    Hop("route-table", edge["RouteTableId"], f"{part.describe()} -> {target} by route {route}"))
-            out.append(ReturnIssue(msg, Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")))
+            hops = (*base, Hop(HopKind.INTERNET_GATEWAY, igw, "return traffic"),
+                    Hop(HopKind.ROUTE_TABLE, edge["RouteTableId"], f"{part.describe()} -> {target} by route {route}"))
+            path = Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")
+            out.append(ReturnIssue(msg, path))
     return out
 
 
@@ -132,7 +133,10 @@ def _check_nat(topo: Topology, nat_id: str, protected: AddrSet, vpce: str, subne
         if target != vpce:
             msg = (f"replies from {nat_id} to {part.describe()} ({subnet_id}) follow {nat_rtb['RouteTableId']} "
                    f"to {target} (route {route}), not back through {vpce}")
-            hops = (*base, Hop("nat-gateway", nat_id, "return traffic"),
-                    Hop("route-table", nat_rtb["RouteTableId"], f"{part.describe()} -> {target} by route {route}"))
-            out.append(ReturnIssue(msg, Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")))
+            used = f"{part.describe()} -> {target} by route {route}"
+            hops = (*base, Hop(HopKind.NAT_GATEWAY, nat_id, "return traffic"),
+                    Hop(HopKind.ROUTE_TABLE, nat_rtb["RouteTableId"], used, route=route, target=target,
+                        destinations=part.describe()))
+            path = Path(hops=hops, destinations=tuple(part.cidrs()), outcome="asymmetric return")
+            out.append(ReturnIssue(msg, path))
     return out

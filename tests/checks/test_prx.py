@@ -127,9 +127,9 @@ def stub_ctx(proof: EgressProof) -> Any:
                            network=SimpleNamespace(notebook_proof=lambda resource: proof))
 
 
-FW_PATH = Path((Hop("eni", "eni-1"), Hop("firewall-endpoint", "vpce-1")), ("0.0.0.0/0",),
+FW_PATH = Path((Hop("eni", "eni-1"), Hop("firewall-endpoint", "vpce-1", inspection="firewall")), ("0.0.0.0/0",),
                "reaches the internet after inspection by firewall fw-1")
-PROXY_PATH = Path((Hop("eni", "eni-1"), Hop("eni", "eni-proxy")), ("10.0.1.10/32",),
+PROXY_PATH = Path((Hop("eni", "eni-1"), Hop("proxy", "i-0a1b2c3d4e5f00001", inspection="proxy")), ("10.0.1.10/32",),
                   "terminates at sanctioned proxy i-0a1b2c3d4e5f00001")
 OPEN_PATH = Path((Hop("eni", "eni-1"), Hop("internet-gateway", "igw-1")), ("0.0.0.0/0",), "internet")
 
