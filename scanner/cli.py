@@ -414,6 +414,37 @@ def synth(vpcs: int, notebooks: int, seed: int, output: str) -> None:
     _say(f"wrote {output} ({vpcs} VPCs, {notebooks} notebooks, seed {seed}, {len(text)} bytes)")
 
 
+@cli.group()
+def securityhub() -> None:
+    """Send findings to AWS Security Hub (its own IAM policy: `safemaker securityhub policy`)."""
+
+
+@securityhub.command("import")
+@click.argument("findings_path", metavar="FINDINGS.json", type=click.Path(dir_okay=False))
+@click.option("--region", default=None, help="Send only the findings of this region (default: each to its own).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
+              help="An earlier findings.json: its FAIL/ERROR findings that are gone are archived.")
+@click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE or the default chain).")
+def securityhub_import(findings_path: str, region: str | None, baseline_path: str | None,
+                       profile: str | None) -> None:
+    """Import a findings file into Security Hub as ASFF, 100 records a call; exit 1 if any is rejected."""
+    from safemaker.scanner.export.securityhub import import_findings
+
+    _reading(findings_path)
+    result = import_findings(findings_path, region=region, baseline_path=baseline_path, profile=profile, say=_say)
+    _say(f"safemaker: Security Hub: {result.sent} findings imported, {result.archived} archived, "
+         f"{len(result.failed)} rejected, in {result.calls} calls")
+    sys.exit(result.exit_code)
+
+
+@securityhub.command("policy")
+def securityhub_policy() -> None:
+    """Print the IAM policy `securityhub import` needs (and nothing more)."""
+    from safemaker.scanner.export.securityhub import policy_text
+
+    click.echo(policy_text(), nl=False)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     _current_input.clear()
     try:

@@ -41,9 +41,9 @@ from safemaker.scanner.model import Report as Report
 from safemaker.scanner.output import OutputError, write_all
 from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
 
-FORMATS = ("json", "html", "sarif", "junit")
+FORMATS = ("json", "html", "sarif", "junit", "asff")
 FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
-             "junit": "findings.junit.xml"}
+             "junit": "findings.junit.xml", "asff": "findings.asff.json"}
 
 SCOPE_TITLE = "Part of the estate was not collected"
 SCOPE_REMEDIATION = ("Read the snapshot's errors for this account and region: grant or fix the role, correct "
@@ -112,6 +112,10 @@ def render(report: Report, fmt: str, registry: Registry, options: FormatOptions 
 
         return render_sarif(report, registry.specs(), category=options.sarif_category,
                             include_suppressed=options.sarif_include_suppressed, warn=say)
+    if fmt == "asff":
+        from safemaker.reports.asff import render_asff
+
+        return render_asff(report)
     from safemaker.reports.junit import render_junit
 
     return render_junit(report)
