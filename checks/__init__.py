@@ -1,4 +1,9 @@
-"""Built-in checks, one module per family; `builtin_checks()` is the entry point target."""
+"""Built-in checks, one module per family.
+
+`load_registry` (scanner/checking/registry.py) registers `builtin_checks()` directly; the
+`safemaker.checks` entry-point group is for plugins only, so the built-ins declare no entry
+point: they are present whether or not the distribution's metadata is installed.
+"""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def _undecided(proof: EgressProof) -> Verdict:
     references=(SEED_000, SEED_001,
                 "https://docs.aws.amazon.com/sagemaker/latest/dg/appendix-notebook-and-internet-access.html"),
 )
-def net_001(ctx: CheckContext, resource: Resource) -> Verdict:
+def notebook_uninspected_egress(ctx: CheckContext, resource: Resource) -> Verdict:
     """A notebook that can reach the internet without passing a Network Firewall or a sanctioned
     proxy can download unvetted software and exfiltrate data. FAIL when any destination range,
     IPv4 or IPv6, has a live path from the notebook to the internet that passes no firewall
@@ -96,7 +96,7 @@ def net_001(ctx: CheckContext, resource: Resource) -> Verdict:
                  "to a private subnet): one public IP assignment would make the path live."),
     references=(SEED_000,),
 )
-def net_004(ctx: CheckContext, resource: Resource) -> Verdict:
+def latent_internet_gateway(ctx: CheckContext, resource: Resource) -> Verdict:
     """A route from the notebook's subnet to an internet gateway is one public-IP assignment away
     from a live, uninspected path. FAIL when traffic from the notebook's ENI, untranslated and
     with no public address, is routed to an internet gateway for some destination."""
@@ -121,7 +121,7 @@ def net_004(ctx: CheckContext, resource: Resource) -> Verdict:
                  "IPv6 through the firewall endpoint too; IPv4 controls (proxy, NAT + firewall) do not see IPv6."),
     references=("https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html",),
 )
-def net_005(ctx: CheckContext, resource: Resource) -> Verdict:
+def ipv6_bypass(ctx: CheckContext, resource: Resource) -> Verdict:
     """Teams that lock down IPv4 with a proxy or a firewall often forget IPv6: an egress-only
     internet gateway carries IPv6 for any ENI with an IPv6 address and bypasses every IPv4
     control. FAIL when an IPv6 destination range has a live uninspected internet path (NET-001
@@ -173,7 +173,7 @@ def _prove_placements(ctx: CheckContext, resource: Resource, subnets: Sequence[s
                  "Network Firewall endpoint (seed 001), and keep every user profile's security groups tight."),
     references=(SEED_001, "https://docs.aws.amazon.com/sagemaker/latest/dg/studio-notebooks-and-internet-access.html"),
 )
-def net_002(ctx: CheckContext, resource: Resource) -> Verdict:
+def studio_uninspected_egress(ctx: CheckContext, resource: Resource) -> Verdict:
     """Studio apps inherit the domain's network mode. FAIL when AppNetworkAccessType is
     PublicInternetOnly (the default), or when, in VpcOnly mode, some domain subnet combined with
     the security groups of the domain defaults, a user profile or the space defaults has a live
@@ -233,7 +233,7 @@ def net_002(ctx: CheckContext, resource: Resource) -> Verdict:
                  "uninspected route out."),
     references=("https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-free.html",),
 )
-def net_003(ctx: CheckContext, resource: Resource) -> Verdict:
+def job_uninspected_egress(ctx: CheckContext, resource: Resource) -> Verdict:
     """Containers without a VPC run in SageMaker's network with internet access, so training
     code or a model can pull unvetted software and send data out. FAIL when the workload has
     neither network isolation nor a VpcConfig, or its VpcConfig subnets and security groups have
@@ -271,7 +271,7 @@ def _api_services(region: str) -> tuple[str, str]:
     references=("Seed 004: SageMaker through AWS PrivateLink interface endpoints",
                 "https://docs.aws.amazon.com/sagemaker/latest/dg/interface-vpc-endpoint.html"),
 )
-def vpce_001(ctx: CheckContext, resource: Resource) -> Verdict:
+def no_sagemaker_api_endpoint(ctx: CheckContext, resource: Resource) -> Verdict:
     """A VPC-only notebook or domain needs the SageMaker API and runtime, either through interface
     endpoints or through a NAT; without them it does not work at all, and teams "fix" that by
     adding a NAT gateway that bypasses inspection. FAIL when the workload is VPC-only and neither
@@ -320,7 +320,7 @@ def vpce_001(ctx: CheckContext, resource: Resource) -> Verdict:
     references=("Seed 003: isolated notebooks with an S3 gateway endpoint",
                 "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html"),
 )
-def net_006(ctx: CheckContext, resource: Resource) -> Verdict:
+def any_bucket_through_s3_endpoint(ctx: CheckContext, resource: Resource) -> Verdict:
     """Traffic to an S3 gateway endpoint never passes the firewall or the proxy, so an endpoint
     policy that lets callers write to any bucket is an exfiltration path to an attacker's bucket.
     FAIL when the notebook's route table and security groups let it reach an S3 gateway endpoint
@@ -366,7 +366,7 @@ def net_006(ctx: CheckContext, resource: Resource) -> Verdict:
                  "if it is one and harden it accordingly."),
     references=(SEED_000,),
 )
-def net_007(ctx: CheckContext, resource: Resource) -> Verdict:
+def unsanctioned_relay(ctx: CheckContext, resource: Resource) -> Verdict:
     """A notebook without an internet route can still hand its traffic to a host that has one
     (a bastion, a build box); anything running there can forward it. FAIL when an EC2 instance
     that is not a sanctioned proxy is reachable from the notebook -- in its VPC or through
@@ -403,7 +403,7 @@ def net_007(ctx: CheckContext, resource: Resource) -> Verdict:
                  "front of a NAT gateway, route the protected CIDRs from the NAT subnet back to the same endpoint."),
     references=(SEED_001, "https://docs.aws.amazon.com/network-firewall/latest/developerguide/arch-igw-ngw.html"),
 )
-def net_008(ctx: CheckContext, resource: Resource) -> Verdict:
+def asymmetric_return(ctx: CheckContext, resource: Resource) -> Verdict:
     """A stateful firewall must see both directions of a flow at the same endpoint; when replies
     bypass it, stateful rules drop or misjudge flows and allowlists stop working as designed.
     FAIL when a subnet that sends traffic to one of the firewall's endpoints gets its replies
@@ -429,4 +429,6 @@ def net_008(ctx: CheckContext, resource: Resource) -> Verdict:
                           f"{len(endpoints)} endpoint(s) come back through the same endpoint")
 
 
-CHECKS: list[CheckFunc] = [net_001, net_002, net_003, net_004, net_005, net_006, net_007, net_008, vpce_001]
+CHECKS: list[CheckFunc] = [notebook_uninspected_egress, studio_uninspected_egress, job_uninspected_egress,
+                           latent_internet_gateway, ipv6_bypass, any_bucket_through_s3_endpoint,
+                           unsanctioned_relay, asymmetric_return, no_sagemaker_api_endpoint]

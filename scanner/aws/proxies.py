@@ -9,19 +9,21 @@ Three designations, any of which makes an instance a proxy:
    variable computed at run time is listed in `unknowns`.
 
 Pure reads of a RegionView. The network prover and PRX-001/PRX-002 share this so that "proxy"
-means the same thing everywhere.
+means the same thing everywhere. What is built once per region and run (a configuration's
+parse, the subnet -> VPC map) is kept in the caller's `memo` (the check context's or the
+Network's), never in this module: without one, it is shared only within the call.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from safemaker.scanner.aws.lifecycle import LifecycleSettings, parse_lifecycle
+from safemaker.scanner.checking.context import Memo, call_memo
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.snapshot.io import RegionView
@@ -195,7 +197,8 @@ def eni_instance(view: RegionView, eni_id: str) -> str | None:
     return address_index(view).owners.get(eni_id)
 
 
-def notebook_lifecycle(view: RegionView, notebook: str) -> tuple[str | None, LifecycleSettings | None]:
+def notebook_lifecycle(view: RegionView, notebook: str,
+                       memo: Memo | None = None) -> tuple[str | None, LifecycleSettings | None]:
     """(lifecycle config name, its proxy settings) of a notebook; (None, None) when it has none.
 
     Raises MissingData when the notebook's description or its lifecycle configuration is absent.
@@ -207,16 +210,11 @@ def notebook_lifecycle(view: RegionView, notebook: str) -> tuple[str | None, Lif
     config = view.detail("sagemaker", "DescribeNotebookInstanceLifecycleConfig", name)
     if not isinstance(config, Mapping):
         raise MissingData(f"sagemaker DescribeNotebookInstanceLifecycleConfig for {name} is not an object")
-    # Teams share one configuration across many notebooks: each is read (above) but parsed once.
-    parsed = _LIFECYCLES.setdefault(view, {})
-    known = parsed.get(id(config))
-    if known is None or known[0] is not config:
-        known = parsed[id(config)] = (config, parse_lifecycle(config))
-    return name, known[1]
-
-
-_LIFECYCLES: weakref.WeakKeyDictionary[RegionView, dict[int, tuple[Mapping[str, Any], LifecycleSettings]]] = \
-    weakref.WeakKeyDictionary()
+    # Teams share one configuration across many notebooks: each is read (above) but parsed once
+    # per memo (the configuration's name is its key in the snapshot's per-resource map).
+    settings = (memo or call_memo())(("proxies: lifecycle", view.account, view.region, name),
+                                     lambda: parse_lifecycle(config))
+    return name, settings
 
 
 def static_designations(view: RegionView, config: Config) -> dict[str, list[str]]:
@@ -236,20 +234,21 @@ def static_designations(view: RegionView, config: Config) -> dict[str, list[str]
     return reasons
 
 
-def notebook_proxy_targets(view: RegionView, index: AddressIndex, notebook: str) -> tuple[dict[str, str], list[str]]:
+def notebook_proxy_targets(view: RegionView, index: AddressIndex, notebook: str,
+                           memo: Memo | None = None) -> tuple[dict[str, str], list[str]]:
     """Instances one notebook's lifecycle configuration points its proxy variables at.
 
     Returns (instance id -> reason, what could not be read). Never raises for the notebook's own
     missing data: that goes into the second list.
     """
     try:
-        lc_name, settings = notebook_lifecycle(view, notebook)
+        lc_name, settings = notebook_lifecycle(view, notebook, memo)
     except MissingData as exc:
         return {}, [f"notebook {notebook}: {exc.reason}"]
     if settings is None:
         return {}, []
     unknowns = []
-    vpc_id = _notebook_vpc(view, notebook)
+    vpc_id = _notebook_vpc(view, notebook, memo)
     if settings.unreadable:
         unknowns.append(f"notebook {notebook}: lifecycle config {lc_name} scripts "
                         f"{', '.join(settings.unreadable)} could not be decoded")
@@ -264,34 +263,45 @@ def notebook_proxy_targets(view: RegionView, index: AddressIndex, notebook: str)
              for owner, names in variables.items()}, unknowns)
 
 
-def _notebook_vpc(view: RegionView, notebook: str) -> str | None:
+def _notebook_vpc(view: RegionView, notebook: str, memo: Memo | None = None) -> str | None:
     """The notebook's VPC, when its subnet is known (used only to break address ties)."""
     desc = view.detail("sagemaker", "DescribeNotebookInstance", notebook)
     subnet_id = desc.get("SubnetId") if isinstance(desc, Mapping) else None
     if not isinstance(subnet_id, str) or not view.has("ec2", "DescribeSubnets"):
         return None
-    return subnet_vpcs(view).get(subnet_id)
+    return subnet_vpcs(view, memo).get(subnet_id)
 
 
-_SUBNET_VPCS: weakref.WeakKeyDictionary[RegionView, dict[str, str | None]] = weakref.WeakKeyDictionary()
-
-
-def subnet_vpcs(view: RegionView) -> dict[str, str | None]:
+def subnet_vpcs(view: RegionView, memo: Memo | None = None) -> dict[str, str | None]:
     """SubnetId -> VpcId (None when not a string) of DescribeSubnets, first listing wins; built
-    once per view, since every notebook asks."""
-    found = _SUBNET_VPCS.get(view)
-    if found is None:
-        found = {}
+    once per memo, since every notebook asks."""
+    def build() -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
         for subnet in view.items("ec2", "DescribeSubnets", "Subnets"):
             if isinstance(subnet, Mapping) and isinstance(subnet.get("SubnetId"), str):
                 vpc = subnet.get("VpcId")
                 found.setdefault(subnet["SubnetId"], vpc if isinstance(vpc, str) else None)
-        _SUBNET_VPCS[view] = found
-    return found
+        return found
+    return (memo or call_memo())(("proxies: subnet VPCs", view.account, view.region), build)
 
 
-def lifecycle_designations(view: RegionView) -> Designation:
+def instances_by_vpc(view: RegionView, memo: Memo | None = None) -> dict[str, list[str]]:
+    """VpcId -> instance IDs in DescribeInstances order; an instance listed twice (a page handed
+    out twice, which validation accepts) is listed twice. Built once per memo: every notebook
+    asks which proxies run in its VPC."""
+    def build() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for inst in _instances(view):
+            vpc = inst.get("VpcId")
+            if isinstance(vpc, str):
+                found.setdefault(vpc, []).append(str(inst["InstanceId"]))
+        return found
+    return (memo or call_memo())(("proxies: instances by VPC", view.account, view.region), build)
+
+
+def lifecycle_designations(view: RegionView, memo: Memo | None = None) -> Designation:
     """Designations by notebook lifecycle configurations (docs/how-the-proof-works.md, first source)."""
+    memo = memo or call_memo()  # shared by the notebooks below even when the caller keeps none
     reasons: dict[str, list[str]] = {}
     unknowns: list[str] = []
     if not view.has("sagemaker", "ListNotebookInstances"):
@@ -301,21 +311,21 @@ def lifecycle_designations(view: RegionView) -> Designation:
         name = nb.get("NotebookInstanceName") if isinstance(nb, Mapping) else None
         if not isinstance(name, str):
             continue
-        targets, missing = notebook_proxy_targets(view, index, name)
+        targets, missing = notebook_proxy_targets(view, index, name, memo)
         unknowns.extend(missing)
         for owner, reason in targets.items():
             reasons.setdefault(owner, []).append(reason)
     return Designation({iid: "; ".join(sorted(rs)) for iid, rs in sorted(reasons.items())}, tuple(sorted(unknowns)))
 
 
-def designate(view: RegionView, config: Config) -> Designation:
+def designate(view: RegionView, config: Config, memo: Memo | None = None) -> Designation:
     """All proxy designations in one account/region; see the module docstring.
 
     Raises MissingData when DescribeInstances is absent (nothing can be designated). Notebooks
     whose lifecycle configuration cannot be read are listed in `unknowns`, not raised, so that
     one unreadable notebook does not hide the proxies the others name.
     """
-    return merge_designations(static_designations(view, config), lifecycle_designations(view))
+    return merge_designations(static_designations(view, config), lifecycle_designations(view, memo))
 
 
 def merge_designations(static: Mapping[str, list[str]], by_lifecycle: Designation) -> Designation:
@@ -328,10 +338,10 @@ def merge_designations(static: Mapping[str, list[str]], by_lifecycle: Designatio
     )
 
 
-def designated_proxies(view: RegionView, config: Config) -> dict[str, str]:
+def designated_proxies(view: RegionView, config: Config, memo: Memo | None = None) -> dict[str, str]:
     """Instance ID -> why it is a sanctioned proxy (e.g. "tag safemaker:role=proxy").
 
     Lenient about notebooks whose lifecycle configuration is missing (see `designate` for the
     list of what could not be read); strict about DescribeInstances.
     """
-    return dict(designate(view, config).proxies)
+    return dict(designate(view, config, memo).proxies)

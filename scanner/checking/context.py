@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from safemaker.scanner.config import Config
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
@@ -13,6 +13,31 @@ if TYPE_CHECKING:
     from safemaker.scanner.graph.prove import Network
 
 T = TypeVar("T")
+
+
+class Memo(Protocol):
+    """What per-run indexes are kept in: `CheckContext.memo` and `Network.memo` both fit.
+
+    Readers of the snapshot below the checks (scanner/aws) take one as an argument instead of
+    keeping module-level caches keyed by a region view, so a run's state lives and dies with the
+    run's context and two runs never share it. Keys start with the reader's name and hold the
+    account and region, so one memo serves every reader and region without collisions.
+    """
+
+    def __call__(self, key: Hashable, compute: Callable[[], T], /) -> T: ...
+
+
+def call_memo() -> Memo:
+    """A memo for one call of a reader that was given none (tests, one-off use): what it builds
+    is shared inside that call and dropped after it."""
+    kept: dict[Hashable, Any] = {}
+
+    def memo(key: Hashable, compute: Callable[[], T], /) -> T:
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]  # type: ignore[no-any-return]
+
+    return memo
 
 
 class CheckContext:
