@@ -312,10 +312,23 @@ def list_checks() -> None:
         click.echo(f"{spec.id:<9} {spec.severity.value:<8} {spec.title}  [{spec.source}]")
 
 
+DEMO_NEEDS_MOTO = ("safemaker demo needs moto, the embedded mock AWS, which a plain install leaves out: "
+                   "pip install 'safemaker[demo]'")
+
+
+def _require_moto() -> None:
+    """The demo's mock AWS is an extra, so that installing the scanner never pulls in a mock server."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise UsageProblem(DEMO_NEEDS_MOTO)
+
+
 @cli.command()
 @click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True)
 def demo(output_dir: str) -> None:
-    """Build the demo estate in an embedded mock AWS, scan it, write the reports."""
+    """Build the demo estate in an embedded mock AWS, scan it, write the reports (needs safemaker[demo])."""
+    _require_moto()
     from safemaker.scanner.devtools.demo import build_demo_snapshot, simulated
 
     _say("safemaker demo: building the seed architectures in an embedded mock AWS (moto)")
@@ -330,6 +343,30 @@ def demo(output_dir: str) -> None:
         if f.check_id == "NET-001":
             _say(f"  {f.check_id} {f.status.value:<5} {f.resource.id}: {f.message[:150]}")
     _say(summary_line(report))
+
+
+@cli.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["graphml", "json"]), default="json", show_default=True,
+              help="GraphML (Gephi, yEd, Cytoscape) or node-link JSON (d3, networkx).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def graph(snapshot_path: str, fmt: str, output: str | None) -> None:
+    """The estate's topology (VPCs, subnets, gateways, endpoints, peering, transit gateways, hosts) as a graph."""
+    from safemaker.scanner.graph.estate_graph import build_estate_graph, kinds, render_graph
+
+    _reading(snapshot_path)
+    estate = build_estate_graph(load(snapshot_path))
+    text = render_graph(estate, fmt)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+    counted = ", ".join(f"{n} {kind}" for kind, n in kinds(estate).items()) or "no nodes"
+    _say(f"safemaker graph: {estate.number_of_nodes()} nodes ({counted}), {estate.number_of_edges()} edges"
+         + (f"; wrote {output}" if output else ""))
+    if estate.graph.get("missing"):
+        _say(f"safemaker graph: not collected, left out of the graph: {estate.graph['missing']}")
 
 
 @cli.command()
