@@ -1,5 +1,5 @@
-"""Bounded time (issue 14, item 8): a trickled body, a describe throttled for every notebook, the
-run deadline, and a list whose page 2 is broken among 150 notebooks.
+"""Bounded time (issue 14, item 8): a trickled body, a describe throttled (or failing with 500) for
+every notebook, the run deadline, and a list whose page 2 is broken among 150 notebooks.
 
 Counts of calls are asserted, never seconds: the bounds are proven by what was (not) sent.
 """
@@ -99,17 +99,20 @@ def test_a_trickled_body_ends_at_the_call_deadline(served: tuple[Rig, FaultyMoto
 
 
 class Throttled:
-    """Answers every attempt of one operation with its throttling error (at the wire)."""
+    """Answers every attempt of one operation with its throttling error (at the wire), or with
+    another error code and HTTP status given."""
 
-    def __init__(self, operation: str) -> None:
+    def __init__(self, operation: str, code: str = "ThrottlingException", status: int = 400,
+                 message: str = "Rate exceeded") -> None:
         self.operation = operation
+        self.code, self.status, self.message = code, status, message
         self.sent: Counter[str] = Counter()
 
     def __call__(self, request: Any, event_name: str, **_: Any) -> Any:
         if not event_name.endswith("." + self.operation):
             return None
         self.sent[self.operation] += 1
-        return wire_error("json", "ThrottlingException", 400)
+        return wire_error("json", self.code, self.status, self.message)
 
 
 def test_a_describe_throttled_for_every_notebook_stops_at_the_breaker(served: tuple[Rig, FaultyMoto, str],
@@ -128,6 +131,20 @@ def test_a_describe_throttled_for_every_notebook_stops_at_the_breaker(served: tu
     net = {r: f.status for (c, _t, r), f in faulted.findings.items() if c == "NET-001"}
     assert len(net) == 150 and set(net.values()) == {Status.ERROR}
     ledger.compare("throttled-DescribeNotebookInstance-x150", clean, faulted)
+
+
+def test_a_describe_failing_with_500_for_every_notebook_stops_at_the_breaker(
+        served: tuple[Rig, FaultyMoto, str], clean: Outcome, ledger: Ledger) -> None:
+    rig = served[0]
+    storm = Throttled("DescribeNotebookInstance", "InternalFailure", 500, "We encountered an internal error")
+    doc = rig.collect({"before-send": storm}, max_attempts=2, breaker_threshold=3)
+
+    assert storm.sent["DescribeNotebookInstance"] == 6  # a 5xx is retried, then counts towards the breaker
+    errors = [e for e in doc["errors"] if e["operation"] == "DescribeNotebookInstance"]
+    assert [e["error_code"] for e in errors] == ["InternalFailure"] * 3 + ["CircuitOpen"] * 147
+    assert errors[3]["message"] == ("not called: the previous 3 calls of sagemaker DescribeNotebookInstance in "
+                                    "eu-west-1 failed (InternalFailure); the rest of them are skipped")
+    ledger.compare("http-500-on-DescribeNotebookInstance-x150", clean, outcome(doc))
 
 
 def test_denials_do_not_open_the_breaker(served: tuple[Rig, FaultyMoto, str], clean: Outcome,
