@@ -41,9 +41,9 @@ from safemaker.scanner.model import Report as Report
 from safemaker.scanner.output import OutputError, write_all
 from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
 
-FORMATS = ("json", "html", "sarif", "junit", "asff")
+FORMATS = ("json", "html", "sarif", "junit", "asff", "ocsf")
 FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
-             "junit": "findings.junit.xml", "asff": "findings.asff.json"}
+             "junit": "findings.junit.xml", "asff": "findings.asff.json", "ocsf": "findings.ocsf.json"}
 
 SCOPE_TITLE = "Part of the estate was not collected"
 SCOPE_REMEDIATION = ("Read the snapshot's errors for this account and region: grant or fix the role, correct "
@@ -116,6 +116,10 @@ def render(report: Report, fmt: str, registry: Registry, options: FormatOptions 
         from safemaker.reports.asff import render_asff
 
         return render_asff(report)
+    if fmt == "ocsf":
+        from safemaker.reports.ocsf import render_ocsf
+
+        return render_ocsf(report)
     from safemaker.reports.junit import render_junit
 
     return render_junit(report)
