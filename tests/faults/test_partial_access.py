@@ -16,8 +16,10 @@ registry, and compared with the clean run:
 * a verdict that touched nothing that failed is unchanged, which shows the tracing misses nothing;
 * no clean FAIL disappears (it stays FAIL or becomes ERROR);
 * every new ERROR names the failed operation;
-* `safemaker analyze` on the faulted snapshot exits 1 when FAILs exist and 0 when only ERRORs
-  remain (ERROR means "could not decide" and is reported, but does not fail the gate).
+* `safemaker analyze` on the faulted snapshot exits 1 when FAILs exist, and also when only ERRORs
+  remain (an estate that could not be read must not pass), unless --no-fail-on-error.
+
+Each denied operation is a row of the attack table printed at the end of the run (ledger.py).
 """
 
 from __future__ import annotations
