@@ -25,9 +25,9 @@ import click
 from safemaker import __version__
 from safemaker.scanner import termsafe
 from safemaker.scanner.checking.registry import load_registry
-from safemaker.scanner.config import Config, load_config
+from safemaker.scanner.config import Config, find_config, load_config
 from safemaker.scanner.errors import SafemakerError, SnapshotError
-from safemaker.scanner.model import Severity
+from safemaker.scanner.model import Severity, Status
 from safemaker.scanner.output import write_atomic
 from safemaker.scanner.pipeline import (
     FILENAMES,
@@ -69,10 +69,12 @@ def gate(report: Report, fail_on: str, fail_on_error: bool = True) -> int:
     return 1 if gates(report, fail_on, fail_on_error) else 0
 
 
-def _finish(report: Report, fail_on: str, fail_on_error: bool) -> None:
-    """The summary line, naming the rule that decided the exit status, then that exit status."""
+def _finish(report: Report, fail_on: str, fail_on_error: bool, config: Config | None = None) -> None:
+    """The summary line, naming the configuration file and the rule that decided the exit status,
+    then that exit status."""
     decision = decide_gate(report, fail_on, fail_on_error)
-    _say(summary_line(report, decision))
+    source = config.source if config is not None and config.source != Config().source else None
+    _say(summary_line(report, decision, source))
     sys.exit(decision.exit_code)
 
 
@@ -120,6 +122,61 @@ def _with_format_opts(func: Any) -> Any:
     return _sarif_category_opt(_sarif_suppressed_opt(func))
 
 
+def _id_list(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip()))
+
+
+_STATUSES = ("PASS", "FAIL", "ERROR")
+_selection_opts = [
+    click.option("--checks", "sel_checks", multiple=True, metavar="ID,..", expose_value=False,
+                 callback=_keep("checks"),
+                 help="Run only these checks or families (e.g. NET-001,SM); replaces [checks] enable."),
+    click.option("--exclude-checks", "sel_exclude", multiple=True, metavar="ID,..", expose_value=False,
+                 callback=_keep("exclude_checks"), help="Do not run these checks or families (added to [checks] "
+                                                         "disable)."),
+    click.option("--severity", "sel_severity", type=click.Choice(SEVERITIES), default=None, expose_value=False,
+                 callback=_keep("severity"),
+                 help="Write out only findings of at least this severity ([report] severity); the gate still "
+                      "sees every finding."),
+    click.option("--status", "sel_status", multiple=True, type=click.Choice(_STATUSES, case_sensitive=False),
+                 expose_value=False, callback=_keep("status"),
+                 help="Write out only findings with this status; repeat for several ([report] status). The gate "
+                      "still sees every finding."),
+]
+
+
+def _with_selection_opts(func: Any) -> Any:
+    for opt in reversed(_selection_opts):
+        func = opt(func)
+    return func
+
+
+def _analysis_config(config_path: str | None) -> Config:
+    """safemaker.toml (found as `find_config` says) with --checks/--exclude-checks/--severity/--status
+    laid over it; an unknown check ID or family is a usage error, not a filter that matches nothing."""
+    import dataclasses
+
+    config = load_config(find_config(config_path))
+    meta = click.get_current_context().meta
+    only, exclude = _id_list(meta.get("safemaker.checks") or ()), _id_list(meta.get("safemaker.exclude_checks") or ())
+    if only or exclude:
+        specs = load_registry().specs()
+        known = {spec.id for spec in specs} | {spec.family for spec in specs}
+        unknown = [c for c in (*only, *exclude) if c not in known]
+        if unknown:
+            raise click.UsageError(f"unknown check ID or family: {', '.join(unknown)} (see `safemaker checks`)")
+    overrides: dict[str, Any] = {}
+    if only:
+        overrides["enable"] = only
+    if exclude:
+        overrides["disable"] = tuple(dict.fromkeys((*config.disable, *exclude)))
+    if meta.get("safemaker.severity"):
+        overrides["report_severity"] = Severity(meta["safemaker.severity"])
+    if meta.get("safemaker.status"):
+        overrides["report_status"] = tuple(Status(v.upper()) for v in dict.fromkeys(meta["safemaker.status"]))
+    return dataclasses.replace(config, **overrides) if overrides else config
+
+
 def _format_options() -> FormatOptions:
     meta = click.get_current_context().meta
     return FormatOptions(sarif_category=meta.get("safemaker.sarif_category"),
@@ -144,13 +201,14 @@ def cli() -> None:
 @_outdir_opt
 @_failon_opt
 @_no_fail_on_error_opt
+@_with_selection_opts
 @_baseline_opt
 @_today_opt
 def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
             fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None) -> None:
     """Run the checks on a snapshot file."""
     _reading(snapshot_path)
-    config = load_config(config_path)
+    config = _analysis_config(config_path)
     if baseline_path is not None:
         from safemaker.scanner.triage.baseline import load_baseline
 
@@ -161,7 +219,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
                          format_options=_format_options())
     report = run_pipeline(snapshot, config, registry, options)
-    _finish(report, fail_on, not no_fail_on_error)
+    _finish(report, fail_on, not no_fail_on_error, config)
 
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
@@ -278,6 +336,7 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
 @_outdir_opt
 @_failon_opt
 @_no_fail_on_error_opt
+@_with_selection_opts
 @_baseline_opt
 @_today_opt
 def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
@@ -285,7 +344,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
          fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None, partial: bool,
          **org: Any) -> None:
     """Collect, then analyze."""
-    config = load_config(config_path)
+    config = _analysis_config(config_path)
     if baseline_path is not None:
         from safemaker.scanner.triage.baseline import load_baseline
 
@@ -302,7 +361,7 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
                          format_options=_format_options())
     report = run_pipeline(snapshot, config, load_registry(), options)
-    _finish(report, fail_on, not no_fail_on_error)
+    _finish(report, fail_on, not no_fail_on_error, config)
 
 
 @cli.command("checks")
@@ -378,7 +437,7 @@ def explain(resource: str, snapshot_path: str, config_path: str | None) -> None:
     from safemaker.scanner.explain import explain_resource
 
     _reading(snapshot_path)
-    config = load_config(config_path)
+    config = load_config(find_config(config_path))
     snapshot = load(snapshot_path)
     for problem in snapshot.problems:
         _say(f"safemaker: unreadable data treated as not collected: {problem}")

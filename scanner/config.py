@@ -1,11 +1,18 @@
-"""`safemaker.toml`: sanctioned proxies and inspection appliances, which checks run, severity overrides, suppressions.
+"""`safemaker.toml`: sanctioned proxies and inspection appliances, which checks run, severity overrides,
+what is reported, suppressions.
 
 Validated key by key so that a typo gives one line naming the file and the key, instead of a
 setting that silently does nothing.
+
+Which file: `--config PATH`, else the file named by the environment variable SAFEMAKER_CONFIG,
+else `safemaker.toml` in the working directory if there is one (`find_config`). A pipeline that
+checks out a repository holding safemaker.toml gets its suppressions without extra flags, and the
+summary line names the file used, so that nobody wonders which settings applied.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -13,7 +20,11 @@ from datetime import date, datetime
 from typing import Any
 
 from safemaker.scanner.errors import ConfigError
-from safemaker.scanner.model import Severity, Suppression
+from safemaker.scanner.model import Severity, Status, Suppression
+from safemaker.scanner.triage.suppress import SuppressScope
+
+CONFIG_ENV = "SAFEMAKER_CONFIG"
+CONFIG_NAME = "safemaker.toml"
 
 
 @dataclass(frozen=True)
@@ -26,12 +37,18 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     source: str = "<defaults>"
     suppress: tuple[Suppression, ...] = ()
+    #: [[suppress]] index -> its account/region/tags scope (only for tables that set one)
+    suppress_scopes: dict[int, SuppressScope] = field(default_factory=dict)
+    #: [report]: only findings at or above this severity and with these statuses are written out
+    report_severity: Severity | None = None
+    report_status: tuple[Status, ...] = ()
 
 
 _ALLOWED = {
     "inspection": {"proxies", "appliances"},
     "checks": {"enable", "disable", "severity"},
-    "suppress": {"check", "resource", "justification", "expires"},
+    "report": {"severity", "status"},
+    "suppress": {"check", "resource", "justification", "expires", "account", "region", "tags"},
 }
 _ARRAYS = {"suppress"}  # sections written as arrays of tables: [[suppress]]
 _CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
@@ -39,6 +56,16 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 #: A real safemaker.toml is a few kilobytes; the TOML parser is pure Python and slow enough that
 #: a 15 MB file took 23 s, so anything this large is refused before parsing.
 MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def find_config(path: str | None) -> str | None:
+    """The configuration file to read: --config, else $SAFEMAKER_CONFIG, else ./safemaker.toml if present."""
+    if path is not None:
+        return path
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return from_env  # a missing file named here is an error, not a silent default
+    return CONFIG_NAME if os.path.isfile(CONFIG_NAME) else None
 
 
 def load_config(path: str | None) -> Config:
@@ -84,15 +111,51 @@ def parse_config(doc: dict[str, Any], source: str) -> Config:
         except ValueError:
             allowed = ", ".join(s.value for s in Severity)
             raise ConfigError(source, f"checks.severity.{check_id}", f"{sev!r} is not one of {allowed}") from None
+    report = doc.get("report", {})
+    report_severity = None
+    if "severity" in report:
+        try:
+            report_severity = Severity(report["severity"])
+        except (ValueError, TypeError):
+            allowed = ", ".join(s.value for s in Severity)
+            raise ConfigError(source, "report.severity", f"{report['severity']!r} is not one of {allowed}") from None
+    report_status = []
+    for value in _strings(report, "status", source, "report.status"):
+        try:
+            report_status.append(Status(value.upper()))
+        except ValueError:
+            raise ConfigError(source, "report.status", f"{value!r} is not one of PASS, FAIL, ERROR") from None
+    suppress = _suppressions(doc.get("suppress", []), source)
     return Config(
+        report_severity=report_severity,
+        report_status=tuple(report_status),
+        suppress_scopes={i: scope for i, entry in enumerate(doc.get("suppress", []), start=1)
+                         if (scope := _scope(entry, i, source)) is not None},
         proxies=_strings(inspection, "proxies", source, "inspection.proxies"),
         appliances=_strings(inspection, "appliances", source, "inspection.appliances"),
         enable=_strings(checks, "enable", source, "checks.enable"),
         disable=_strings(checks, "disable", source, "checks.disable"),
         severity=severity,
         source=source,
-        suppress=_suppressions(doc.get("suppress", []), source),
+        suppress=suppress,
     )
+
+
+def _scope(entry: dict[str, Any], index: int, source: str) -> SuppressScope | None:
+    """The account/region/tags narrowing of one [[suppress]] table, or None when it sets none."""
+    place = f"[[suppress]] #{index}"
+    globs = {}
+    for key in ("account", "region"):
+        value = entry.get(key, "*")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(source, f"{place} {key}", "must be a non-empty string (a glob)")
+        globs[key] = value
+    tags = entry.get("tags", {})
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise ConfigError(source, f"{place} tags", 'must be a table of strings, e.g. tags = {env = "sandbox"}')
+    if globs == {"account": "*", "region": "*"} and not tags:
+        return None
+    return SuppressScope(account=globs["account"], region=globs["region"], tags=tuple(sorted(tags.items())))
 
 
 def _suppressions(value: Any, source: str) -> tuple[Suppression, ...]:

@@ -199,17 +199,20 @@ def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> 
 
 
 def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None,
-           say: Say = say_stderr) -> Report:
+           say: Say = say_stderr, snapshot: Snapshot | None = None) -> Report:
     """Annotate findings with the baseline comparison and the suppressions; stderr says what expired."""
-    from safemaker.scanner.triage.baseline import apply_baseline, load_baseline
-    from safemaker.scanner.triage.suppress import apply_suppressions
+    from safemaker.scanner.triage.baseline import apply_baseline, baseline_generated, load_baseline
+    from safemaker.scanner.triage.suppress import apply_suppressions, snapshot_tags
 
     findings = report.findings
     if baseline_path is not None:
-        findings, info = apply_baseline(findings, load_baseline(baseline_path), baseline_path)
+        findings, info = apply_baseline(findings, load_baseline(baseline_path), baseline_path,
+                                        generated=report.generated, baseline_time=baseline_generated(baseline_path))
         report = dataclasses.replace(report, baseline=info)
     if config.suppress:
-        result = apply_suppressions(findings, config.suppress, today or datetime.now(UTC).date())
+        tags_of = snapshot_tags(snapshot.doc) if snapshot is not None and config.suppress_scopes else None
+        result = apply_suppressions(findings, config.suppress, today or datetime.now(UTC).date(),
+                                    config.suppress_scopes, tags_of)
         for line in result.messages:
             say(line)
         findings = result.findings
@@ -242,8 +245,9 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
         say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
 
 
-def summary_line(report: Report, decision: GateDecision | None = None) -> str:
-    """The one stderr line a pipeline log shows: counts, triage, and the rule behind the exit status."""
+def summary_line(report: Report, decision: GateDecision | None = None, config_source: str | None = None) -> str:
+    """The one stderr line a pipeline log shows: counts, triage, the configuration file used, and the
+    rule behind the exit status."""
     counts = report.summary()
     line = f"safemaker: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR"
     extra = []
@@ -259,9 +263,26 @@ def summary_line(report: Report, decision: GateDecision | None = None) -> str:
     if extra:
         counted = sum(1 for f in report.findings if f.counts and f.status is not Status.PASS)
         line += f" ({'; '.join(extra)}; {counted} FAIL/ERROR count towards the exit status)"
+    if config_source is not None:
+        line += f"; config {config_source}"
     if decision is not None:
         line += f"; {decision.text}"
     return line
+
+
+def reported(report: Report, config: Config) -> Report:
+    """The findings `--severity` / `--status` (or [report] in safemaker.toml) ask to be written out.
+
+    Only the outputs are narrowed: the gate and the summary line still see every finding, so a
+    filter chosen to shorten a report can never turn a build green (`--fail-on` and
+    `--no-fail-on-error` are the gate's own settings).
+    """
+    if config.report_severity is None and not config.report_status:
+        return report
+    floor = config.report_severity.rank if config.report_severity is not None else -1
+    keep = tuple(f for f in report.findings if f.severity.rank >= floor
+                 and (not config.report_status or f.status in config.report_status))
+    return dataclasses.replace(report, findings=keep)
 
 
 def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOptions,
@@ -273,8 +294,9 @@ def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOpti
         say(f"safemaker: unreadable data treated as not collected (its checks report ERROR): {problem}")
     with paused_gc():
         report = analyze_snapshot(snapshot, config, registry)
-    report = triage(report, config, options.baseline_path, options.today, say)
-    emit(report, options.formats, options.output_dir, registry, say, options.extra_files, options.format_options)
+    report = triage(report, config, options.baseline_path, options.today, say, snapshot)
+    emit(reported(report, config), options.formats, options.output_dir, registry, say, options.extra_files,
+         options.format_options)
     for finding in report.findings:
         if is_scope_error(finding):
             say(f"safemaker: {finding.message}")

@@ -127,7 +127,8 @@ def test_summary_line_reports_the_comparison(files: dict[str, str], baseline: st
     summary = [line for line in result.err.splitlines() if line.startswith("safemaker: ") and "PASS" in line]
     assert summary == [
         "safemaker: 3 PASS, 3 FAIL, 0 ERROR (baseline: 1 new FAIL, 2 unchanged FAIL, 1 fixed; "
-        "1 FAIL/ERROR count towards the exit status); exit 1: 1 FAIL at or above --fail-on low"
+        f"1 FAIL/ERROR count towards the exit status); config {files['config']}; exit 1: 1 FAIL at or above "
+        "--fail-on low"
     ]
 
 

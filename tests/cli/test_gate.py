@@ -69,8 +69,8 @@ def test_an_error_gates_like_a_fail_by_default(estate: dict[str, str], capsys: p
     code, _, err = run(["analyze", estate["snap"], "--config", estate["no_fails"]], capsys)
     assert code == 1
     assert summary(err) == (
-        "safemaker: 3 PASS, 0 FAIL, 5 ERROR; exit 1: 5 ERROR at or above --fail-on low (an ERROR is an estate "
-        "that could not be read; --no-fail-on-error makes it report-only)")
+        f"safemaker: 3 PASS, 0 FAIL, 5 ERROR; config {estate['no_fails']}; exit 1: 5 ERROR at or above --fail-on low "
+        "(an ERROR is an estate that could not be read; --no-fail-on-error makes it report-only)")
 
 
 def test_fail_on_counts_error_severities(estate: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,7 +115,8 @@ def test_suppressed_errors_do_not_gate(estate: dict[str, str], capsys: pytest.Ca
     code, _, err = run(["analyze", estate["snap"], "--config", estate["suppressed"]], capsys)
     assert code == 0
     assert summary(err) == ("safemaker: 3 PASS, 0 FAIL, 5 ERROR (5 suppressed; 0 FAIL/ERROR count towards the exit "
-                            "status); exit 0: no FAIL or ERROR at or above --fail-on low counts")
+                            f"status); config {estate['suppressed']}; exit 0: no FAIL or ERROR at or above --fail-on "
+                            "low counts")
 
 
 def test_errors_in_the_baseline_do_not_gate(estate: dict[str, str], tmp_path: Path,

@@ -193,7 +193,7 @@ def test_first_active_suppression_wins_and_an_expired_one_does_not_shadow_it() -
         ('[[suppress]]\ncheck = "SM-001"\njustification = "x"\nexpires = 2026-02-01T10:00:00\n',
          "[[suppress]] #1 expires", "2026-02-01T10:00:00 is not a date (YYYY-MM-DD)"),
         ('[[suppress]]\ncheck = "SM-001"\njustification = "x"\nreason = "y"\n', "[[suppress]] #1 reason",
-         "unknown key (known: check, expires, justification, resource)"),
+         "unknown key (known: account, check, expires, justification, region, resource, tags)"),
         ('[[suppress]]\nresource = "nb-*"\njustification = "x"\n', "[[suppress]] #1 check", "missing"),
         ('[[suppress]]\ncheck = "root access"\njustification = "x"\n', "[[suppress]] #1 check",
          "'root access' is not a check ID such as NET-001"),
