@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn a safemaker findings file into ticket payloads, one JSON line per fingerprint.
 
-    python3 examples/tickets.py out/findings.json [--min-severity high] [--all]
+    python3 examples/tickets.py out/findings.json [--min-severity high] [--all] [--owner-tag owner]
 
 Each line is an instruction for a ticketing system (Jira, ServiceNow, GitHub issues ...), keyed by
 the finding's fingerprint so that running it again updates the same ticket instead of opening a
@@ -13,6 +13,11 @@ duplicate:
   unless `--all` is given). Create the ticket if no ticket has this key, else update it.
 - `resolve`: a finding the run no longer reports (the file's `baseline.fixed` list), or one
   suppressed in safemaker.toml (`resolution` carries the justification).
+
+Routing: when the finding's resource carries the tag named by `--owner-tag` (default `owner`;
+findings carry `resource.tags` when the snapshot has them), the payload gets `"owner": <value>`
+and the label `owner:<value>`, so the ticketing system can assign the team; `first_seen` (with
+`--baseline`) is passed on so that a ticket can say how old the problem is.
 
 The output depends only on the findings file (no clock, sorted by key), and `content_hash`
 changes only when the ticket's text would, so an integration can skip updates that change
@@ -71,9 +76,16 @@ def _body(finding: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _payload(action: str, finding: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+def owner_of(finding: Mapping[str, Any], owner_tag: str) -> str | None:
+    tags = (finding.get("resource") or {}).get("tags")
+    value = tags.get(owner_tag) if isinstance(tags, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _payload(action: str, finding: Mapping[str, Any], owner_tag: str = "owner", **extra: Any) -> dict[str, Any]:
     r = finding.get("resource") or {}
     fingerprint = str(finding["fingerprint"])
+    owner = owner_of(finding, owner_tag)
     payload: dict[str, Any] = {
         "key": ticket_key(fingerprint),
         "fingerprint": fingerprint,
@@ -81,11 +93,16 @@ def _payload(action: str, finding: Mapping[str, Any], **extra: Any) -> dict[str,
         "check_id": finding.get("check_id"),
         "status": finding.get("status"),
         "severity": finding.get("severity"),
-        "resource": {k: r[k] for k in ("type", "id", "arn", "account", "region") if k in r},
+        "resource": {k: r[k] for k in ("type", "id", "name", "arn", "account", "region") if k in r},
         "title": f"[safemaker] {finding.get('check_id')} {finding.get('severity')}: {r.get('id')} ({_where(r)})",
-        "labels": sorted({"safemaker", str(finding.get("check_id")), f"severity:{finding.get('severity')}"}),
+        "labels": sorted({"safemaker", str(finding.get("check_id")), f"severity:{finding.get('severity')}",
+                          *([f"owner:{owner}"] if owner else [])}),
         **extra,
     }
+    if owner:
+        payload["owner"] = owner
+    if finding.get("first_seen"):
+        payload["first_seen"] = finding["first_seen"]
     if action == "upsert":
         payload["body"] = _body(finding)
     content = json.dumps({k: v for k, v in payload.items() if k != "content_hash"}, sort_keys=True)
@@ -94,7 +111,7 @@ def _payload(action: str, finding: Mapping[str, Any], **extra: Any) -> dict[str,
 
 
 def payloads(doc: Mapping[str, Any], *, min_severity: str = "info", include_unchanged: bool = False,
-             ) -> Iterator[dict[str, Any]]:
+             owner_tag: str = "owner") -> Iterator[dict[str, Any]]:
     """Ticket payloads for a findings document, sorted by key, at most one per fingerprint."""
     floor = SEVERITIES.index(min_severity)
     out: dict[str, dict[str, Any]] = {}
@@ -107,12 +124,13 @@ def payloads(doc: Mapping[str, Any], *, min_severity: str = "info", include_unch
         if finding.get("suppressed"):
             why = finding["suppressed"]
             until = f" (until {why['expires']})" if why.get("expires") else ""
-            out[key] = _payload("resolve", finding, resolution=f"accepted risk{until}: {why.get('justification')}")
+            out[key] = _payload("resolve", finding, owner_tag,
+                                resolution=f"accepted risk{until}: {why.get('justification')}")
         elif include_unchanged or finding.get("baseline", "new") == "new":
-            out[key] = _payload("upsert", finding)
+            out[key] = _payload("upsert", finding, owner_tag)
     for fixed in (doc.get("baseline") or {}).get("fixed") or []:
         key = ticket_key(str(fixed["fingerprint"]))
-        out.setdefault(key, _payload("resolve", fixed, resolution="fixed: no longer reported by safemaker"))
+        out.setdefault(key, _payload("resolve", fixed, owner_tag, resolution="fixed: no longer reported by safemaker"))
     for key in sorted(out):
         yield out[key]
 
@@ -123,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-severity", choices=SEVERITIES, default="info")
     parser.add_argument("--all", dest="include_unchanged", action="store_true",
                         help="with a baseline, also upsert findings that are unchanged since it")
+    parser.add_argument("--owner-tag", default="owner", help="the resource tag that names the owning team")
     args = parser.parse_args(argv)
     try:
         with open(args.findings, encoding="utf-8") as fh:
@@ -133,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         print(f"tickets: {args.findings}: not a {SCHEMA} document", file=sys.stderr)
         return 2
-    for payload in payloads(doc, min_severity=args.min_severity, include_unchanged=args.include_unchanged):
+    for payload in payloads(doc, min_severity=args.min_severity, include_unchanged=args.include_unchanged,
+                            owner_tag=args.owner_tag):
         sys.stdout.write(json.dumps(payload, sort_keys=True, ensure_ascii=True) + "\n")
     return 0
 

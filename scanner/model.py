@@ -68,6 +68,10 @@ class ResourceRef:
     account: str
     region: str
     arn: str | None = None
+    #: The `Name` tag where it differs from `id` (optional in the findings contract).
+    name: str | None = None
+    #: The resource's tags, sorted by key, for routing findings to owners; () when none are known.
+    tags: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type.value, "id": self.id}
@@ -75,6 +79,11 @@ class ResourceRef:
             out["arn"] = self.arn
         out["account"] = self.account
         out["region"] = self.region
+        # Additions to the contract, written only when known, so untagged findings keep their bytes.
+        if self.name:
+            out["name"] = self.name
+        if self.tags:
+            out["tags"] = dict(self.tags)
         return out
 
 
@@ -262,6 +271,8 @@ class Finding:
     remediation: str
     fingerprint: str
     triage: Triage = NO_TRIAGE
+    #: `generated` of the earliest findings file with this fingerprint and status (via --baseline).
+    first_seen: str | None = None
 
     @property
     def counts(self) -> bool:
@@ -283,6 +294,7 @@ class Finding:
             "evidence": self.evidence.to_json(),
             "remediation": self.remediation,
             "fingerprint": self.fingerprint,
+            **({"first_seen": self.first_seen} if self.first_seen else {}),
             **self.triage.to_json(),
         }
 

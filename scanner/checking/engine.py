@@ -12,10 +12,12 @@ unless required data was missing, which explains the crash), never PASS.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from safemaker.scanner.checking.context import CheckContext
 from safemaker.scanner.checking.registry import CheckSpec, Registry
@@ -101,7 +103,30 @@ def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Confi
                 reason = "; ".join(view.missing_reason(svc, op) for svc, op in missing)
                 verdict = Verdict.error(f"required data missing: {reason}")
             if verdict is not None:
-                yield _finding(spec, severity, resource.ref, verdict)
+                finding = _finding(spec, severity, resource.ref, verdict)
+                yield dataclasses.replace(finding, resource=labelled(resource))
+
+
+def labelled(resource: Resource) -> ResourceRef:
+    """The resource's reference with its name and tags, for routing findings to owners.
+
+    Tags come from where the snapshot already holds them: the `Tags` of an EC2 describe entry
+    (instances, VPC endpoints) or sagemaker `ListTags` keyed by the resource's ARN (optional: an
+    absent entry means no tags are known). The fingerprint is computed before, from the bare
+    reference, so tags never change a finding's identity.
+    """
+    raw: Any = resource.summary.get("Tags") if isinstance(resource.summary, Mapping) else None
+    if raw is None and resource.ref.arn:
+        answer = resource.view.optional("sagemaker", "ListTags")
+        entry = answer.get(resource.ref.arn) if isinstance(answer, Mapping) else None
+        raw = entry.get("Tags") if isinstance(entry, Mapping) else None
+    if not isinstance(raw, list):
+        return resource.ref
+    tags = sorted({(t["Key"], t.get("Value", "")) for t in raw
+                   if isinstance(t, Mapping) and isinstance(t.get("Key"), str) and isinstance(t.get("Value", ""), str)})
+    name = dict(tags).get("Name")
+    return dataclasses.replace(resource.ref, name=name if name and name != resource.ref.id else None,
+                               tags=tuple(tags))
 
 
 def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource, quiet: bool = False) -> Verdict | None:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from safemaker.scanner.model import BaselineInfo, BaselineState, Finding, FixedFinding, Status
+from safemaker.scanner.snapshot.io import read_json
 from safemaker.scanner.triage.diff import FindingDoc, is_problem, key, problem_fingerprints, read_findings, sort_key
 
 
@@ -21,14 +22,33 @@ def load_baseline(path: str) -> list[FindingDoc]:
     return read_findings(path)
 
 
-def apply_baseline(findings: Sequence[Finding], baseline: Sequence[FindingDoc], file: str,
+def baseline_generated(path: str) -> str | None:
+    """The baseline file's `generated` time: the first_seen of what it has that carries none."""
+    doc = read_json(path)
+    value = doc.get("generated") if isinstance(doc, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def apply_baseline(findings: Sequence[Finding], baseline: Sequence[FindingDoc], file: str, *,
+                   generated: str | None = None, baseline_time: str | None = None,
                    ) -> tuple[tuple[Finding, ...], BaselineInfo]:
-    """Annotate each finding `new` or `unchanged` and collect what the baseline had that is gone."""
-    known = {key(f) for f in baseline}
+    """Annotate each finding `new` or `unchanged` and collect what the baseline had that is gone.
+
+    With `generated` (this run's time), every finding also gets `first_seen`: an unchanged one
+    keeps the baseline's `first_seen` (or the baseline's own `generated` time, `baseline_time`,
+    when it has none), a new one is first seen now. Age is thereby carried from run to run.
+    """
+    known: dict[tuple[str, str], str | None] = {}
+    for doc in baseline:
+        seen = doc.get("first_seen")
+        known.setdefault(key(doc), seen if isinstance(seen, str) and seen else baseline_time)
     annotated = []
     for f in findings:
-        state = BaselineState.UNCHANGED if (f.fingerprint, f.status.value) in known else BaselineState.NEW
-        annotated.append(dataclasses.replace(f, triage=dataclasses.replace(f.triage, baseline=state)))
+        k = (f.fingerprint, f.status.value)
+        state = BaselineState.UNCHANGED if k in known else BaselineState.NEW
+        first_seen = (known[k] or generated) if k in known else generated
+        annotated.append(dataclasses.replace(f, triage=dataclasses.replace(f.triage, baseline=state),
+                                             first_seen=first_seen or f.first_seen))
     current = problem_fingerprints({"fingerprint": f.fingerprint, "status": f.status.value} for f in findings)
     fixed: dict[tuple[str, str], FixedFinding] = {}
     for doc in sorted(baseline, key=sort_key):
@@ -47,7 +67,9 @@ def apply_baseline(findings: Sequence[Finding], baseline: Sequence[FindingDoc], 
 
 def _fixed(doc: FindingDoc) -> FixedFinding:
     resource = doc.get("resource")
-    pairs = tuple((str(k), str(v)) for k, v in resource.items()) if isinstance(resource, Mapping) else ()
+    # Plain text members only: `tags` (an object) is routing data, not part of what was fixed.
+    items = resource.items() if isinstance(resource, Mapping) else ()
+    pairs = tuple((str(k), v) for k, v in items if isinstance(v, str))
     return FixedFinding(
         check_id=str(doc.get("check_id", "")),
         title=str(doc.get("title", "")),
