@@ -369,16 +369,20 @@ class Network:
         """Whether any of these addresses is a proxy named in safemaker.toml."""
         return bool(set(addresses) & set(self.config.proxies))
 
-    def cross_into(self, delivery: Delivery, view: RegionView, subnet_id: str, target: AddrSet) -> int:
-        """The traffic classes of a delivery that the network ACLs let from its subnet into
-        `subnet_id` and back (rule 21), towards `target`."""
+    def cross_into(self, delivery: Delivery, view: RegionView, subnet_id: str, target: AddrSet,
+                   only: int = -1) -> int:
+        """The traffic classes of a delivery (those in `only`) that the network ACLs let from its
+        subnet into `subnet_id` and back (rule 21), towards `target`."""
+        flows = delivery.flows & only
+        if not flows:
+            return 0
+        if view.where == delivery.from_view.where and subnet_id == delivery.from_subnet:
+            return flows
         classes = self.filters.flow_classes()
         pkt = Packet(view=delivery.from_view, subnet=delivery.from_subnet, family=delivery.family, dests=target,
-                     flow=classes[(delivery.flows & -delivery.flows).bit_length() - 1], flows=delivery.flows,
+                     flow=classes[(flows & -flows).bit_length() - 1], flows=flows,
                      src_ip=delivery.src_ip, public=False, untranslated_private=False, inspected=None, nat=None,
                      hops=(), seen=())
-        if view.where == delivery.from_view.where and subnet_id == delivery.from_subnet:
-            return delivery.flows
         scratch = Collector(flows=classes, texts=self._flow_texts)
         acl = self.topology(view).nacl_for(subnet_id)
         mask = 0
@@ -990,7 +994,7 @@ class Network:
                 continue
             for subnet_id, where in places:
                 target = delivery.dests.intersect(where)
-                if target and self.cross_into(delivery, source.view, subnet_id, target) & https:
+                if target and self.cross_into(delivery, source.view, subnet_id, target, https):
                     return True
         return False
 

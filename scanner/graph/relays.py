@@ -110,12 +110,12 @@ def _reach(network: Network, delivery: Delivery, host: _Host) -> tuple[int, str]
     if not isinstance(eni.get("Groups"), list):
         raise MissingData(f"{eni.get('NetworkInterfaceId')} has no Groups: its security groups are unknown")
     groups = tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId"))
-    target = AddrSet.from_cidrs(delivery.family, [targets[0]])
-    reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target)
-    if not reached:
+    admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & delivery.flows
+    if not admitted:
         return None
-    admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & reached
-    return (admitted, targets[0]) if admitted else None
+    target = AddrSet.from_cidrs(delivery.family, [targets[0]])
+    reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target, admitted)
+    return (reached, targets[0]) if reached else None
 
 
 def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, unknowns: list[str]) -> Relay | None:

@@ -65,6 +65,7 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
     centralised design those spoke ranges are what the firewall protects, not the attachment
     subnet's own CIDR (rule 15)."""
     issues: list[ReturnIssue] = []
+    unknown: list[str] = []
     for vpce, fw_subnet in sorted(endpoints.items()):
         fw_rtb, _ = topo.route_table_for(fw_subnet)
         after = {t for _, t, _ in _routes_to(fw_rtb, 4, AddrSet.from_cidr("0.0.0.0/0"))}
@@ -83,7 +84,11 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
                        and AddrSet.from_cidr(r["DestinationCidrBlock"]).subtract(NOT_INTERNET[4])
                        for r in rtb.get("Routes", []) or []):
                 continue
-            through_tgw = spokes(subnet_id)
+            try:
+                through_tgw = spokes(subnet_id)
+            except MissingData as exc:
+                unknown.append(exc.reason)
+                continue
             if through_tgw is not None:
                 if not through_tgw:
                     continue  # no spoke sends its traffic here
@@ -99,6 +104,8 @@ def firewall_return_issues(topo: Topology, endpoints: Mapping[str, str],
                 issues.extend(_check_edge(topo, gw, protected, vpce, subnet_id, cidr, base))
             for nat_id in sorted(t for t in after if t.startswith("nat-")):
                 issues.extend(_check_nat(topo, nat_id, protected, vpce, subnet_id, cidr, base))
+    if unknown and not issues:  # a proven asymmetry stands; a PASS needs every subnet decided
+        raise MissingData("; ".join(dict.fromkeys(unknown)))
     return issues
 
 

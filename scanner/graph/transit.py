@@ -46,6 +46,10 @@ class TransitGateways:
     def spoke_ranges(self, view: RegionView, subnet_id: str) -> AddrSet | None:
         """The IPv4 ranges of the spoke VPCs whose transit gateway route tables send internet
         traffic to the attachment that uses `subnet_id`; None when no attachment uses it."""
+        if not any(v.has("ec2", "DescribeTransitGatewayVpcAttachments") for v in self.snapshot.views()):
+            # without the attachments any subnet may be one, protecting spokes the data cannot name
+            raise MissingData("ec2 DescribeTransitGatewayVpcAttachments was not collected: whether "
+                              f"{subnet_id} is a transit gateway attachment subnet is unknown")
         index = self.index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
         attachments = {str(att.get("TransitGatewayAttachmentId")): (v, att)
                        for key, found in index.items() if isinstance(key, str) for v, att in found}
