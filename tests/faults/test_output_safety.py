@@ -139,10 +139,10 @@ def test_a_failure_while_rendering_leaves_no_file(
     (out / "findings.json").write_text("previous run\n", "utf-8")
     real = pipeline.render
 
-    def render(report: Any, fmt: str, registry: Any) -> str:
+    def render(report: Any, fmt: str, registry: Any, *args: Any, **kwargs: Any) -> str:
         if fmt == "sarif":
             raise RuntimeError("renderer bug")
-        return real(report, fmt, registry)
+        return real(report, fmt, registry, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "render", render)
     with pytest.raises(SystemExit) as exited:
