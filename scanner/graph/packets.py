@@ -86,7 +86,12 @@ class Delivery(NamedTuple):
     flows: int
     dests: AddrSet
     src_ip: str
-    hops: tuple[Hop, ...]  # the way there, after the source
+    way: tuple[Hop | LazyHop, ...]  # the way there, after the source, as the walk carried it
+    start_dests: AddrSet | None  # the start's destinations, to write `way` as that start sees it
+
+    def hops(self) -> tuple[Hop, ...]:
+        """The way there, written (only when a finding shows it: writing costs)."""
+        return tuple(written(h, self.start_dests) for h in self.way)
 
 
 class LazyHop(NamedTuple):
@@ -131,10 +136,10 @@ class Collector:
     deliveries: list[Delivery] = field(default_factory=list)
 
     def deliver(self, pkt: Packet, view: RegionView | None, vpc_id: str, extra: tuple[Hop, ...] = ()) -> None:
+        way = (*pkt.hops[1:], *extra)
         for start, flows, dests in self._reached(pkt):
-            hops = tuple(written(h, start.dests) for h in pkt.hops[1:]) + extra
             self.deliveries.append(Delivery(view, vpc_id, pkt.view, pkt.subnet, pkt.family, flows, dests,
-                                            pkt.src_ip, hops))
+                                            pkt.src_ip, way, start.dests))
 
     def _reached(self, pkt: Packet, dests: AddrSet | None = None) -> Iterator[tuple[Start, int, AddrSet]]:
         """The starts that have traffic in this packet (in `dests`, by default all of its)."""

@@ -139,7 +139,7 @@ def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, un
             continue
         out = proof.uninspected[0]
         detail = f"reachable on {flow.label()} at {address}"
-        hops = (Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label), *delivery.hops,
+        hops = (Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label), *delivery.hops(),
                 Hop(HopKind.RELAY, host.instance_id, detail), *out.hops[1:])
         return Relay(host.instance_id, flow.label(),
                      Path(hops=hops, destinations=out.destinations, outcome=f"relay {host.instance_id}: {out.outcome}"))
