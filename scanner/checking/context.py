@@ -53,7 +53,8 @@ class CheckContext:
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per run for `key`: what several resources' verdicts read (an index
-        over the region) is built once instead of once per resource. Exceptions are not kept."""
+        over the region) is built once instead of once per resource. Exceptions are not kept.
+        The prover keeps its indexes in the same store, so checks and prover share them."""
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[no-any-return]
@@ -62,4 +63,4 @@ class CheckContext:
     def network(self) -> Network:
         from safemaker.scanner.graph.prove import Network
 
-        return Network(self.snapshot, self.config)
+        return Network(self.snapshot, self.config, memo_store=self._memo)

@@ -64,7 +64,7 @@ _BPA_EXCLUSION_ACTIVE = frozenset({"create-complete", "update-in-progress", "upd
 class Network:
     """Built once per snapshot; proves sources on demand."""
 
-    def __init__(self, snapshot: Snapshot, config: Config) -> None:
+    def __init__(self, snapshot: Snapshot, config: Config, memo_store: dict[Hashable, Any] | None = None) -> None:
         self.snapshot = snapshot
         self.config = config
         self._topos: dict[tuple[str, str], Topology] = {}
@@ -72,7 +72,7 @@ class Network:
         self._proofs: dict[tuple[str, ...], EgressProof] = {}
         self._flow_texts: dict[int, str] = {}  # flows_text per mask, shared by every proof
         self._vpc_views: dict[str, RegionView] | None = None
-        self._memo: dict[Hashable, Any] = {}
+        self._memo: dict[Hashable, Any] = {} if memo_store is None else memo_store
         self._local_reasons: dict[Any, str] = {}
         self._route_names: dict[int, tuple[str, str]] = {}  # id(route) -> (target, destination)
         self.filters = Filters(snapshot, self.topology)
@@ -168,7 +168,7 @@ class Network:
         if key not in self._proxy_cache:
             from safemaker.scanner.aws.proxies import designated_proxies
 
-            self._proxy_cache[key] = designated_proxies(view, self.config)
+            self._proxy_cache[key] = designated_proxies(view, self.config, self.memo)
         return self._proxy_cache[key]
 
     # --- per-workload proofs (cached: several checks read the same one) -------------------

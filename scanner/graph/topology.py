@@ -186,14 +186,6 @@ class Topology:
         return out
 
     @cached_property
-    def instances_by_vpc(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for iid, inst in self.instances.items():
-            if isinstance(inst.get("VpcId"), str):
-                out.setdefault(inst["VpcId"], []).append(iid)
-        return out
-
-    @cached_property
     def security_groups(self) -> dict[str, Obj]:
         return _by(self.view.items("ec2", "DescribeSecurityGroups", "SecurityGroups"), "GroupId")
 
