@@ -785,12 +785,24 @@ class SecurityGroup:
     def egress(self, *to: str | PrefixList | SecurityGroup, proto: str = "-1",
                ports: tuple[int, int] | int | None = None) -> SecurityGroup:
         """Allow egress to CIDRs, prefix lists or (members of) other groups, for a protocol and port range."""
+        self.egress_rules.append(self._permission(to, proto, ports))
+        return self
+
+    def ingress(self, *sources: str | PrefixList | SecurityGroup, proto: str = "-1",
+                ports: tuple[int, int] | int | None = None) -> SecurityGroup:
+        """Admit traffic from CIDRs, prefix lists or (members of) other groups."""
+        self.ingress_rules.append(self._permission(sources, proto, ports))
+        return self
+
+    def _permission(self, peers: tuple[str | PrefixList | SecurityGroup, ...], proto: str,
+                    ports: tuple[int, int] | int | None) -> Json:
+        """One IpPermission naming `peers` (the shape is the same for ingress and egress)."""
         rule: Json = {"IpProtocol": proto, "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
                       "UserIdGroupPairs": []}
         if ports is not None:
             lo, hi = (ports, ports) if isinstance(ports, int) else ports
             rule["FromPort"], rule["ToPort"] = lo, hi
-        for item in to:
+        for item in peers:
             if isinstance(item, PrefixList):
                 rule["PrefixListIds"].append({"PrefixListId": item.id})
             elif isinstance(item, SecurityGroup):
@@ -801,28 +813,7 @@ class SecurityGroup:
                 rule["Ipv6Ranges"].append({"CidrIpv6": item})
             else:
                 rule["IpRanges"].append({"CidrIp": item})
-        self.egress_rules.append(rule)
-        return self
-
-    def ingress(self, *sources: str | PrefixList | SecurityGroup, proto: str = "-1",
-                ports: tuple[int, int] | int | None = None) -> SecurityGroup:
-        """Admit traffic from CIDRs, prefix lists or (members of) other groups."""
-        rule: Json = {"IpProtocol": proto, "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
-                      "UserIdGroupPairs": []}
-        if ports is not None:
-            lo, hi = (ports, ports) if isinstance(ports, int) else ports
-            rule["FromPort"], rule["ToPort"] = lo, hi
-        for item in sources:
-            if isinstance(item, PrefixList):
-                rule["PrefixListIds"].append({"PrefixListId": item.id})
-            elif isinstance(item, SecurityGroup):
-                rule["UserIdGroupPairs"].append({"GroupId": item.id, "UserId": self.estate.account})
-            elif ":" in item:
-                rule["Ipv6Ranges"].append({"CidrIpv6": item})
-            else:
-                rule["IpRanges"].append({"CidrIp": item})
-        self.ingress_rules.append(rule)
-        return self
+        return rule
 
     def no_egress(self) -> SecurityGroup:
         self.egress_rules.clear()
