@@ -9,19 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from safemaker.scanner.cli import main
+from cli_run import run
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILING = ROOT / "fixtures" / "scenarios" / "net-seed000-nat-added.json"
 PASSING = ROOT / "fixtures" / "scenarios" / "net-seed000-proxy.json"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 def test_fail_gives_exit_1_and_json_only_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:

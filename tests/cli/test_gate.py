@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from safemaker.scanner.cli import main
+from cli_run import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY = ROOT / "fixtures" / "scenarios" / "net-seed000-proxy.json"
@@ -23,11 +22,6 @@ ACCOUNT, REGION = "111122223333", "eu-west-1"
 ERRORS = {"NET-001": "critical", "NET-004": "medium", "NET-005": "critical", "NET-006": "high", "NET-007": "high"}
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 def summary(err: str) -> str:

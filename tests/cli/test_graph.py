@@ -10,8 +10,9 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from cli_run import run
 
-from safemaker.scanner.cli import DEMO_NEEDS_MOTO, main
+from safemaker.scanner.cli import DEMO_NEEDS_MOTO
 from safemaker.scanner.graph.estate_graph import build_estate_graph, connected_vpcs, render_graph
 from safemaker.scanner.snapshot.io import Snapshot, load
 
@@ -20,11 +21,6 @@ TGW = ROOT / "fixtures" / "scenarios" / "net-tgw-egress.json"
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 def test_tgw_estate_links_spoke_and_egress_vpcs_through_the_transit_gateway() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import run
 
-from safemaker.scanner.cli import main
 from safemaker.scanner.snapshot.merge import merge_snapshots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +25,6 @@ ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
 
 
 def dated(path: Path, created: str, tmp_path: Path, name: str) -> Path:

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from safemaker.scanner.cli import main
+from cli_run import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY = ROOT / "fixtures" / "scenarios" / "net-seed000-proxy.json"
@@ -24,12 +23,6 @@ REGION = "eu-west-1"
 STRANGER = "999988887777"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
 
 
 def proxy_doc() -> dict[str, Any]:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import run
 
 from safemaker.scanner import termsafe
-from safemaker.scanner.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 NAT_ADDED = ROOT / "fixtures" / "scenarios" / "net-seed000-nat-added.json"
@@ -24,12 +24,6 @@ HOSTILE = "\x1b]0;owned\x07\x1b[2J\u202egnp.exe\x00\x9b31m\x7f\u2066x\u2069"
 SHOWN = "\\x1b]0;owned\\x07\\x1b[2J\\u202egnp.exe\\x00\\x9b31m\\x7f\\u2066x\\u2069"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
 
 
 def unsafe(text: str) -> list[str]:
