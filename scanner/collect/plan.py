@@ -198,6 +198,14 @@ PLAN: tuple[Step, ...] = (
     _list(SAGEMAKER, "ListModels", "Models"),
     _each(SAGEMAKER, "DescribeModel",
           (_from_list(SAGEMAKER, "ListModels", "Models", ModelName="ModelName"),), ("ModelName",), ident="ModelName"),
+    # Optional: tags route findings to owners (the Describe calls do not return them); without
+    # them a finding only lacks resource.tags, so a failed call never turns into an ERROR.
+    Step(SAGEMAKER, "ListTags", "Tags", True, optional=True, key=("ResourceArn",), sources=(
+        _from_list(SAGEMAKER, "ListNotebookInstances", "NotebookInstances", ResourceArn="NotebookInstanceArn"),
+        _from_list(SAGEMAKER, "ListDomains", "Domains", ResourceArn="DomainArn"),
+        _from_list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries", ResourceArn="TrainingJobArn"),
+        _from_list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries", ResourceArn="ProcessingJobArn"),
+        _from_list(SAGEMAKER, "ListModels", "Models", ResourceArn="ModelArn"))),
 )
 
 

@@ -66,6 +66,7 @@ PER_RESOURCE_KEYS: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("sagemaker", "DescribeTrainingJob"): "TrainingJobName",
         ("sagemaker", "DescribeProcessingJob"): "ProcessingJobName",
         ("sagemaker", "DescribeModel"): "ModelName",
+        ("sagemaker", "ListTags"): "ResourceArn",
         ("network-firewall", "DescribeFirewall"): "FirewallArn",
         ("network-firewall", "DescribeLoggingConfiguration"): "FirewallArn",
         ("network-firewall", "DescribeFirewallPolicy"): "FirewallPolicyArn",

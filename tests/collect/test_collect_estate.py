@@ -129,7 +129,10 @@ def test_every_planned_operation_collected_when_aws_answers_everything(
     doc = collect_snapshot(session, [REGION])
     data = region_data(doc)
 
-    assert doc["errors"] == []
+    # moto cannot list the tags of an untagged domain (AWS can): the optional call fails alone.
+    assert [(e["operation"], e["resource"]) for e in doc["errors"]] == [
+        ("ListTags", f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/d-studio")]
+    assert data["sagemaker"]["ListTags"][f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/model-1"] == {"Tags": []}
     for service, op in planned_operations():
         assert op in data[service], f"{service} {op} missing"
 

@@ -83,6 +83,7 @@ def test_plan_matches_contracts_minimum_and_validator(minimum_operations: list[t
     assert {(s.service, s.operation) for s in PLAN if s.optional} == {
         ("ec2", "DescribeVpcBlockPublicAccessOptions"), ("ec2", "DescribeVpcBlockPublicAccessExclusions"),
         ("ec2", "DescribeAddresses"), ("ec2", "DescribeVpnGateways"), ("ec2", "DescribeAvailabilityZones"),
+        ("sagemaker", "ListTags"),
     }
     assert not (planned - minimum) - {(s.service, s.operation) for s in PLAN if s.optional}
 
