@@ -278,7 +278,8 @@ def notebook_proxy_settings(ctx: CheckContext, resource: Resource) -> Verdict:
                               f"prox{'ies' if len(ids) != 1 else 'y'} {', '.join(ids)} in its VPC) and no "
                               "firewall inspects its traffic",
                               notes=(*(f"proxy in the notebook's VPC: {i}" for i in in_vpc), *notes))
-    elsewhere = reachable_proxies(ctx.network, proof)
+    groups = tuple(str(g) for g in detail.get("SecurityGroups") or [])
+    elsewhere = reachable_proxies(ctx.network, proof, groups)
     if elsewhere:
         return Verdict.failed(f"{where}, yet its only sanctioned egress is a proxy (it reaches sanctioned "
                               f"prox{'ies' if len(elsewhere) != 1 else 'y'} {', '.join(elsewhere)}) and no firewall "

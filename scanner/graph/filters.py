@@ -15,7 +15,7 @@ from typing import Any
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.graph import flows as F
 from safemaker.scanner.graph.addrs import AddrSet
-from safemaker.scanner.graph.packets import Collector, Packet, refine, union_masks
+from safemaker.scanner.graph.packets import Packet, refine, union_masks
 from safemaker.scanner.graph.stateless import rule_group_ports, rule_group_protocols
 from safemaker.scanner.graph.topology import Topology
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
@@ -201,21 +201,28 @@ class Filters:
         return F.acl_filter_by_partition(part, addrs)
 
     def sg_admitted(self, view: RegionView, groups: tuple[str, ...], src_ip: str, family: int,
-                    col: Collector | None = None, pkt: Packet | None = None) -> int:
-        """Traffic classes that the groups' ingress rules admit from `src_ip`."""
+                    src_groups: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+        """Traffic classes that the groups' ingress rules admit from `src_ip`, whose ENI is in
+        `src_groups` (a rule naming one of those groups admits it whatever its address: the
+        address of a workload known only by its placement is not an ENI's), and what could not
+        be read (a prefix list, a group): with unknowns, more may be admitted than the mask says."""
         rules: list[F.SgRule] = []
+        unknowns: list[str] = []
+        mask = 0
         for gid in groups:
             found, unknown = self.sg_ingress_rules(view, gid)
             rules.extend(found)
-            if col is not None and pkt is not None:
-                for text in unknown:
-                    col.unknown(text, pkt)
+            unknowns.extend(unknown)
+            if src_groups:
+                for perm in self.topology(view).security_group(gid).get("IpPermissions") or []:
+                    if any(pair.get("GroupId") in src_groups for pair in perm.get("UserIdGroupPairs") or []):
+                        mask |= self.rule_mask(F.proto_number(perm.get("IpProtocol", "-1")), perm.get("FromPort"),
+                                               perm.get("ToPort"))
         src = AddrSet.from_cidrs(family, [src_ip])
-        mask = 0
         for part, allowed, _ in self.sg_parts(view, ("ingress", *groups), rules, family):
             if allowed.covers(src):
                 mask |= part
-        return mask
+        return mask, unknowns
 
     def sg_members_all(self) -> dict[str, list[str]]:
         """Members of each security group in every account/region: an ingress rule may name a

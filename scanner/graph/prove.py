@@ -86,8 +86,9 @@ class Network:
     def sg_egress_rules(self, view: RegionView, group_id: str) -> tuple[list[F.SgRule], list[str]]:
         return self.filters.sg_egress_rules(view, group_id)
 
-    def sg_admitted(self, view: RegionView, groups: tuple[str, ...], src_ip: str, family: int) -> int:
-        return self.filters.sg_admitted(view, groups, src_ip, family)
+    def sg_admitted(self, view: RegionView, groups: tuple[str, ...], src_ip: str, family: int,
+                    src_groups: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+        return self.filters.sg_admitted(view, groups, src_ip, family, src_groups)
 
     def tgw_spoke_ranges(self, view: RegionView, subnet_id: str) -> AddrSet | None:
         return self.transit.spoke_ranges(view, subnet_id)
@@ -978,7 +979,11 @@ class Network:
         if not isinstance(groups, list) or not groups:
             raise MissingData("its security groups are not in ec2 DescribeVpcEndpoints")
         group_ids = tuple(str(g.get("GroupId")) for g in groups if isinstance(g, Mapping) and g.get("GroupId"))
-        if not self.filters.sg_admitted(source.view, group_ids, source.private_ip, 4) & https:
+        admitted, unknown = self.filters.sg_admitted(source.view, group_ids, source.private_ip, 4,
+                                                     source.security_groups)
+        if not admitted & https:
+            if unknown:
+                raise MissingData("; ".join(unknown))
             return False
         topo = self.topology(source.view)
         places: list[tuple[str, AddrSet]] = []  # (subnet, the endpoint's address there)

@@ -98,7 +98,8 @@ def _private_addresses(eni: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _reach(network: Network, delivery: Delivery, host: _Host) -> tuple[int, str] | None:
+def _reach(network: Network, delivery: Delivery, host: _Host,
+           src_groups: tuple[str, ...] = ()) -> tuple[int, str] | None:
     """(traffic classes, address) by which the delivered traffic reaches the host: one of its
     addresses is delivered to, the NACLs pass it both ways and its security groups admit it."""
     view = delivery.view
@@ -110,8 +111,11 @@ def _reach(network: Network, delivery: Delivery, host: _Host) -> tuple[int, str]
     if not isinstance(eni.get("Groups"), list):
         raise MissingData(f"{eni.get('NetworkInterfaceId')} has no Groups: its security groups are unknown")
     groups = tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId"))
-    admitted = network.sg_admitted(view, groups, delivery.src_ip, delivery.family) & delivery.flows
+    admitted, unknown = network.sg_admitted(view, groups, delivery.src_ip, delivery.family, src_groups)
+    admitted &= delivery.flows
     if not admitted:
+        if unknown:
+            raise MissingData("; ".join(unknown))
         return None
     target = AddrSet.from_cidrs(delivery.family, [targets[0]])
     reached = network.cross_into(delivery, view, str(eni.get("SubnetId", "")), target, admitted)
@@ -124,7 +128,9 @@ def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, un
     if host.eni.get("NetworkInterfaceId") == source.eni_id or _sanctioned(network, view, host):
         return None
     try:
-        reach = _reach(network, delivery, host)
+        # the workload's own groups count for group references while its address is the source
+        groups = source.security_groups if delivery.src_ip in (source.private_ip, *source.ipv6) else ()
+        reach = _reach(network, delivery, host, groups)
         if reach is None:
             return None
         proofs = _host_proofs(network, view, host)
@@ -150,7 +156,7 @@ def _sanctioned(network: Network, view: RegionView, host: _Host) -> bool:
     return host.instance_id in network.proxies(view) or network.is_sanctioned_address(host.addresses)
 
 
-def reachable_proxies(network: Network, proof: EgressProof) -> list[str]:
+def reachable_proxies(network: Network, proof: EgressProof, src_groups: tuple[str, ...] = ()) -> list[str]:
     """Sanctioned proxies the workload can reach, in any VPC (rule 31: a proxy is sanctioned
     wherever it is reachable); only those proven reachable, so the answer can ground a FAIL."""
     found: set[str] = set()
@@ -165,7 +171,7 @@ def reachable_proxies(network: Network, proof: EgressProof) -> list[str]:
             if host.instance_id in found or not _sanctioned(network, delivery.view, host):
                 continue
             try:
-                if _reach(network, delivery, host) is not None:
+                if _reach(network, delivery, host, src_groups) is not None:
                     found.add(host.instance_id)
             except MissingData:
                 continue

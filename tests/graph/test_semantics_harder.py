@@ -519,3 +519,44 @@ def test_rule31_relay_whose_eni_only_describe_network_interfaces_lists_fails() -
             if inst["InstanceId"] == box.id:
                 inst["NetworkInterfaces"] = []
     assert scan(doc).status("NET-007", NB) == "FAIL"
+
+
+def test_rule28_domain_reaches_endpoints_whose_group_admits_its_security_group_passes() -> None:
+    # Seed 004: the endpoints' group admits the Studio security group by reference; a workload
+    # known only by its placement has no ENI address in the group, yet it is admitted.
+    e = Estate()
+    v = e.vpc("10.0.0.0/16")
+    sub = v.subnet("10.0.2.0/24")
+    sub.route_table()
+    studio = v.sg("studio", egress_all=True)
+    ep_sg = v.sg("endpoints").ingress(studio, proto="tcp", ports=443)
+    v.interface_endpoint("sagemaker.api", [sub], sgs=[ep_sg])
+    v.interface_endpoint("sagemaker.runtime", [sub], sgs=[ep_sg])
+    e.domain("d-vpconly", subnets=[sub], sgs=[studio])
+    result = scan(e)
+    assert result.status("VPCE-001", "d-vpconly") == "PASS", result.finding("VPCE-001", "d-vpconly").message
+
+
+def test_rule28_domain_whose_group_the_endpoints_do_not_admit_fails() -> None:
+    e = Estate()
+    v = e.vpc("10.0.0.0/16")
+    sub = v.subnet("10.0.2.0/24")
+    sub.route_table()
+    studio = v.sg("studio", egress_all=True)
+    other = v.sg("other")
+    ep_sg = v.sg("endpoints").ingress(other, proto="tcp", ports=443)
+    v.interface_endpoint("sagemaker.api", [sub], sgs=[ep_sg])
+    v.interface_endpoint("sagemaker.runtime", [sub], sgs=[ep_sg])
+    e.domain("d-vpconly", subnets=[sub], sgs=[studio])
+    assert scan(e).status("VPCE-001", "d-vpconly") == "FAIL"
+
+
+def test_rule31_relay_admitted_by_an_unreadable_prefix_list_is_error() -> None:
+    e, (nbv, nb_subnet, _), (other, pub) = relay_lab()
+    pcx = e.peering(nbv, other)
+    nb_subnet.route_table().route(other.cidr, pcx)
+    unreadable = e.prefix_list(["10.50.0.0/16"], entries_collected=False)
+    pub.instance(other.sg("box", egress_all=True).ingress(unreadable), public_ip="198.51.100.71")
+    result = scan(e)
+    assert result.status("NET-007", NB) == "ERROR"
+    assert unreadable.id in result.finding("NET-007", NB).message
