@@ -925,7 +925,7 @@ class Network:
         subnet_id = str(exit_eni.get("SubnetId", ""))
         public = eni_public_ips(exit_eni)
         via = "" if exit_eni.get("NetworkInterfaceId") == entry.get("NetworkInterfaceId") else \
-            f" leaves by {exit_eni.get('NetworkInterfaceId')}"
+            f"; leaves by {exit_eni.get('NetworkInterfaceId')}"
         hop = Hop(HopKind.NAT_INSTANCE, name, f"forwards (source/destination check off){via}, {subnet_id}"
                   + (f", public {public[0]}" if public and pkt.family == 4 else ""))
         # IPv6 is forwarded, not translated: the source keeps its address
