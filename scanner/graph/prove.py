@@ -131,7 +131,8 @@ class Network:
             # Without `Groups` the ENI's security groups are unknown; read as "none", nothing
             # would be allowed out and every path would vanish.
             raise MissingData(f"{eid} has no Groups in ec2 DescribeNetworkInterfaces: its security groups are unknown")
-        if not eni.get("PrivateIpAddress"):  # the source address of every flow (NACLs, firewall rules)
+        if not eni.get("PrivateIpAddress") and not v6:  # the source address of every flow (NACLs, firewall rules)
+            # an ENI of an IPv6-only subnet has no IPv4 address at all; one with neither was trimmed
             raise MissingData(f"{eid} has no PrivateIpAddress in ec2 DescribeNetworkInterfaces")
         return Source(
             label=f"{eid} ({label})",
@@ -159,7 +160,7 @@ class Network:
             notes.append(f"{subnet_id} assigns IPv6 addresses: assumed the workload has one")
         return Source(label=f"{label} in {subnet_id}", view=view, subnet_id=subnet_id,
                       security_groups=tuple(security_groups),
-                      private_ip=first_host(subnet.get("CidrBlock", "0.0.0.0/32")),
+                      private_ip=first_host(subnet["CidrBlock"]) if subnet.get("CidrBlock") else "",
                       public_ip=public, ipv6=v6, notes=tuple(notes))
 
     # --- proxies ---------------------------------------------------------------------------
@@ -245,7 +246,8 @@ class Network:
         if not source.security_groups:
             col.notes.add("no security groups given: nothing is allowed out")
         start = Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label)
-        families = [4] + ([6] if source.ipv6 else [])
+        # an IPv6-only workload (no IPv4 address) sends only IPv6: NAT64 is its way to IPv4 (rule 8b)
+        families = ([4] if source.private_ip else []) + ([6] if source.ipv6 else [])
         for family in families:
             starts: dict[tuple[Any, ...], tuple[AddrSet, list[tuple[int, str]]]] = {}
             for part, allowed, used in self.filters.sg_parts(source.view, source.security_groups, sg_rules, family):
@@ -979,6 +981,8 @@ class Network:
         if not isinstance(groups, list) or not groups:
             raise MissingData("its security groups are not in ec2 DescribeVpcEndpoints")
         group_ids = tuple(str(g.get("GroupId")) for g in groups if isinstance(g, Mapping) and g.get("GroupId"))
+        if not source.private_ip:
+            return False  # the SageMaker API endpoints are reached over IPv4 here
         admitted, unknown = self.filters.sg_admitted(source.view, group_ids, source.private_ip, 4,
                                                      source.security_groups)
         if not admitted & https:

@@ -185,13 +185,14 @@ def _host_proofs(network: Network, view: RegionView, host: _Host) -> list[Egress
     out = []
     for eni in network.enis_of_instance(view, host.instance_id) or [host.eni]:
         eid = str(eni.get("NetworkInterfaceId", ""))
-        if not eni.get("PrivateIpAddress") or not eni.get("SubnetId"):
+        v6 = tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address"))
+        if not (eni.get("PrivateIpAddress") or v6) or not eni.get("SubnetId"):
             continue
         public = eni_public_ips(eni)
 
         def prove(eni: Mapping[str, Any] = eni, eid: str = eid, public: list[str] = public) -> EgressProof:
             src = Src(label=f"{eid} (instance {host.instance_id})", view=view, subnet_id=str(eni.get("SubnetId")),
-                      private_ip=str(eni.get("PrivateIpAddress")),
+                      private_ip=str(eni.get("PrivateIpAddress") or ""),
                       security_groups=tuple(g["GroupId"] for g in eni.get("Groups", []) or [] if g.get("GroupId")),
                       public_ip=public[0] if public else None,
                       ipv6=tuple(a["Ipv6Address"] for a in eni.get("Ipv6Addresses", []) or [] if a.get("Ipv6Address")),

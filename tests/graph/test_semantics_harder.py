@@ -560,3 +560,17 @@ def test_rule31_relay_admitted_by_an_unreadable_prefix_list_is_error() -> None:
     result = scan(e)
     assert result.status("NET-007", NB) == "ERROR"
     assert unreadable.id in result.finding("NET-007", NB).message
+
+
+def test_rule8b_ipv6_only_workload_reaches_ipv4_internet_through_nat64_fails() -> None:
+    e, nat_id = nat64_lab()
+    doc = e.build()
+    ec2 = doc["accounts"][e.account][e.region]["ec2"]
+    nb_eni = next(n for n in ec2["DescribeNetworkInterfaces"]["NetworkInterfaces"] if "Notebook Instance" in
+                  n.get("Description", ""))
+    del nb_eni["PrivateIpAddress"]
+    nb_eni["PrivateIpAddresses"] = []  # an ENI of an IPv6-only subnet has no IPv4 address
+    result = scan(doc)
+    assert result.status("NET-001", NB) == "FAIL"
+    (path,) = result.paths("NET-001", NB)
+    assert nat_id in hop_ids(path)
