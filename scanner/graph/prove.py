@@ -534,6 +534,8 @@ class Network:
         through_gwlb = any(h.kind == HopKind.GWLB_ENDPOINT for h in pkt.hops)
         excl = view.optional("ec2", "DescribeVpcBlockPublicAccessExclusions") or {}
         exclusions = excl.get("VpcBlockPublicAccessExclusions", []) or []
+        if (opts.get("VpcBlockPublicAccessOptions") or {}).get("ExclusionsAllowed") == "not-allowed":
+            exclusions = []  # an organization policy turned exclusions off: none of them lifts the block
         if exclusions and not through_gwlb:
             resources = self._bpa_resources(pkt)
             for ex in exclusions:

@@ -574,3 +574,12 @@ def test_rule8b_ipv6_only_workload_reaches_ipv4_internet_through_nat64_fails() -
     assert result.status("NET-001", NB) == "FAIL"
     (path,) = result.paths("NET-001", NB)
     assert nat_id in hop_ids(path)
+
+
+def test_rule11_exclusions_not_allowed_by_the_organization_do_not_lift_the_block_passes() -> None:
+    lab = public_notebook_lab()
+    lab.e.block_public_access("block-bidirectional").bpa_exclusion(lab.priv)
+    doc = lab.e.build()
+    opts = doc["accounts"][lab.e.account][lab.e.region]["ec2"]["DescribeVpcBlockPublicAccessOptions"]
+    opts["VpcBlockPublicAccessOptions"]["ExclusionsAllowed"] = "not-allowed"
+    assert scan(doc).status("NET-001", NB) == "PASS"
