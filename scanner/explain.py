@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from safemaker.scanner.checking.registry import Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import InputError, MissingData
+from safemaker.scanner.graph.describe import Describer, named_ranges, plain
 from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.model import Hop, HopKind, Path, ResourceType
 from safemaker.scanner.snapshot.io import Snapshot
@@ -51,6 +53,8 @@ class Names:
 
     names: Mapping[str, str] = field(default_factory=dict)
     rtb_vpc: Mapping[str, str] = field(default_factory=dict)
+    #: destination sets as a person reads them (`0.0.0.0/0 except ... (VPC) and pl-... (S3)`)
+    destinations: Describer = field(default_factory=plain)
 
     def of(self, ident: str) -> str:
         name = self.names.get(ident)
@@ -130,7 +134,9 @@ def _path_lines(path: Path, names: Names | None = None, indent: str = "    ") ->
     outcome, _, rest = path.outcome.partition("; destinations ")
     dests, _, traffic = rest.partition("; traffic ")
     lines = [f"{indent}{outcome}"]
-    if dests:
+    if path.destinations:
+        lines.append(f"{indent}  destinations: {names.destinations.summarise(path.destinations)}")
+    elif dests:
         lines.append(f"{indent}  destinations: {dests}")
     if traffic:
         lines.append(f"{indent}  traffic: {traffic}")
@@ -215,7 +221,8 @@ def explain_resource(snapshot: Snapshot, config: Config, registry: Registry, nam
     ctx = CheckContext(snapshot, config)
     if res.ref.type is ResourceType.NOTEBOOK_INSTANCE:
         try:
-            lines.extend(proof_text(ctx.network.notebook_proof(res), names_of(snapshot)))
+            names = dataclasses.replace(names_of(snapshot), destinations=Describer(named_ranges(res.view)))
+            lines.extend(proof_text(ctx.network.notebook_proof(res), names))
         except MissingData as exc:
             lines.append(f"The proof could not be built: {exc.reason}")
         lines.append("")
