@@ -541,6 +541,35 @@ def securityhub_policy() -> None:
     click.echo(policy_text(), nl=False)
 
 
+@cli.command("plan")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@click.option("--snapshot", "live_path", type=click.Path(dir_okay=False), default=None,
+              help="The live estate: the plan is laid over it and only findings the change introduces gate.")
+@click.option("--account", default=None, help="Account of the planned resources (default: the live snapshot's).")
+@click.option("--region", default=None, help="Region when the provider configuration names none.")
+@_config_opt
+@_format_opt
+@_with_format_opts
+@_outdir_opt
+@_failon_opt
+@_no_fail_on_error_opt
+@_with_selection_opts
+@_baseline_opt
+@_today_opt
+def plan_command(plan_path: str, live_path: str | None, account: str | None, region: str | None,
+                 config_path: str | None, formats: tuple[str, ...], output_dir: str | None, fail_on: str,
+                 no_fail_on_error: bool, baseline_path: str | None, today: datetime | None) -> None:
+    """Prove the estate as it will be after `terraform apply` (PLAN.json: terraform show -json)."""
+    from safemaker.scanner.terraform.command import run_plan
+
+    _reading(plan_path)
+    config = _analysis_config(config_path)
+    options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
+                         format_options=_format_options())
+    report = run_plan(plan_path, live_path, account, region, config, load_registry(), options, _say)
+    _finish(report, fail_on, not no_fail_on_error, config)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     _current_input.clear()
     try:

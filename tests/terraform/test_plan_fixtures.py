@@ -1,0 +1,53 @@
+"""`safemaker plan` on the committed plans of fixtures/terraform/: every fixture's translation
+validates as a snapshot and gives the verdicts the demo's live estate gets for the same design
+(scanner/devtools/demo.py DEMO_EXPECTED), without Terraform."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safemaker.scanner.checking.engine import run_checks
+from safemaker.scanner.checking.registry import load_registry
+from safemaker.scanner.snapshot.io import Snapshot
+from safemaker.scanner.snapshot.validate import validate_snapshot
+from safemaker.scanner.terraform.plan import read_plan
+from safemaker.scanner.terraform.translate import translate
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "terraform"
+EXPECTED: dict[str, dict[str, dict[str, str]]] = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
+
+
+def verdicts(name: str) -> dict[tuple[str, str], str]:
+    path = FIXTURES / name / "plan.json"
+    result = translate(read_plan(str(path)), "111122223333", None)
+    assert result.unresolved == [] and result.unsupported == []
+    validate_snapshot(result.doc, str(path))
+    findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
+    return {(f.check_id, f.resource.id): f.status.value for f in findings}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_verdicts(name: str) -> None:
+    got = verdicts(name)
+    wrong = {f"{check} {res}": (want, got.get((check, res), "missing"))
+             for check, rows in EXPECTED[name].items() for res, want in rows.items() if got.get((check, res)) != want}
+    assert not wrong, f"{name}: (expected, got) {wrong}"
+
+
+def test_every_fixture_has_expectations() -> None:
+    dirs = sorted(p.parent.name for p in FIXTURES.glob("*/plan.json"))
+    assert dirs == sorted(EXPECTED)
+
+
+def test_placeholders_name_the_terraform_address() -> None:
+    path = FIXTURES / "seed000-nat-added" / "plan.json"
+    doc = translate(read_plan(str(path)), "111122223333", None).doc
+    tables = doc["accounts"]["111122223333"]["eu-west-1"]["ec2"]["DescribeRouteTables"]["RouteTables"]
+    private = next(t for t in tables if t["RouteTableId"] == "rtb-module.net.aws_route_table.private")
+    assert {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-module.net.aws_nat_gateway.temporary[0]",
+            "Origin": "CreateRoute", "State": "active"} in private["Routes"]
+    assert [a["SubnetId"] for a in private["Associations"]] == ["subnet-module.net.aws_subnet.private"]
