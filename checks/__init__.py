@@ -13,9 +13,9 @@ from typing import Any
 
 def builtin_checks() -> list[Callable[..., Any]]:
     """Every built-in check function; imported lazily so importing the package is free."""
-    from . import fw, net, prx, sm, vpce
+    from . import fw, grd, net, prx, sm, vpce
 
-    modules = [net, fw, prx, sm, vpce]
+    modules = [net, fw, prx, sm, vpce, grd]
     out: list[Callable[..., Any]] = []
     for module in modules:
         out.extend(module.CHECKS)

@@ -58,6 +58,8 @@ class ResourceType(enum.StrEnum):
     FIREWALL_POLICY = "AWS::NetworkFirewall::FirewallPolicy"
     EC2_INSTANCE = "AWS::EC2::Instance"
     VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
+    S3_BUCKET = "AWS::S3::Bucket"
+    ACCOUNT = "AWS::Organizations::Account"  # the guardrail checks' subject: every principal of one account
     REGION = "AWS::Region"  # stands in for "every resource here" when a list call is missing
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.model import ResourceRef, ResourceType
 from safemaker.scanner.snapshot.io import RegionView
+from safemaker.scanner.snapshot.validate import GLOBAL_REGION
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,16 @@ _PLANS: dict[ResourceType, _Plan] = {
 
 
 def resources_of(view: RegionView, rtype: ResourceType) -> list[Resource]:
-    """All resources of a type in one account/region, sorted by id."""
+    """All resources of a type in one account/region, sorted by id.
+
+    The global region key (aws-global: organizations, iam) holds no regional resource, and the
+    account itself is the resource of the guardrail checks there."""
+    if rtype is ResourceType.ACCOUNT:
+        return _account(view)
+    if view.region == GLOBAL_REGION:
+        return []
+    if rtype is ResourceType.S3_BUCKET:
+        return _endpoint_buckets(view)
     if rtype is ResourceType.EC2_INSTANCE:
         return _instances(view)
     if rtype is ResourceType.FIREWALL_POLICY:
@@ -117,3 +127,39 @@ def _firewall_policies(view: RegionView) -> list[Resource]:
         seen.setdefault(arn, Resource(ref, {"FirewallPolicyArn": arn}, arn,
                                       ("network-firewall", "DescribeFirewallPolicy"), view))
     return sorted(seen.values(), key=lambda r: r.id)
+
+
+def _account(view: RegionView) -> list[Resource]:
+    """One resource per account, from its aws-global view.
+
+    Transitional: the collector does not gather the guardrail operations yet, so a snapshot
+    without any aws-global data gets no guardrail finding rather than an ERROR on every account
+    of every existing snapshot; once an aws-global view exists, whatever it lacks is ERROR."""
+    if view.region != GLOBAL_REGION:
+        return []
+    ref = ResourceRef(ResourceType.ACCOUNT, view.account, view.account, GLOBAL_REGION)
+    return [Resource(ref, {"AccountId": view.account}, None, None, view)]
+
+
+def _endpoint_buckets(view: RegionView) -> list[Resource]:
+    """The buckets that the S3 gateway endpoints of this region name in their policies; only
+    where GetBucketPolicy was asked for (answered or failed), for the reason `_account` gives."""
+    from safemaker.scanner.aws.guardrails import endpoint_buckets
+
+    asked = view.has("s3", "GetBucketPolicy") or any(
+        f.account == view.account and f.region == view.region and (f.service, f.operation) == ("s3", "GetBucketPolicy")
+        for f in view.snapshot.failures)
+    if not asked:
+        return []
+
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for ep in view.items("ec2", "DescribeVpcEndpoints", "VpcEndpoints"):
+        if isinstance(ep, Mapping):
+            for bucket in endpoint_buckets(ep):
+                found.setdefault(bucket, []).append(ep)
+    out = []
+    for bucket, eps in sorted(found.items()):
+        ref = ResourceRef(ResourceType.S3_BUCKET, bucket, view.account, view.region, f"arn:aws:s3:::{bucket}")
+        summary = {"Bucket": bucket, "Endpoints": [dict(ep) for ep in eps]}
+        out.append(Resource(ref, summary, bucket, ("s3", "GetBucketPolicy"), view))
+    return out

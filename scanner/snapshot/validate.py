@@ -73,6 +73,12 @@ PER_RESOURCE_KEYS: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("network-firewall", "DescribeRuleGroup"): "RuleGroupArn",
         ("ec2", "GetManagedPrefixListEntries"): "PrefixListId",
         ("ec2", "SearchTransitGatewayRoutes"): "TransitGatewayRouteTableId",
+        # Guardrail operations (contracts §5), all optional; the organizations ones and iam live
+        # under the region key GLOBAL_REGION.
+        ("organizations", "ListParents"): "ChildId",
+        ("organizations", "ListPoliciesForTarget"): "TargetId",
+        ("organizations", "DescribePolicy"): "PolicyId",
+        ("s3", "GetBucketPolicy"): "Bucket",
     }
 )
 
@@ -82,9 +88,13 @@ PER_RESOURCE_OPERATIONS: Final[frozenset[tuple[str, str]]] = frozenset(PER_RESOU
 # Shared with schemas/snapshot.schema.json (a test keeps the two in step).
 ACCOUNT_PATTERN: Final = r"^[0-9]{12}$"
 REGION_PATTERN: Final = r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$"
+#: The region key of global services (organizations, iam) in the account that was asked.
+GLOBAL_REGION: Final = "aws-global"
+#: Region keys a snapshot may hold: regions, and GLOBAL_REGION (never a --regions value).
+SNAPSHOT_REGION_PATTERN: Final = r"^([a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}|aws-global)$"
 
 _ACCOUNT_RE = re.compile(ACCOUNT_PATTERN)
-_REGION_RE = re.compile(REGION_PATTERN)
+_REGION_RE = re.compile(SNAPSHOT_REGION_PATTERN)
 _PLAIN_SEGMENT_RE = re.compile(r"[A-Za-z0-9_:/@+=-]+")
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -372,7 +382,9 @@ class _Compiler:
         from botocore.model import ListShape, MapShape, StructureShape
 
         # `jsonvalue` is a member-level trait: botocore hands back parsed JSON, any value goes.
-        if shape.serialization.get("jsonvalue"):
+        # IAM's policy documents are URL-encoded JSON on the wire that boto3 hands back parsed
+        # (a dict), though the shape says string; a snapshot holds that parsed form.
+        if shape.serialization.get("jsonvalue") or shape.name == "policyDocumentType":
             return _ANY_NODE
         known = self.nodes.get(shape.name)
         if known is not None:

@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from safemaker.scanner.errors import SnapshotError
 from safemaker.scanner.snapshot.validate import (
     ACCOUNT_PATTERN,
-    REGION_PATTERN,
     SCHEMA,
+    SNAPSHOT_REGION_PATTERN,
     envelope_schema,
     validate_snapshot,
 )
@@ -60,7 +60,7 @@ def test_schema_shares_the_validator_constants() -> None:
     schema = envelope_schema()
     assert schema["properties"]["schema"] == {"const": SCHEMA}
     assert schema["properties"]["accounts"]["propertyNames"]["pattern"] == ACCOUNT_PATTERN
-    assert schema["$defs"]["account"]["propertyNames"]["pattern"] == REGION_PATTERN
+    assert schema["$defs"]["account"]["propertyNames"]["pattern"] == SNAPSHOT_REGION_PATTERN
 
 
 def test_sample_snapshot_is_valid() -> None:

@@ -523,7 +523,7 @@ def test_response_metadata_kept() -> None:
 
 def test_per_resource_operations_exist_in_botocore() -> None:
     assert frozenset(PER_RESOURCE_KEYS) == PER_RESOURCE_OPERATIONS
-    assert len(PER_RESOURCE_OPERATIONS) == 15
+    assert len(PER_RESOURCE_OPERATIONS) == 19
     for service, operation in PER_RESOURCE_OPERATIONS:
         assert service in service_names()
         assert operation in operation_names(service)
