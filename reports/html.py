@@ -11,22 +11,32 @@ With `--baseline` each finding is marked new or unchanged and the FAIL/ERROR fin
 baseline that are gone are listed as fixed; a finding suppressed in safemaker.toml is marked with
 its justification (and an expired suppression is called out), and both can be filtered on.
 
-The layout of the path diagrams is computed here rather than in the template because it is
-arithmetic, and arithmetic in Jinja is hard to read and harder to test.
+FAIL and ERROR findings are written in full, each path as a readable chain (Name tags beside
+IDs, NACL hops with their direction, destinations summarised by scanner.graph.describe) that can
+be highlighted on the network pictures of reports.network; PASS findings are grouped per check
+and resource type in an inline JSON block and listed on demand, which keeps the report for a
+large estate an order of magnitude smaller.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
+import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from safemaker.reports.network import Picture, node_groups, pictures
+from safemaker.scanner.graph.describe import Describer, named_ranges, plain
 from safemaker.scanner.model import (
     BaselineState,
     Finding,
@@ -51,62 +61,26 @@ STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.PASS)
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 _STATUS_WEIGHT = {Status.FAIL: 2, Status.ERROR: 1, Status.PASS: 0}
 
-# Diagram geometry, in SVG user units (the SVG scales down to the column width).
-BOX_W = 168
-BOX_H = 48
-GAP_X = 34
-GAP_Y = 34
-TAG_H = 14  # room above each box for its "inspection" / "internet" tag
-PAD = 6
-PER_ROW = 5
-LABEL_CHARS = 21
-HEAD = 7  # arrowhead length
-
-
 @dataclass(frozen=True)
 class HopView:
     kind: str
     id: str
     detail: str
     role: str  # "inspection", "internet" or ""
-
-
-@dataclass(frozen=True)
-class SvgBox:
-    x: int
-    y: int
-    w: int
-    h: int
-    kind: str
-    label: str
-    tooltip: str
-    role: str
-    tag: str
-
-
-@dataclass(frozen=True)
-class SvgArrow:
-    line: str  # polyline points
-    head: str  # polygon points
-
-
-@dataclass(frozen=True)
-class Diagram:
-    width: int
-    height: int
-    boxes: tuple[SvgBox, ...]
-    arrows: tuple[SvgArrow, ...]
-    label: str
+    name: str = ""  # the Name tag (or firewall/notebook name) beside the ID
+    label: str = ""  # what a person reads for the kind: "network ACL (outbound)", "route table"
 
 
 @dataclass(frozen=True)
 class PathView:
     hops: tuple[HopView, ...]
-    diagram: Diagram
     destinations: tuple[str, ...]
     outcome: str
     inspected: bool
     reaches_internet: bool
+    summary: str = ""  # the destinations as a person reads them
+    ids: str = ""  # hop IDs, space-separated, for the picture's highlight
+    picture: str = ""  # anchor of the network picture that draws this path
 
 
 @dataclass(frozen=True)
@@ -114,6 +88,8 @@ class FindingView:
     finding: Finding
     paths: tuple[PathView, ...]
     anchor: str
+    age: int | None = None  # days since first_seen, when known
+    tags: str = ""  # "key=value" lines, for the tag filter
 
 
 @dataclass(frozen=True)
@@ -144,13 +120,44 @@ class CheckRow:
     counts: dict[str, int]
 
 
-def render_html(report: Report) -> str:
-    """Render the whole report; the same Report always gives the same bytes."""
+@dataclass(frozen=True)
+class Network:
+    """What the snapshot adds to the findings: pictures, Name tags and destination wording."""
+
+    pictures: tuple[Picture, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+    describers: Mapping[tuple[str, str], Describer] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, snapshot: Any | None) -> Network:
+        if snapshot is None:
+            return cls()
+        from safemaker.scanner.explain import names_of
+
+        return cls(tuple(pictures(snapshot)), dict(names_of(snapshot).names),
+                   {(v.account, v.region): Describer(named_ranges(v)) for v in snapshot.views()})
+
+
+def render_html(report: Report, snapshot: Any | None = None) -> str:
+    """Render the whole report; the same Report (and snapshot) always gives the same bytes.
+
+    FAIL and ERROR findings are written in full; PASS findings, most of a large estate, go into
+    one inline JSON block that the script turns into rows when their group is opened, so that a
+    10,000-notebook report stays small enough to open."""
     env = _environment()
     css = _asset(CSS_ASSET)
     js = _asset(JS_ASSET)
-    resources = _resource_views(report.findings)
+    net = Network.of(snapshot)
+    groups = node_groups(net.pictures)
+    age_of = _ages(report.generated)
+    resources = _resource_views([f for f in report.findings if f.status is not Status.PASS], net, groups, age_of)
+    if len(net.pictures) > MAX_PICTURES:
+        used = {p.picture for r in resources for fv in r.findings for p in fv.paths}
+        net = dataclasses.replace(net, pictures=tuple(p for p in net.pictures if p.anchor in used))
     findings = [f for r in resources for f in r.findings]
+    passes = sorted((f for f in report.findings if f.status is Status.PASS), key=lambda f: f.sort_key())
+    pass_groups = _pass_groups(passes)
+    tags = sorted({f"{k}={v}" for f in report.findings for k, v in f.resource.tags})
     context = {
         "report": report,
         "summary": report.summary(),
@@ -159,10 +166,18 @@ def render_html(report: Report) -> str:
         "severity_matrix": _severity_matrix(report.findings),
         "locations": _location_rows(report.findings),
         "checks": _check_rows(report.findings),
+        "remediations": _remediations(report.findings),
         "resources": resources,
+        "resource_count": len({(f.resource.account, f.resource.region, f.resource.type.value, f.resource.id)
+                               for f in report.findings}),
         "finding_count": len(findings),
-        "filter_checks": sorted({f.finding.check_id for f in findings}),
-        "filter_accounts": sorted({f.finding.resource.account for f in findings}),
+        "pass_groups": pass_groups,
+        "pass_data": Markup(_json_block(_pass_rows(passes, pass_groups, age_of))),
+        "pictures": net.pictures,
+        "filter_checks": sorted({f.check_id for f in report.findings}),
+        "filter_accounts": sorted({f.resource.account for f in report.findings}),
+        "filter_tags": tags[:MAX_TAG_OPTIONS],
+        "has_age": any(f.first_seen for f in report.findings),
         "accounts": sorted(set(report.snapshot.accounts)),
         "regions": sorted(set(report.snapshot.regions)),
         "verdict": _verdict(report),
@@ -179,7 +194,82 @@ def render_html(report: Report) -> str:
         "js": Markup(js),
         "csp": _csp(css, js),
     }
-    return env.get_template(TEMPLATE).render(context)
+    page = env.get_template(TEMPLATE).render(context)
+    # The template's indentation is a fifth of a large report; AWS text never starts a line with
+    # "<" (it is escaped), so only the template's own lines lose their leading spaces.
+    return _INDENT.sub("\n<", page)
+
+
+_INDENT = re.compile(r"\n[ ]+<")
+MAX_TAG_OPTIONS = 500
+#: Above this many pictures only those a FAIL or ERROR path is shown on are drawn.
+MAX_PICTURES = 50
+
+
+def _json_block(value: Any) -> str:
+    """JSON for a `<script type="application/json">` block: `<`, `>` and `&` as escapes, so no
+    AWS string can close the block or open a comment, whatever it holds."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _ages(generated: str) -> Callable[[str | None], int | None]:
+    """Days from a finding's first_seen to the report's time (None when either is unknown)."""
+    now = _when(generated)
+
+    def age(first_seen: str | None) -> int | None:
+        then = _when(first_seen) if first_seen else None
+        if now is None or then is None:
+            return None
+        return max(0, (now - then).days)
+
+    return age
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class PassGroup:
+    index: int
+    check_id: str
+    title: str
+    rtype: str
+    count: int
+
+
+def _pass_groups(passes: Sequence[Finding]) -> list[PassGroup]:
+    counts = Counter((f.check_id, f.resource.type.value) for f in passes)
+    titles = {f.check_id: f.title for f in passes}
+    return [PassGroup(i, cid, titles[cid], rtype, n) for i, ((cid, rtype), n) in enumerate(sorted(counts.items()))]
+
+
+def _pass_rows(passes: Sequence[Finding], groups: Sequence[PassGroup],
+               age_of: Callable[[str | None], int | None]) -> list[list[Any]]:
+    """[group, resource id, name, account, region, severity, message, age, tags, baseline, suppressed]."""
+    index = {(g.check_id, g.rtype): g.index for g in groups}
+    rows = []
+    for f in passes:
+        r = f.resource
+        rows.append([index[(f.check_id, r.type.value)], r.id, r.name or "", r.account, r.region, f.severity.value,
+                     f.message, age_of(f.first_seen), "\n".join(f"{k}={v}" for k, v in r.tags),
+                     f.triage.baseline.value if f.triage.baseline else "",
+                     "yes" if f.triage.suppressed else "no"])
+    return rows
+
+
+def _remediations(findings: Sequence[Finding]) -> list[tuple[str, str]]:
+    """Each check's remediation once: repeating it under thousands of findings is most of a report."""
+    first: dict[str, str] = {}
+    for f in sorted(findings, key=lambda f: f.sort_key()):
+        if f.remediation:
+            first.setdefault(f.check_id, f.remediation)
+    return sorted(first.items())
 
 
 @lru_cache(maxsize=1)
@@ -222,62 +312,56 @@ def hop_role(hop: Hop) -> str:
     return ""
 
 
-def path_view(path: Path) -> PathView:
-    hops = tuple(HopView(h.kind, h.id, h.detail, hop_role(h)) for h in path.hops)
+_KIND_WORDS = {"eni": "ENI", "route-table": "route table", "tgw-route-table": "TGW route table",
+               "network-acl": "network ACL", "nat-gateway": "NAT gateway", "internet-gateway": "internet gateway",
+               "egress-only-internet-gateway": "egress-only IGW", "firewall-endpoint": "firewall endpoint",
+               "gateway-endpoint": "gateway endpoint", "gwlb-endpoint": "GWLB endpoint",
+               "transit-gateway": "transit gateway", "tgw-attachment": "TGW attachment",
+               "sagemaker-managed-network": "SageMaker network"}
+
+
+def _hop_view(hop: Hop, names: Mapping[str, str], nacl_seen: Mapping[str, int]) -> HopView:
+    kind = str(hop.kind)
+    label = _KIND_WORDS.get(kind, kind)
+    if kind == "network-acl":
+        # The walk lists a subnet's ACL on the way out and the next subnet's on the way in.
+        label += " (outbound)" if nacl_seen.get(hop.id, 0) == 0 and "outbound" in hop.detail else " (inbound)"
+    detail = hop.detail
+    if hop.route:
+        detail = f"route {hop.route} \u2192 {hop.target}" + (f" ({names[hop.target]})" if hop.target in names else "")
+    name = names.get(hop.id, "")
+    if kind == "firewall-endpoint" and not name:
+        name = hop.detail.split(":", 1)[0]
+    return HopView(kind, hop.id, detail, hop_role(hop), name, label)
+
+
+def path_view(path: Path, net: Network | None = None, groups: Mapping[str, str] | None = None,
+              describer: Describer | None = None) -> PathView:
+    net = net or Network()
+    seen: dict[str, int] = {}
+    hops = []
+    for h in path.hops:
+        hops.append(_hop_view(h, net.names, seen))
+        if str(h.kind) == "network-acl":
+            seen[h.id] = seen.get(h.id, 0) + 1
+    hops_t = tuple(hops)
+    ids = [h.id for h in path.hops]
+    picture = next((groups[i] for i in ids if groups and i in groups), "")
     return PathView(
-        hops=hops,
-        diagram=diagram(hops),
+        hops=hops_t,
         destinations=path.destinations,
-        outcome=path.outcome,
-        inspected=any(h.role == "inspection" for h in hops),
-        reaches_internet=any(h.role == "internet" for h in hops),
+        outcome=path.outcome.partition("; destinations ")[0],
+        inspected=any(h.role == "inspection" for h in hops_t),
+        reaches_internet=any(h.role == "internet" for h in hops_t),
+        summary=(describer or plain()).summarise(path.destinations) if path.destinations else "",
+        ids=" ".join(dict.fromkeys(ids)),
+        picture=picture,
     )
 
 
-def diagram(hops: Sequence[HopView]) -> Diagram:
-    """Boxes left to right, wrapping every PER_ROW hops, with an arrow from each hop to the next."""
-    cols = max(1, min(len(hops), PER_ROW))
-    rows = max(1, (len(hops) + PER_ROW - 1) // PER_ROW)
-    row_h = TAG_H + BOX_H + GAP_Y
-    width = PAD * 2 + cols * BOX_W + (cols - 1) * GAP_X
-    height = PAD * 2 + rows * row_h - GAP_Y
-
-    def origin(i: int) -> tuple[int, int]:
-        row, col = divmod(i, PER_ROW)
-        return PAD + col * (BOX_W + GAP_X), PAD + TAG_H + row * row_h
-
-    boxes = []
-    for i, hop in enumerate(hops):
-        x, y = origin(i)
-        tooltip = f"{hop.kind} {hop.id}" + (f": {hop.detail}" if hop.detail else "")
-        tag = {"inspection": "inspection point", "internet": "internet"}.get(hop.role, "")
-        boxes.append(
-            SvgBox(x, y, BOX_W, BOX_H, _clip(hop.kind), _clip(hop.id or "-"), tooltip, hop.role, tag)
-        )
-
-    arrows = []
-    for i in range(len(hops) - 1):
-        (x0, y0), (x1, y1) = origin(i), origin(i + 1)
-        if y0 == y1:  # same row: straight arrow from right edge to left edge
-            ya, xs, xe = y0 + BOX_H // 2, x0 + BOX_W, x1
-            line = f"{xs},{ya} {xe - HEAD},{ya}"
-            head = f"{xe},{ya} {xe - HEAD},{ya - 4} {xe - HEAD},{ya + 4}"
-        else:  # wrap: down from this box, back to the start of the next row, down into it
-            xs, xe = x0 + BOX_W // 2, x1 + BOX_W // 2
-            ym = y0 + BOX_H + GAP_Y // 2
-            line = f"{xs},{y0 + BOX_H} {xs},{ym} {xe},{ym} {xe},{y1 - HEAD}"
-            head = f"{xe},{y1} {xe - 4},{y1 - HEAD} {xe + 4},{y1 - HEAD}"
-        arrows.append(SvgArrow(line, head))
-
-    label = "Path: " + " to ".join(f"{h.kind} {h.id}" for h in hops)
-    return Diagram(width, height, tuple(boxes), tuple(arrows), label)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
-
-
-def _resource_views(findings: Iterable[Finding]) -> list[ResourceView]:
+def _resource_views(findings: Iterable[Finding], net: Network | None = None, pictured: Mapping[str, str] | None = None,
+                    age_of: Callable[[str | None], int | None] | None = None) -> list[ResourceView]:
+    net = net or Network()
     groups: dict[tuple[str, str, str, str], list[Finding]] = {}
     refs: dict[tuple[str, str, str, str], ResourceRef] = {}
     for f in sorted(findings, key=lambda f: f.sort_key()):
@@ -295,7 +379,10 @@ def _resource_views(findings: Iterable[Finding]) -> list[ResourceView]:
         items = []
         for f in sorted(groups[key], key=lambda f: (-_badness([f]), f.check_id)):
             serial += 1
-            items.append(FindingView(f, tuple(path_view(p) for p in f.evidence.paths), f"f{serial}"))
+            describer = net.describers.get((f.resource.account, f.resource.region))
+            items.append(FindingView(f, tuple(path_view(p, net, pictured, describer) for p in f.evidence.paths),
+                                     f"f{serial}", age_of(f.first_seen) if age_of else None,
+                                     "\n".join(f"{k}={v}" for k, v in f.resource.tags)))
         counts = Counter(f.status.value for f in groups[key])
         views.append(
             ResourceView(

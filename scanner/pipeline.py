@@ -97,7 +97,7 @@ def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str
 
 
 def render(report: Report, fmt: str, registry: Registry, options: FormatOptions | None = None,
-           say: Say | None = None) -> str:
+           say: Say | None = None, snapshot: Snapshot | None = None) -> str:
     options = options or FormatOptions()
     if fmt == "json":
         from safemaker.reports.findings_json import render_json
@@ -106,7 +106,7 @@ def render(report: Report, fmt: str, registry: Registry, options: FormatOptions 
     if fmt == "html":
         from safemaker.reports.html import render_html
 
-        return render_html(report)
+        return render_html(report, snapshot)  # the snapshot draws the network pictures
     if fmt == "sarif":
         from safemaker.reports.sarif import render_sarif
 
@@ -222,12 +222,12 @@ def triage(report: Report, config: Config, baseline_path: str | None, today: dat
 
 def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry,
          say: Say = say_stderr, extra_files: Mapping[str, str] | None = None,
-         format_options: FormatOptions | None = None) -> None:
+         format_options: FormatOptions | None = None, snapshot: Snapshot | None = None) -> None:
     """Render everything first, then write it as one set (or the one format to stdout)."""
     formats = list(dict.fromkeys(formats or ["json"]))
     if output_dir is None and len(formats) != 1:
         raise UsageProblem("several --format values need --output-dir")
-    rendered = {fmt: render(report, fmt, registry, format_options, say) for fmt in formats}
+    rendered = {fmt: render(report, fmt, registry, format_options, say, snapshot=snapshot) for fmt in formats}
     if output_dir is None:
         sys.stdout.write(rendered[formats[0]])
         sys.stdout.flush()
@@ -296,7 +296,7 @@ def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOpti
         report = analyze_snapshot(snapshot, config, registry)
     report = triage(report, config, options.baseline_path, options.today, say, snapshot)
     emit(reported(report, config), options.formats, options.output_dir, registry, say, options.extra_files,
-         options.format_options)
+         options.format_options, snapshot=snapshot)
     for finding in report.findings:
         if is_scope_error(finding):
             say(f"safemaker: {finding.message}")

@@ -74,7 +74,12 @@ class Describer:
         key = tuple(cidrs)
         text = self._cache.get(key)
         if text is None:
-            v4, v6 = AddrSet.from_cidrs_by_family(key)
+            try:
+                v4, v6 = AddrSet.from_cidrs_by_family(key)
+            except ValueError:  # not addresses (a plugin's evidence): shown as given
+                more = f" and {len(key) - FEW} more" if len(key) > FEW else ""
+                text = self._cache[key] = ", ".join(key[:FEW]) + more
+                return text
             parts = [self._family(s) for s in (v4, v6) if s]
             text = self._cache[key] = "; ".join(parts) if parts else "no addresses"
         return text

@@ -164,7 +164,13 @@ def test_junit_suppressed_error_is_skipped_not_an_error(sample_report: Report) -
 
 def test_html_marks_new_unchanged_suppressed_and_lists_fixed(triaged: Report) -> None:
     page = render_html(triaged)
-    assert page.count('data-baseline="new"') == 4 and page.count('data-baseline="unchanged"') == 2
+    # FAIL/ERROR findings are articles; PASS findings are rows of the JSON block ("new" in the row)
+    written = [f for f in triaged.findings if f.status.value != "PASS"]
+    assert page.count('data-baseline="new"') == sum(1 for f in written if f.triage.baseline == "new") == 3
+    assert page.count('data-baseline="unchanged"') == sum(1 for f in written if f.triage.baseline == "unchanged")
+    passed = [f.triage.baseline for f in triaged.findings if f.status.value == "PASS"]
+    assert page.count(',"new","') == passed.count("new") and page.count(',"unchanged","') == passed.count("unchanged")
+    assert len(passed) == 2
     assert page.count('data-suppressed="yes"') == 1
     assert '<select name="baseline">' in page and '<select name="suppressed">' in page
     assert "Suppressed by safemaker.toml [[suppress]] #1 until 2027-01-31" in page
