@@ -290,7 +290,10 @@ COUNT_VISIBLE = """(() => {
   const shown = el => el.getClientRects().length > 0;
   const rows = Array.from(document.querySelectorAll("article.finding"));
   const count = status => rows.filter(r => r.dataset.status === status && shown(r)).length;
-  return {PASS: count("PASS"), FAIL: count("FAIL"), ERROR: count("ERROR"),
+  // PASS findings are rows of per-check groups, listed on demand: their groups count them
+  const passed = Array.from(document.querySelectorAll("details.pass-group")).filter(shown)
+    .reduce((n, d) => n + Number(d.querySelector(".pass-count").textContent), 0);
+  return {PASS: passed, FAIL: count("FAIL"), ERROR: count("ERROR"),
           shown: document.getElementById("shown").textContent};
 })()"""
 
@@ -312,8 +315,9 @@ def test_hostile_report_renders_safely_and_filters(browser: Chromium, hostile_re
     }))()""")
     assert state["title"].startswith("safemaker report")
     assert state["filtersShown"], "the report's script did not run"
-    assert state["findings"] == len(hostile_report.findings)
-    assert (state["scripts"], state["images"], state["injected"]) == (1, 0, 0)
+    assert state["findings"] == sum(1 for f in hostile_report.findings if f.status.value != "PASS")
+    # the report's script and the JSON data block of the passed findings
+    assert (state["scripts"], state["images"], state["injected"]) == (2, 0, 0)
     assert state["height"] > 500
 
     # Hostile strings are text: in the resource heading, the message, the hop detail and the
@@ -340,8 +344,8 @@ def test_hostile_report_renders_safely_and_filters(browser: Chromium, hostile_re
     assert page.evaluate('document.querySelector("#filters select[name=status]").value') == "FAIL"
     after = page.evaluate(COUNT_VISIBLE)
     assert after == {"PASS": 0, "FAIL": before["FAIL"], "ERROR": 0,
-                     "shown": f"Showing {before['FAIL']} of {state['findings']} findings on "
-                              f"{page.evaluate(_VISIBLE_SECTIONS)} resources"}
+                     "shown": f"Showing {before['FAIL']} of {state['findings']} FAIL and ERROR findings on "
+                              f"{page.evaluate(_VISIBLE_SECTIONS)} resources; 0 passed"}
 
     # The baseline and suppression filters work the same way.
     page.evaluate('document.querySelector("#filters button[type=reset]").click()')
@@ -377,7 +381,7 @@ def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
     doc = demo.build_demo_snapshot()
     report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry())
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_html(report), encoding="utf-8")
+    page_file.write_text(render_html(report, Snapshot(doc, "<demo snapshot>")), encoding="utf-8")
     page = browser.open(page_file, width=1280, height=2300)  # the summary and the worst resource
     counts = page.evaluate(COUNT_VISIBLE)
     assert counts["FAIL"] == report.summary()["FAIL"] and counts["PASS"] == report.summary()["PASS"]
@@ -388,11 +392,28 @@ def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
         sel.value = value;
         sel.dispatchEvent(new Event("change", {bubbles: true}));
       }
-      return document.querySelectorAll("figure.path svg").length > 0 &&
+      return document.querySelectorAll("figure.path ol.chain").length > 0 &&
         Array.from(document.querySelectorAll("article.finding")).filter(r => r.getClientRects().length > 0)
           .every(r => r.dataset.status === "FAIL" && r.dataset.check === "NET-001");
     })()""")
     assert shown
+    # Selecting a path highlights it on its VPC's picture and marks where it leaves unchecked.
+    highlighted = page.evaluate("""(() => {
+      const button = Array.from(document.querySelectorAll("article.finding button.show-path"))
+        .find(b => b.getClientRects().length > 0);
+      button.click();
+      const figure = button.closest("figure");
+      const picture = document.getElementById(figure.dataset.picture);
+      return {lit: picture.querySelectorAll(".hl").length, line: picture.querySelectorAll(".hl-line").length,
+              mark: Array.from(picture.querySelectorAll(".hl-text")).map(t => t.textContent),
+              open: figure.dataset.open, names: Array.from(document.querySelectorAll(".hop-name")).length,
+              nacl: document.body.innerText.includes("network ACL (outbound)"),
+              pictures: document.querySelectorAll("svg.topology").length};
+    })()""")
+    assert highlighted["lit"] >= 2 and highlighted["line"] == 1
+    assert highlighted["mark"] == ["leaves unchecked" if highlighted["open"] == "yes" else "inspection point"]
+    assert highlighted["names"] > 0 and highlighted["nacl"] and highlighted["pictures"] >= 4
+    page.screenshot(SCREENSHOTS / "network.png")
     target = SCREENSHOTS / "report.png"
     page.screenshot(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
