@@ -13,7 +13,8 @@ take a minute. Three bounds make a collection end in a time the user can predict
   way that says the service is unwell (throttled, 5xx, transport error, deadline, unreadable
   answer), the rest of that operation's calls there are not made; each is recorded as failed
   with ``CircuitOpen``. A denial or a missing resource is an answer about that resource and does
-  not count.
+  not count. Calls overlap (runner.py), so "consecutive" is in the order of the resources, not of
+  the answers; the region's scheduler thread alone feeds and reads each breaker.
 * the run deadline (``collect --deadline``): steps and calls not reached when it passes are
   recorded with ``DeadlineExceeded``, and no call runs past it.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -54,8 +56,10 @@ class CallDeadlineExceeded(Exception):
 
 
 class CallClock:
-    """The deadline of the call each collector thread is making (clients are per region, and a
-    region is collected by one thread, so a thread-local deadline is the call's deadline)."""
+    """The deadline of the call each collector thread is making. A call (its pages, retries and
+    HTTP attempts) runs in one pool thread from start to end, and a thread makes one call at a
+    time, so a thread-local deadline is the call's deadline; the run deadline is shared and
+    only read."""
 
     def __init__(self, call_seconds: float = DEFAULT_CALL_DEADLINE, run_deadline: float | None = None) -> None:
         self.call_seconds = call_seconds
@@ -93,6 +97,17 @@ class CallClock:
     def last_http(self) -> tuple[int, bytes] | None:
         answer = getattr(self._local, "http", None)
         return answer if isinstance(answer, tuple) else None
+
+    # The scheduler starts the next list step once this thread's call has sent its first request
+    # (botocore's before-send, registered last: no hook answered instead of the network).
+    def on_first_send(self, callback: Callable[[], None] | None) -> None:
+        self._local.on_send = callback
+
+    def sending(self, **_: Any) -> None:
+        callback = getattr(self._local, "on_send", None)
+        if callback is not None:
+            self._local.on_send = None
+            callback()
 
 
 class BoundedHttp:
@@ -143,7 +158,11 @@ def unhealthy(exc: BaseException) -> bool:
 
 
 class Breaker:
-    """Counts consecutive unhealthy failures of one operation in one region."""
+    """Counts consecutive unhealthy failures of one operation in one region.
+
+    Once open it stays open: the answers of calls that were already in flight when it opened
+    are kept (they were made) but do not close it again.
+    """
 
     def __init__(self, threshold: int = DEFAULT_BREAKER_THRESHOLD) -> None:
         self.threshold = max(1, threshold)
@@ -155,6 +174,8 @@ class Breaker:
         return self.streak >= self.threshold
 
     def record(self, exc: BaseException | None, code: str = "") -> None:
+        if self.open:
+            return
         if exc is not None and unhealthy(exc):
             self.streak += 1
             self.last_code = code

@@ -12,6 +12,12 @@ account still appears in ``accounts`` with the regions it would have been collec
 nothing. Absent means unknown, so every check then reports ERROR for that account, naming the
 failed call, instead of the account silently dropping out of the report.
 
+Accounts are collected at the same time, at most ``accounts_in_flight`` of them (each with its
+regions at the same time, each region with its calls in flight: runner.py): an organization's
+run takes about as long as its largest account rather than the sum of them. The snapshot and its
+errors are assembled in sorted account order, so the document does not depend on which account
+ends first.
+
 Sharding (``--account-shard i/n``) takes the accounts whose index in the sorted list of selected
 accounts is ``i-1`` modulo ``n``, so that n runs with i = 1..n cover every account exactly once;
 ``safemaker merge`` joins their snapshots.
@@ -20,8 +26,11 @@ accounts is ``i-1`` modulo ``n``, so that n runs with i = 1..n cover every accou
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from safemaker import __version__
 from safemaker.scanner.collect.runner import (
+    INTERRUPT_GRACE,
     SCHEMA,
     CollectionInterrupted,
     client_config,
@@ -46,6 +56,21 @@ Assume = Callable[..., Any]
 #: IAM role names: letters, digits and +=,.@_- up to 64 characters (IAM user guide, "IAM names").
 _ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}")
 _ACCOUNT_RE = re.compile(ACCOUNT_PATTERN)
+#: Accounts collected at once. Each brings its own regions and calls in flight (4 x 8 at most),
+#: so a handful already keeps the network busy without hundreds of threads.
+DEFAULT_ACCOUNTS_IN_FLIGHT = 4
+# boto3 sessions are not thread-safe: clients of the caller's session are made one at a time.
+_BASE_SESSION_LOCK = threading.Lock()
+
+
+@dataclass
+class _AccountRun:
+    """What one account's collection gave: kept apart per account, joined in sorted order."""
+
+    docs: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    placeholders: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,11 +155,13 @@ def collect_organization(
     assume: Assume | None = None,
     max_attempts: int | None = None,
     deadline_at: float | None = None,
+    accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT,
 ) -> dict[str, Any]:
     """One snapshot of the selected accounts of the organization the `base` session can list.
 
     ``assume(base, role_arn, external_id=..., endpoint_url=...)`` makes the session of one
-    account (sessions.assumed_session by default; tests wrap it).
+    account (sessions.assumed_session by default; tests wrap it). Up to ``accounts_in_flight``
+    accounts are collected at once.
     """
     from safemaker.scanner.collect.sessions import assumed_session
 
@@ -162,27 +189,61 @@ def collect_organization(
     shard_text = f" (shard {shard.index}/{shard.count})" if shard else ""
     say(f"collect organization: {len(selected)} of {len(active)} active accounts{shard_text}")
 
+    # collect_snapshot's bounds; deadline_at is one deadline for the whole organization
+    cancel = threading.Event()
+    limits: dict[str, Any] = {name: value for name, value in (("max_attempts", max_attempts),
+                                                                ("deadline_at", deadline_at)) if value is not None}
+    limits["cancel"] = cancel
+
+    def one(account: str) -> _AccountRun:
+        run = _AccountRun()
+        if cancel.is_set():  # interrupted before its turn came: not even its role is assumed
+            run.errors.append(interrupted_entry(account, ""))
+            run.interrupted = True
+            return run
+        try:
+            _collect_account(base, account, role_name, regions, home, external_id, endpoint_url, progress,
+                             assume, limits, run.docs, run.placeholders, run.errors, say)
+        except CollectionInterrupted as interrupt:
+            run.docs.append((account, interrupt.partial))  # what it finished, marked as interrupted
+            run.interrupted = True
+            cancel.set()  # Ctrl-C seen in this account's threads: the other accounts stop too
+        return run
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(accounts_in_flight, len(selected))),
+                              thread_name_prefix="safemaker-account")
+    futures = [pool.submit(one, account) for account in selected]
+    runs: list[_AccountRun | None] = []
+    try:
+        runs = [future.result() for future in futures]  # a bug in one account's run re-raises here
+    except KeyboardInterrupt:
+        # Ctrl-C reaches this thread: every account stops at its next call and hands over what
+        # it finished; the accounts not reached are named, so a partial snapshot says what it lacks.
+        cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        futures_wait(futures, timeout=INTERRUPT_GRACE + 1.0)
+        runs = [f.result() if f.done() and not f.cancelled() and f.exception() is None else None for f in futures]
+        interrupted = True
+    except BaseException:
+        cancel.set()
+        raise
+    else:
+        interrupted = any(r is not None and r.interrupted for r in runs)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     docs: list[tuple[str, Mapping[str, Any]]] = []
     placeholders: dict[str, list[str]] = {}
-    done = 0
-    # collect_snapshot's bounds; deadline_at is one deadline for the whole organization
-    limits = {name: value for name, value in (("max_attempts", max_attempts), ("deadline_at", deadline_at))
-              if value is not None}
-    try:
-        for account in selected:
-            _collect_account(base, account, role_name, regions, home, external_id, endpoint_url, progress,
-                             assume, limits, docs, placeholders, errors, say)
-            done += 1
-    except KeyboardInterrupt as interrupt:
-        # The account being collected keeps what it finished (CollectionInterrupted carries it);
-        # the accounts not reached are named, so a partial snapshot says what it lacks.
-        if isinstance(interrupt, CollectionInterrupted):
-            docs.append((selected[done], interrupt.partial))
-        elif done < len(selected):
-            errors.append(interrupted_entry(selected[done], ""))
-        errors.extend(interrupted_entry(a, "") for a in selected[done + 1:])
-        raise CollectionInterrupted(_combine(docs, placeholders, errors, say)) from None
-    return _combine(docs, placeholders, errors, say)
+    for account, run in zip(selected, runs, strict=True):
+        if run is None:
+            errors.append(interrupted_entry(account, ""))
+            continue
+        docs.extend(run.docs)
+        placeholders.update(run.placeholders)
+        errors.extend(run.errors)
+    combined = _combine(docs, placeholders, errors, say)
+    if interrupted:
+        raise CollectionInterrupted(combined)
+    return combined
 
 
 def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[str], home: str,
@@ -191,7 +252,8 @@ def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[
                      placeholders: dict[str, list[str]], errors: list[dict[str, Any]], say: Progress) -> None:
     role_arn = f"arn:aws:iam::{account}:role/{role_name}"
     try:
-        session = assume(base, role_arn, external_id=external_id, endpoint_url=endpoint_url)
+        with _BASE_SESSION_LOCK:
+            session = assume(base, role_arn, external_id=external_id, endpoint_url=endpoint_url)
     except CollectionError as exc:
         fallback = list(regions) or [home]
         say(f"collect {account}: {exc}")

@@ -9,8 +9,12 @@ Design choices that matter to the rest of the project:
   the snapshot, because *absent means unknown*: a check then reports ERROR instead of a false
   PASS. For the same reason a response that is known to be incomplete (a repeated pagination
   token, routes the API says it dropped) is left out rather than stored partially.
-* Regions are collected concurrently; within a region the plan runs in order, and results are
-  assembled in sorted region order, so the same AWS data gives the same document.
+* Regions are collected concurrently, and within a region up to ``calls_in_flight`` calls at
+  once: list steps start in plan order, per-resource describes as soon as the steps that give
+  their identifiers are done (_RegionCollector). Against AWS every call is a round trip of tens
+  of milliseconds; one call at a time spent most of a collection waiting. Results are keyed by
+  operation and resource, errors assembled per step in plan order and regions in sorted order,
+  so the same AWS data gives the same document whatever order the calls end in.
 * Ctrl-C stops the run at once: no new request is sent (every client checks a cancel flag before
   each HTTP attempt, retries included), regions not started are dropped, and the caller gets
   ``CollectionInterrupted`` carrying a valid partial snapshot, to write only if asked to.
@@ -25,10 +29,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from typing import Any
 
@@ -46,6 +51,7 @@ from safemaker.scanner.collect.bounds import (
     BoundedHttp,
     Breaker,
     CallClock,
+    unhealthy,
 )
 from safemaker.scanner.collect.pages import IncompleteResult, PageLedger, check_page, unparsable
 from safemaker.scanner.collect.plan import PLAN, Source, Step
@@ -66,6 +72,20 @@ SKIPPED_CODE = "SourceFailed"
 INTERRUPTED_CODE = "Interrupted"
 #: Seconds an interrupted run waits for calls in flight to end before assembling what it has.
 INTERRUPT_GRACE = 2.0
+_CANCEL_POLL = 0.25  # seconds between looks at the cancel flag while regions run
+#: Calls one region has in flight at once. AWS answers each in tens of milliseconds; eight
+#: overlap those waits without bursts that would only buy throttling (adaptive retries still
+#: slow a throttled client down, and each operation starts with one call at a time).
+DEFAULT_CALLS_IN_FLIGHT = 8
+_NOT_CALLED = object()  # the outcome of a call its operation's breaker kept from being made
+
+
+def _thread_pool(workers: int) -> Executor:
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-call")
+
+
+#: Makes the pool that runs a region's calls (tests put one here that shuffles completion order).
+TASK_POOL: Callable[[int], Executor] = _thread_pool
 
 Progress = Callable[[str], None]
 
@@ -124,6 +144,8 @@ def collect_snapshot(
     deadline_at: float | None = None,
     call_deadline: float = DEFAULT_CALL_DEADLINE,
     breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
+    calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Collect every planned operation in each region of the session's account.
 
@@ -131,7 +153,9 @@ def collect_snapshot(
     which adaptive retries would otherwise repeat ten times each. ``deadline_at`` is a
     ``time.monotonic()`` value after which nothing more is called (an organization's accounts
     share one); ``call_deadline`` bounds each call and ``breaker_threshold`` each operation in a
-    region (bounds.py).
+    region (bounds.py). ``calls_in_flight`` bounds the calls of a region at once (1: one after
+    another). ``cancel``, set by a caller that runs this in a thread of its own (an organization's
+    accounts), interrupts the run as Ctrl-C does: CollectionInterrupted carries what was done.
     """
     wanted = list(dict.fromkeys(r for r in regions if r))
     if not wanted:
@@ -149,17 +173,26 @@ def collect_snapshot(
     account = account_id(session, endpoint_url=endpoint_url, region=wanted[0])
     say(f"collect {account}: regions {', '.join(wanted)}")
 
-    cancel = threading.Event()
+    cancel = cancel if cancel is not None else threading.Event()
     clock = CallClock(call_deadline, deadline_at)
     factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel, clock)
-    collectors = [_RegionCollector(account, region, factory, say, cancel, breaker_threshold)
+    collectors = [_RegionCollector(account, region, factory, say, cancel, breaker_threshold,
+                                   calls_in_flight)
                   for region in wanted]
     workers = max(1, min(max_workers, len(collectors)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-collect")
     futures = [pool.submit(c.run) for c in collectors]
     try:
         for future in futures:
-            future.result()  # re-raises only on a bug in the collector itself, or an interrupt
+            while True:  # re-raises only on a bug in the collector itself, or an interrupt
+                try:
+                    future.result(timeout=_CANCEL_POLL)
+                    break
+                except TimeoutError:
+                    if cancel.is_set():
+                        raise KeyboardInterrupt from None  # cancelled from outside, or by another region
+        if cancel.is_set():
+            raise KeyboardInterrupt  # cancelled from outside as the last region ended
     except KeyboardInterrupt:
         # Ctrl-C reaches the main thread while it waits here (or a worker, then its future):
         # stop every collector at its next call, drop the regions not started, and hand the
@@ -193,6 +226,7 @@ def _assemble(account: str, started: str, collectors: Sequence[_RegionCollector]
     errors: list[dict[str, Any]] = []
     for c in sorted(collectors, key=lambda c: c.region):
         with c.lock:
+            c.sealed = interrupted  # a step ending after this is not half in the partial snapshot
             regions_data[c.region] = {svc: dict(sorted(ops.items())) for svc, ops in sorted(c.data.items())}
             errors.extend(c.errors)
             if interrupted and not c.finished:
@@ -270,6 +304,8 @@ class _ClientFactory:
                     kwargs["endpoint_url"] = self._endpoint_url
                 client = self._session.client(service, **kwargs)
                 client.meta.events.register_first("before-send", self._check_cancel)
+                # last: after every other hook had its chance to answer instead of the network
+                client.meta.events.register_last("before-send", self.clock.sending)
                 client.meta.events.register_first("before-parse", self.clock.saw)
                 endpoint = getattr(client, "_endpoint", None)  # botocore has no public hook for this
                 if endpoint is not None and hasattr(endpoint, "http_session"):
@@ -278,46 +314,94 @@ class _ClientFactory:
             return client
 
 
+class _StepRun:
+    """One step of the plan in one region, while the region's scheduler runs it.
+
+    Only the scheduler's thread touches it (calls run in pool threads and hand their outcome
+    back through the scheduler's inbox), so none of this needs a lock. ``errors`` holds the
+    step's entries in the order a one-call-at-a-time run writes them, whatever order the calls
+    end in: per-resource outcomes are applied in target order (``outcomes`` holds the ones that
+    ended early), and the breaker sees them in that order too.
+    """
+
+    def __init__(self, index: int, step: Step, breaker_threshold: int, window_limit: int) -> None:
+        self.index = index
+        self.step = step
+        self.state = "waiting"  # -> "running" -> "done"
+        self.errors: list[dict[str, Any]] = []
+        self.targets: list[tuple[str, dict[str, str]]] = []
+        self.results: dict[str, Any] = {}
+        self.dispatched = 0  # targets decided, in order: called, or skipped by the breaker
+        self.recorded = 0  # outcomes applied, in order
+        self.outcomes: dict[int, tuple[Any, Exception | None]] = {}
+        self.in_flight = 0
+        self.cut_at: int | None = None  # the run deadline passed before target cut_at was called
+        self.breaker = Breaker(breaker_threshold)
+        # Calls of this step in flight at once: 1 at first, one more after each answer, back to
+        # 1 after a sign of trouble (throttling, 5xx, no answer). An operation failing from its
+        # first call therefore fails one call at a time, and its breaker opens after exactly
+        # `threshold` calls, as when every call waited for the one before it.
+        self.window = 1
+        self.window_limit = window_limit
+
+    def can_call(self) -> bool:
+        return (self.state == "running" and self.cut_at is None and self.dispatched < len(self.targets)
+                and self.in_flight < self.window)
+
+
 class _RegionCollector:
-    """Runs the whole plan in one region, sequentially, keeping results and errors apart."""
+    """Runs the whole plan in one region, keeping results and errors apart.
+
+    Up to ``calls_in_flight`` calls of the region run at once in a pool of threads; this
+    collector's own thread schedules them and alone reads and writes the step states:
+
+    * list steps start in plan order, each once the one before it has sent its first request
+      (or ended): requests leave in the order of a one-at-a-time run, so the run deadline and
+      Ctrl-C cut the plan at the same step as before, and they still overlap on the wire;
+    * a per-resource step starts when the steps it takes identifiers from (``Step.sources``) are
+      done, and its describes overlap within a window that grows with answers (_StepRun);
+    * results go into ``data`` keyed by operation, and errors are assembled per step in plan
+      order, so the snapshot is the same whatever order the calls end in.
+    """
 
     def __init__(self, account: str, region: str, clients: _ClientFactory, say: Progress,
                  cancel: threading.Event | None = None,
-                 breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD) -> None:
+                 breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
+                 calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT) -> None:
         self.account = account
         self.region = region
         self.data: dict[str, dict[str, Any]] = {}
-        self.errors: list[dict[str, Any]] = []
         # Held while a step's result is stored, and while an interrupted run copies what is
         # done: a step is in the partial snapshot whole or not at all.
         self.lock = threading.Lock()
         self.finished = False
+        self.sealed = False  # an interrupted run took its partial snapshot: store nothing more
         self.steps_done = 0
         self._cancel = cancel or threading.Event()
         self._skipped: dict[tuple[str, str], str] = {}  # skipped step -> the failed call at its root
         self._clients = clients
         self._clock = clients.clock
         self._breaker_threshold = breaker_threshold
+        self._calls_in_flight = max(1, calls_in_flight)
+        self._runs = [_StepRun(i, s, breaker_threshold, self._calls_in_flight) for i, s in enumerate(PLAN)]
         self._say = say
 
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Every entry so far, step by step in plan order (callers hold ``lock`` or the run is over)."""
+        return [entry for run in self._runs for entry in run.errors]
+
     def run(self) -> None:
+        pool = TASK_POOL(self._calls_in_flight)
         try:
-            for index, step in enumerate(PLAN):
-                if self._cancel.is_set():
-                    return
-                if self._clock.run_over():
-                    self._not_reached(PLAN[index:])
-                    break
-                if step.per_resource:
-                    self._per_resource(step)
-                else:
-                    self._list_style(step)
-                self.steps_done += 1
+            self._schedule(pool)
         except _Cancelled:
             return
         except KeyboardInterrupt:
             self._cancel.set()  # raised in this worker: stop the others before the main thread knows
             raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         self.finished = True
         self._say(f"collect {self.where}: done ({len(self.errors)} errors)")
 
@@ -325,63 +409,202 @@ class _RegionCollector:
     def where(self) -> str:
         return f"{self.account}/{self.region}"
 
-    def _list_style(self, step: Step) -> None:
-        try:
-            result = self._call(step, dict(step.params))
-        except Exception as exc:  # every failure of a call is data, not a crash
-            self._fail(step, None, exc)
-            return
-        self._store(step, result)
-        count = f" ({len(result.get(step.list_key) or [])})" if step.list_key else ""
-        self._say(f"collect {self.where}: {step.service} {step.operation}{count}")
+    # --- the scheduler ----------------------------------------------------------------------
 
-    def _per_resource(self, step: Step) -> None:
+    def _schedule(self, pool: Executor) -> None:
+        inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        runs = self._runs
+        cursor = self._next_list_step(0)  # the next list step to start, in plan order
+        gate: int | None = None  # the list step whose first request has not left yet
+        in_flight = 0
+        while True:
+            if self._cancel.is_set():
+                self._drain(inbox, in_flight)
+                raise _Cancelled
+            changed = self._start_ready(cursor)
+            while in_flight < self._calls_in_flight:
+                if cursor < len(runs) and gate is None:
+                    if self._clock.run_over():
+                        self._not_reached(runs[cursor:])
+                        cursor = len(runs)
+                    else:
+                        runs[cursor].state = "running"
+                        pool.submit(self._task, inbox, cursor, -1, dict(runs[cursor].step.params))
+                        gate, in_flight = cursor, in_flight + 1
+                        cursor = self._next_list_step(cursor + 1)
+                    changed = True
+                    continue
+                run = next((r for r in runs if r.can_call()), None)
+                if run is None:
+                    break
+                in_flight += self._next_target(run, pool, inbox)
+                self._apply_in_order(run)
+                changed = True
+            if all(r.state == "done" for r in runs):
+                return
+            if in_flight == 0:
+                if changed:
+                    continue
+                raise RuntimeError(f"collection of {self.where} cannot go on: no call in flight, none to make")
+            message = inbox.get()
+            kind, index = message[0], message[1]
+            if gate == index:
+                gate = None  # its first request left (or it ended without one)
+            if kind == "sent":
+                continue
+            in_flight -= 1
+            if kind == "abort":
+                if isinstance(message[2], KeyboardInterrupt):
+                    raise message[2]
+                continue  # _Cancelled: the cancel check above ends the run
+            _kind, index, target, result, exc = message
+            run = runs[index]
+            if run.step.per_resource:
+                run.in_flight -= 1
+                run.window = 1 if exc is not None and unhealthy(exc) else min(run.window + 1, run.window_limit)
+                run.outcomes[target] = (result, exc)
+                self._apply_in_order(run)
+            else:
+                self._list_done(run, result, exc)
+
+    def _next_list_step(self, index: int) -> int:
+        """Per-resource steps wait for their sources without holding back the steps after them."""
+        while index < len(self._runs) and self._runs[index].step.per_resource:
+            index += 1
+        return index
+
+    def _start_ready(self, cursor: int) -> bool:
+        """Start the waiting per-resource steps before ``cursor`` whose sources are done; did any?"""
+        started = False
+        for run in self._runs[:cursor]:
+            if run.state == "waiting" and run.step.per_resource and all(
+                    self._runs[_plan_index(s)].state == "done" for s in run.step.sources):
+                self._start_per_resource(run)
+                started = True
+        return started
+
+    def _drain(self, inbox: queue.SimpleQueue[tuple[Any, ...]], in_flight: int) -> None:
+        """Interrupted: no call starts any more; list steps whose answer is complete are kept
+        (until the partial snapshot is taken), per-resource steps cut short are not."""
+        while in_flight > 0:
+            message = inbox.get()
+            if message[0] == "sent":
+                continue
+            in_flight -= 1
+            if message[0] == "done" and message[2] == -1 and message[4] is None:
+                run = self._runs[message[1]]
+                self._store(run.step, message[3])
+
+    def _task(self, inbox: queue.SimpleQueue[tuple[Any, ...]], index: int, target: int,
+              params: dict[str, Any]) -> None:
+        """One call, in a pool thread; its outcome goes back to the scheduler, never into the state."""
+        step = PLAN[index]
+        if target < 0:
+            self._clock.on_first_send(lambda: inbox.put(("sent", index)))
+        try:
+            result = self._call(step, params)
+        except Exception as exc:  # every failure of a call is data, not a crash
+            inbox.put(("done", index, target, None, exc))
+        except BaseException as exc:  # Ctrl-C or _Cancelled: handed to the scheduler
+            inbox.put(("abort", index, exc))
+        else:
+            inbox.put(("done", index, target, result, None))
+        finally:
+            self._clock.on_first_send(None)
+
+    def _list_done(self, run: _StepRun, result: Any, exc: Exception | None) -> None:
+        step = run.step
+        if exc is not None:
+            self._fail(run, None, exc)
+        else:
+            self._store(step, result)
+            count = f" ({len(result.get(step.list_key) or [])})" if step.list_key else ""
+            self._say(f"collect {self.where}: {step.service} {step.operation}{count}")
+        self._finish(run)
+
+    def _finish(self, run: _StepRun) -> None:
+        run.state = "done"
+        self.steps_done += 1
+
+    def _start_per_resource(self, run: _StepRun) -> None:
+        step = run.step
+        if self._clock.run_over():
+            self._not_reached([run])
+            return
         targets = self._targets(step)
         if targets is None:
-            self._skip(step)  # the identifiers' source is absent; its own error entry explains why
+            self._skip(run)  # the identifiers' source is absent; its own error entry explains why
+            self._finish(run)
             return
-        results: dict[str, Any] = {}
-        breaker = Breaker(self._breaker_threshold)
-        for done, (key, params) in enumerate(targets):
-            if self._clock.run_over():
-                self._not_reached([step], f" after {done} of {len(targets)} calls")
-                break
-            if breaker.open:
-                self._circuit_open(step, key, breaker)
-                continue
-            try:
-                results[key] = self._call(step, {**step.params, **params})
-            except Exception as exc:  # one bad resource must not hide the others
-                breaker.record(exc, error_fields(exc)[0])
-                self._fail(step, key, exc)
+        run.targets = targets
+        run.state = "running"
+        self._apply_in_order(run)
+
+    def _next_target(self, run: _StepRun, pool: Executor, inbox: queue.SimpleQueue[tuple[Any, ...]]) -> bool:
+        """Decide the next target of ``run``: called (True), or not, because the run deadline
+        passed or the operation's breaker is open."""
+        j = run.dispatched
+        if self._clock.run_over():
+            run.cut_at = j
+            return False
+        run.dispatched += 1
+        if run.breaker.open:
+            run.outcomes[j] = (_NOT_CALLED, None)  # recorded as CircuitOpen in its turn
+            return False
+        run.in_flight += 1
+        pool.submit(self._task, inbox, run.index, j, {**run.step.params, **run.targets[j][1]})
+        return True
+
+    def _apply_in_order(self, run: _StepRun) -> None:
+        """Apply the outcomes that are next in target order; store the step once all are in."""
+        step = run.step
+        while run.recorded in run.outcomes:
+            j = run.recorded
+            result, exc = run.outcomes.pop(j)
+            key = run.targets[j][0]
+            run.recorded += 1
+            if exc is not None:
+                run.breaker.record(exc, error_fields(exc)[0])
+                self._fail(run, key, exc)
+            elif result is _NOT_CALLED:
+                self._circuit_open(run, key)
             else:
-                breaker.record(None)
-        self._store(step, results)
-        self._say(f"collect {self.where}: {step.service} {step.operation} ({len(results)})")
+                run.breaker.record(None)
+                run.results[key] = result
+        if run.state != "running" or run.in_flight or run.recorded < run.dispatched:
+            return
+        if run.cut_at is not None:
+            self._not_reached([run], f" after {run.cut_at} of {len(run.targets)} calls", end=False)
+        elif run.dispatched < len(run.targets):
+            return
+        self._store(step, run.results)
+        self._say(f"collect {self.where}: {step.service} {step.operation} ({len(run.results)})")
+        self._finish(run)
 
     def _store(self, step: Step, result: dict[str, Any]) -> None:
         with self.lock:
-            if self._cancel.is_set():
-                raise _Cancelled  # the partial snapshot may already have been taken
+            if self.sealed:
+                raise _Cancelled  # the partial snapshot has been taken
             self.data.setdefault(step.service, {})[step.operation] = result
 
-    def _add_error(self, entry: dict[str, Any]) -> None:
+    def _add_error(self, run: _StepRun, entry: dict[str, Any]) -> None:
         with self.lock:
-            self.errors.append(entry)
+            run.errors.append(entry)
 
-    def _skip(self, step: Step) -> None:
+    def _skip(self, run: _StepRun) -> None:
         """Record a step that was not called because its source is absent.
 
         The entry names the failed call at the root, so that every verdict that needed this
         step's data says which call to fix (through RegionView.missing_reason), not only that
         the data "was not collected".
         """
+        step = run.step
         source = next(s for s in step.sources if s.operation not in self.data.get(s.service, {}))
         immediate = f"{source.service} {source.operation}"
         root = self._skipped.get((source.service, source.operation), immediate)
         self._skipped[(step.service, step.operation)] = root
         via = "" if root == immediate else f", which was not called either because {root} failed"
-        self._add_error({
+        self._add_error(run, {
             "account": self.account,
             "region": self.region,
             "service": step.service,
@@ -393,8 +616,9 @@ class _RegionCollector:
         })
         self._say(f"collect {self.where}: {step.service} {step.operation} not called ({root} failed)")
 
-    def _circuit_open(self, step: Step, key: str, breaker: Breaker) -> None:
-        self._add_error({
+    def _circuit_open(self, run: _StepRun, key: str) -> None:
+        step, breaker = run.step, run.breaker
+        self._add_error(run, {
             "account": self.account,
             "region": self.region,
             "service": step.service,
@@ -405,10 +629,15 @@ class _RegionCollector:
                        f"{self.region} failed ({breaker.last_code}); the rest of them are skipped",
         })
 
-    def _not_reached(self, steps: Sequence[Step], progress: str = "") -> None:
-        """The run deadline passed: each step not (fully) collected says so, for every resource."""
-        for step in steps:
-            self._add_error({
+    def _not_reached(self, runs: Sequence[_StepRun], progress: str = "", *, end: bool = True) -> None:
+        """The run deadline passed: each step not (fully) collected says so, for every resource.
+
+        With ``end`` the steps are over (a per-resource step cut short ends once its calls in
+        flight are in, in _apply_in_order); a step still waiting for its sources ends when they do.
+        """
+        for run in runs:
+            step = run.step
+            self._add_error(run, {
                 "account": self.account,
                 "region": self.region,
                 "service": step.service,
@@ -417,7 +646,11 @@ class _RegionCollector:
                 "error_code": RUN_DEADLINE_CODE,
                 "message": f"not collected{progress}: the collection deadline (--deadline) passed first",
             })
-        self._say(f"collect {self.where}: deadline passed, {len(steps)} operations not collected")
+        ending = [run for run in runs if end and run.state != "done"]
+        for run in ending:
+            run.state = "done"
+        self.steps_done += len(ending)
+        self._say(f"collect {self.where}: deadline passed, {len(runs)} operations not collected")
 
     def _targets(self, step: Step) -> list[tuple[str, dict[str, str]]] | None:
         """Distinct (snapshot key, request parameters) pairs, in the order the sources list them."""
@@ -472,7 +705,8 @@ class _RegionCollector:
             )
         return merged
 
-    def _fail(self, step: Step, resource: str | None, exc: Exception) -> None:
+    def _fail(self, run: _StepRun, resource: str | None, exc: Exception) -> None:
+        step = run.step
         code, message = error_fields(exc)
         entry = {
             "account": self.account,
@@ -483,10 +717,18 @@ class _RegionCollector:
             "error_code": code,
             "message": message,
         }
-        self._add_error(entry)
+        self._add_error(run, entry)
         target = f" {resource}" if resource else ""
         optional = " (optional)" if step.optional else ""
         self._say(f"collect {self.where}: {step.service} {step.operation}{target} failed{optional}: {code}")
+
+
+def _plan_index(source: Source) -> int:
+    """Where a source's step is in the plan (sources always come before the steps they feed)."""
+    return _PLAN_INDEX[(source.service, source.operation)]
+
+
+_PLAN_INDEX = {(step.service, step.operation): index for index, step in enumerate(PLAN)}
 
 
 def _walk(value: Any, path: Sequence[str]) -> Iterator[Any]:
