@@ -224,7 +224,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
              org_role_name: str | None = None, accounts: str | None = None, account_shard: str | None = None,
-             deadline: float | None = None) -> dict[str, Any]:
+             deadline: float | None = None, max_attempts: int | None = None) -> dict[str, Any]:
     from safemaker.scanner.collect import collect_snapshot
     from safemaker.scanner.collect.runner import CollectionInterrupted
     from safemaker.scanner.collect.sessions import assumed_session, base_session
@@ -238,13 +238,14 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     base = base_session(profile, region_list[0] if region_list else None)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     deadline_at = None if deadline is None else time.monotonic() + deadline
+    attempts: dict[str, Any] = {} if max_attempts is None else {"max_attempts": max_attempts}
     if org_role_name:
         from safemaker.scanner.collect.org import collect_organization, parse_accounts, parse_shard
 
         return collect_organization(base, org_role_name, regions=region_list, accounts=parse_accounts(accounts),
                                     shard=parse_shard(account_shard) if account_shard else None,
                                     external_id=external_id, endpoint_url=endpoint, progress=_say,
-                                    deadline_at=deadline_at)
+                                    deadline_at=deadline_at, **attempts)
     sessions = [base] if not role_arns else [assumed_session(base, arn, external_id=external_id,
                                                              endpoint_url=endpoint) for arn in role_arns]
     docs: list[tuple[str, dict[str, Any]]] = []
@@ -252,7 +253,7 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
         for i, session in enumerate(sessions):
             docs.append((f"session {i + 1}",
                          collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say,
-                                          deadline_at=deadline_at)))
+                                          deadline_at=deadline_at, **attempts)))
     except CollectionInterrupted as exc:  # keep the sessions already done in the partial snapshot
         if docs:
             exc.partial = merge_snapshots([*docs, ("interrupted", exc.partial)])[0]
@@ -298,6 +299,8 @@ _collect_opts = [
                  help="With --org-role-name: only the accounts whose sorted position is I-1 modulo N."),
     click.option("--deadline", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
                  help="Stop calling AWS after this long; what was not reached is listed in errors (ERROR)."),
+    click.option("--max-attempts", type=click.IntRange(1, 20), default=None, metavar="N",
+                 help="Attempts per AWS call, retries of throttling included (default 10); 1-3 fails fast."),
     click.option("--partial", is_flag=True, default=False,
                  help="On Ctrl-C, still write what was collected (marked as interrupted)."),
 ]
