@@ -12,11 +12,17 @@ so each analysing process times a fixed pure-Python loop just before and after t
 (REFERENCE_SPEED), and the ratio norm(2N)/norm(N) is taken on it. Raw wall and CPU seconds are
 printed too.
 
-Collection: a local moto server (127.0.0.1, free port) holds K copies of a small demo VPC (public
-and private subnet, IGW, NAT gateway, route tables, security group, notebook instance);
-`collect_snapshot` runs against it and every API call is counted with a `before-call` handler.
+Collection: a moto server in a process of its own (127.0.0.1, free port) holds K copies of a small
+SageMaker estate (public and private subnet, IGW, NAT gateway, route tables, security group, a
+notebook with a lifecycle configuration, a training job, a processing job, a model); a WSGI
+wrapper holds each of the collector's requests for the given latency (AWS's round trip) before
+moto answers. `collect_snapshot`, or `collect_organization` over an organization of two accounts
+each holding the K copies, runs against it; API calls are counted with `before-call`, HTTP
+requests with `before-send`, and each account's first and last progress line are timed to show
+whether accounts overlap.
 
-    bench/run.py [--max N] [--quick] [--seed S] [--repeat R] [--timeout SEC] [--no-collect] [--keep DIR]
+    bench/run.py [--max N] [--quick] [--seed S] [--repeat R] [--timeout SEC] [--no-collect] [--no-analysis]
+                 [--collect-repeat R] [--keep DIR]
     bench/run.py --profile N [--sample K]   # cProfile of the analyze path on K notebooks of size N
 """
 
@@ -26,6 +32,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -35,7 +42,6 @@ from typing import Any
 
 SIZES = (100, 200, 400, 800, 1250, 2500, 5000, 10000)  # doubling, so most rows have a ratio
 QUICK_MAX = 200
-COPIES = (1, 2, 4)
 REGION = "eu-west-1"
 
 
@@ -137,56 +143,181 @@ def worker_profile(notebooks: int, seed: int, sample: int, out: str) -> None:
     _emit({"profile_s": elapsed, "findings": len(findings), "sampled": min(sample, len(listed))})
 
 
-def worker_collect(copies: int) -> None:
+class _Latency:
+    """WSGI wrapper around moto's server app: AWS's round trip, on the collector's requests only.
+
+    Every request whose User-Agent names safemaker (the collector's clients say so) waits
+    ``seconds`` before moto answers it, as a call to AWS waits 20-100 ms; the estate is built
+    without the wait so that building 50 copies does not dominate the run. ListUserProfiles and
+    ListSpaces, which moto answers with HTTP 500 (not implemented), get an empty page: the estate
+    creates neither, so that is the truth, and the benchmark then measures safemaker rather
+    than retries of moto's gaps.
+    """
+
+    EMPTY = {"ListUserProfiles": b'{"UserProfiles": []}', "ListSpaces": b'{"Spaces": []}'}
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self._app = app
+        self._seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if "safemaker/" in environ.get("HTTP_USER_AGENT", "") and self._seconds > 0:
+            time.sleep(self._seconds)
+        target = str(environ.get("HTTP_X_AMZ_TARGET", "")).rsplit(".", 1)[-1]
+        if target in self.EMPTY:
+            body = self.EMPTY[target]
+            start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        return self._app(environ, start_response)
+
+
+def worker_moto(latency_ms: float) -> None:
+    """A moto server in its own process (as AWS is not in ours): prints its port, serves until killed."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """One line per request would only slow the server down."""
+
+    app = _Latency(DomainDispatcherApplication(create_backend_app), latency_ms / 1000.0)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    sys.stdout.write(f"PORT {server.server_port}\n")
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+def _sandbox_env() -> None:
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
                        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+
+
+def worker_collect(copies: int, latency_ms: float, accounts: int) -> None:
+    """Collect K copies (in each of `accounts` accounts of an organization when 2 or more) from a
+    moto server in another process that adds `latency_ms` to each of the collector's requests."""
+    _sandbox_env()
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    from safemaker.scanner.collect import collect_snapshot
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", "moto",
+                               "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError("the moto server did not start")
+        url = f"http://127.0.0.1:{int(line.split()[1])}"
         start = time.perf_counter()
-        _build_estate(boto3.session.Session(region_name=REGION), url, copies)
+        base = boto3.session.Session(region_name=REGION)
+        member_ids = _build_accounts(base, url, copies, accounts)
         build_s = time.perf_counter() - start
-        session = boto3.session.Session(region_name=REGION)
-        calls: collections.Counter[str] = collections.Counter()
-
-        def count(model: Any, **_: Any) -> None:
-            calls[f"{model.service_model.service_name}:{model.name}"] += 1
-
-        session.events.register("before-call", count)
-        start = time.perf_counter()
-        doc = collect_snapshot(session, [REGION], endpoint_url=url, max_attempts=2)
-        collect_s = time.perf_counter() - start
+        result = _timed_collection(url, accounts)
     finally:
-        server.stop()
-    region = next(iter(doc["accounts"].values()))[REGION]
-    by_service: collections.Counter[str] = collections.Counter()
-    for key, n in calls.items():
-        by_service[key.split(":", 1)[0]] += n
+        server.kill()
+        server.wait()
+    doc = result.pop("doc")
+    first = next(iter(doc["accounts"].values()))[REGION]
     _emit({
+        **result, "copies": copies, "latency_ms": latency_ms, "accounts": accounts, "build_s": build_s,
         "failed": sorted({f"{e['service']}:{e['operation']}" for e in doc.get("errors", [])}),
-        "copies": copies, "build_s": build_s, "collect_s": collect_s, "requests": sum(calls.values()),
-        "by_service": dict(sorted(by_service.items())), "errors": len(doc.get("errors", [])),
-        "notebooks": len(region.get("sagemaker", {}).get("ListNotebookInstances", {}).get("NotebookInstances", [])),
-        "vpcs": len(region.get("ec2", {}).get("DescribeVpcs", {}).get("Vpcs", [])),
+        "errors": len(doc.get("errors", [])), "collected_accounts": sorted(doc["accounts"]),
+        "members": member_ids,
+        "notebooks": len(first.get("sagemaker", {}).get("ListNotebookInstances", {}).get("NotebookInstances", [])),
     })
 
 
+def _timed_collection(url: str, accounts: int) -> dict[str, Any]:
+    """One collection, with its API calls and HTTP requests counted and each account's first and
+    last progress line timed (to show whether accounts overlapped)."""
+    import boto3
+
+    from safemaker.scanner.collect import collect_snapshot
+
+    session = boto3.session.Session(region_name=REGION)
+    calls: collections.Counter[str] = collections.Counter()
+    sent = [0]
+
+    def count(model: Any, **_: Any) -> None:
+        calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def count_sent(**_: Any) -> None:
+        sent[0] += 1
+
+    session.events.register("before-call", count)
+    session.events.register_last("before-send", count_sent)
+    windows: dict[str, list[float]] = {}
+    start, cpu = time.perf_counter(), time.process_time()
+
+    def progress(line: str) -> None:
+        m = re.match(r"collect (\d{12})[/:]", line)
+        if m:
+            at = time.perf_counter() - start
+            span = windows.setdefault(m.group(1), [at, at])
+            span[1] = at
+
+    if accounts > 1:
+        from safemaker.scanner.collect.org import collect_organization
+
+        def assume(base: Any, role_arn: str, **kwargs: Any) -> Any:
+            from safemaker.scanner.collect.sessions import assumed_session
+
+            made = assumed_session(base, role_arn, **kwargs)
+            made.events.register("before-call", count)  # each account's own session counts too
+            made.events.register_last("before-send", count_sent)
+            return made
+
+        doc = collect_organization(session, "bench-audit", regions=[REGION], endpoint_url=url,
+                                   progress=progress, assume=assume, max_attempts=2)
+    else:
+        doc = collect_snapshot(session, [REGION], endpoint_url=url, max_attempts=2, progress=progress)
+    collect_s, collect_cpu = time.perf_counter() - start, time.process_time() - cpu
+    by_service: collections.Counter[str] = collections.Counter()
+    for key, n in calls.items():
+        by_service[key.split(":", 1)[0]] += n
+    return {"doc": doc, "collect_s": collect_s, "collect_cpu": collect_cpu, "calls": sum(calls.values()),
+            "requests": sent[0], "by_service": dict(sorted(by_service.items())),
+            "windows": {a: [round(t, 2) for t in w] for a, w in sorted(windows.items())}}
+
+
+def _build_accounts(base: Any, url: str, copies: int, accounts: int) -> list[str]:
+    """The estate in the caller's account and, for an organization, in each member account too."""
+    if accounts <= 1:
+        _build_estate(base, url, copies)
+        return []
+    import boto3
+
+    org = base.client("organizations", endpoint_url=url)
+    org.create_organization(FeatureSet="ALL")
+    members = []
+    for i in range(accounts - 1):
+        status = org.create_account(Email=f"bench{i}@example.com", AccountName=f"bench{i}")["CreateAccountStatus"]
+        members.append(str(status["AccountId"]))
+    _build_estate(base, url, copies)
+    sts = base.client("sts", endpoint_url=url)
+    for member in members:
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/bench-audit",
+                                RoleSessionName="bench-build")["Credentials"]
+        _build_estate(boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                            aws_secret_access_key=creds["SecretAccessKey"],
+                                            aws_session_token=creds["SessionToken"], region_name=REGION),
+                      url, copies)
+    return members
+
+
 def _build_estate(session: Any, url: str, copies: int) -> None:
-    """K copies of a small demo layout: a private notebook subnet behind a NAT gateway."""
+    """K copies of a small SageMaker estate: a private notebook subnet behind a NAT gateway, the
+    notebook with a lifecycle configuration, and a training job, a processing job and a model
+    in the same subnet (about ten collector requests per copy)."""
     ec2 = session.client("ec2", endpoint_url=url)
     sm = session.client("sagemaker", endpoint_url=url)
     iam = session.client("iam", endpoint_url=url)
+    account = session.client("sts", endpoint_url=url).get_caller_identity()["Account"]
+    image = f"{account}.dkr.ecr.{REGION}.amazonaws.com/train:1"
     role = iam.create_role(RoleName="bench-sagemaker", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                 "Principal": {"Service": "sagemaker.amazonaws.com"}}]}))["Role"]["Arn"]
@@ -208,9 +339,26 @@ def _build_estate(session: Any, url: str, copies: int) -> None:
         sg = ec2.create_security_group(GroupName=f"notebooks-{k}", Description="notebooks", VpcId=vpc)["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": f"10.{k}.0.0/16"}]}])
+        sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=f"bench-lcc-{k}",
+                                                     OnStart=[{"Content": "ZXhwb3J0IEE9MQo="}])
         sm.create_notebook_instance(NotebookInstanceName=f"bench-nb-{k}", InstanceType="ml.t3.medium",
                                     RoleArn=role, SubnetId=private_id, SecurityGroupIds=[sg],
-                                    DirectInternetAccess="Disabled")
+                                    LifecycleConfigName=f"bench-lcc-{k}", DirectInternetAccess="Disabled")
+        vpc_config = {"SecurityGroupIds": [sg], "Subnets": [private_id]}
+        sm.create_training_job(
+            TrainingJobName=f"bench-train-{k}", RoleArn=role, VpcConfig=vpc_config,
+            AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
+            OutputDataConfig={"S3OutputPath": "s3://bench/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 60})
+        sm.create_processing_job(
+            ProcessingJobName=f"bench-proc-{k}", RoleArn=role, StoppingCondition={"MaxRuntimeInSeconds": 600},
+            ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                   "VolumeSizeInGB": 10}},
+            AppSpecification={"ImageUri": image},
+            NetworkConfig={"EnableNetworkIsolation": False, "VpcConfig": vpc_config})
+        sm.create_model(ModelName=f"bench-model-{k}", ExecutionRoleArn=role, PrimaryContainer={"Image": image},
+                        VpcConfig=vpc_config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,21 +455,37 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, rep
             os.unlink(path)
 
 
-def bench_collection(copies: tuple[int, ...], timeout: float) -> None:
-    print("\n== collection (collect_snapshot against a local moto server, requests counted by before-call) ==")
-    head = ["K copies", "build s", "collect s", "requests", "req/copy", "errors", "notebooks", "by service"]
-    widths = [8, 8, 9, 8, 8, 6, 9, 40]
-    print(_row(head[:-1], widths[:-1]) + "  by service")
+# (copies, added latency in ms, accounts): the plain moto server at 1 and 50 copies (is the
+# collector's CPU in the way?), the same with AWS-like latency (does it wait well?), and an
+# organization of two accounts (are accounts collected at the same time?).
+COLLECT_RUNS = ((1, 0, 1), (50, 0, 1), (1, 50, 1), (50, 50, 1), (50, 50, 2))
+QUICK_COLLECT_RUNS = ((1, 0, 1), (1, 50, 1), (1, 50, 2))
+
+
+def bench_collection(runs: tuple[tuple[int, int, int], ...], timeout: float, repeat: int = 1) -> None:
+    print("\n== collection (collect_snapshot / collect_organization against a moto server in another process "
+          "that adds the given latency to every collector request; calls counted by before-call, HTTP requests "
+          f"by before-send; best of {repeat}) ==")
+    head = ["copies", "accounts", "latency ms", "build s", "collect s", "client CPU s", "API calls",
+            "HTTP requests", "errors", "notebooks"]
+    widths = [max(len(h), 6) for h in head]
+    print(_row(head, widths) + "  account windows (s from start)")
     last: dict[str, Any] | None = None
-    for k in copies:
-        res = _child(["--worker", "collect", "--copies", str(k)], timeout)
+    for k, latency, accounts in runs:
+        res: dict[str, Any] | None = None
+        for _ in range(max(1, repeat)):
+            run = _child(["--worker", "collect", "--copies", str(k), "--latency-ms", str(latency),
+                          "--accounts", str(accounts)], timeout)
+            if run is not None and (res is None or run["collect_s"] < res["collect_s"]):
+                res = run
         if res is None:
-            print(_row([str(k), "", f"timeout >{timeout:.0f}s"] + [""] * 4, widths[:-1]))
+            print(_row([str(k), str(accounts), str(latency), "", f"timeout >{timeout:.0f}s"] + [""] * 5, widths))
             continue
-        by = ", ".join(f"{s} {n}" for s, n in res["by_service"].items())
-        print(_row([str(k), f"{res['build_s']:.1f}", f"{res['collect_s']:.1f}", str(res["requests"]),
-                    f"{res['requests'] / k:.1f}", str(res["errors"]), str(res["notebooks"])], widths[:-1])
-              + f"  {by}", flush=True)
+        spans = ", ".join(f"{a[-4:]}: {w[0]:.2f}-{w[1]:.2f}" for a, w in res["windows"].items()) if accounts > 1 else ""
+        print(_row([str(k), str(accounts), str(latency), f"{res['build_s']:.1f}", f"{res['collect_s']:.2f}",
+                    f"{res['collect_cpu']:.2f}", str(res["calls"]), str(res["requests"]), str(res["errors"]),
+                    str(res["notebooks"])], widths)
+              + f"  {spans}", flush=True)
         last = res
     if last is not None and last["failed"]:
         print(f"  calls moto cannot answer (recorded in errors, as absent data): {', '.join(last['failed'])}")
@@ -339,7 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", default=None, help="folder to keep the synthetic snapshots in")
     parser.add_argument("--profile", type=int, default=None, metavar="N", help="profile the analyze path at N")
     parser.add_argument("--sample", type=int, default=50, help="notebooks analysed under --profile")
-    parser.add_argument("--worker", choices=("synth", "analyze", "collect", "profile"), help=argparse.SUPPRESS)
+    parser.add_argument("--collect-repeat", type=int, default=1, help="collection runs per row (the best is shown)")
+    parser.add_argument("--worker", choices=("synth", "analyze", "collect", "profile", "moto"), help=argparse.SUPPRESS)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--accounts", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--vpcs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--notebooks", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--copies", type=int, help=argparse.SUPPRESS)
@@ -353,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         worker_analyze(args.path)
         return 0
     if args.worker == "collect":
-        worker_collect(args.copies)
+        worker_collect(args.copies, args.latency_ms, args.accounts)
+        return 0
+    if args.worker == "moto":
+        worker_moto(args.latency_ms)
         return 0
     if args.worker == "profile":
         worker_profile(args.notebooks, args.seed, args.sample, args.path)
@@ -385,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="safemaker-bench-") as folder:
                 bench_analysis(sizes, args.seed, args.timeout, folder, max(1, args.repeat))
     if not args.no_collect:
-        bench_collection((1,) if args.quick else COPIES, args.timeout)
+        bench_collection(QUICK_COLLECT_RUNS if args.quick else COLLECT_RUNS, args.timeout, args.collect_repeat)
     print(f"\nmachine speed at the end: sum(range(3e7)) takes {calibration():.2f} CPU s")
     return 0
 
