@@ -343,9 +343,11 @@ def reply_allowed(acl: Obj, egress: bool, p: Pkt, addr: Addr | str, quirks: froz
     return any(acl_allows(acl, egress, p, q, addr, quirks) for q in sorted(ports) if EPHEMERAL[0] <= q <= EPHEMERAL[1])
 
 
-def sg_allows(region: Region, groups: list[str], p: Pkt, ingress: bool = False) -> bool:
+def sg_allows(region: Region, groups: list[str], p: Pkt, ingress: bool = False,
+              source_groups: tuple[str, ...] = ()) -> bool:
     """Egress: the rules admit p.dst. Ingress: they admit p.src (CIDR, IPv6 CIDR, prefix list, or a
-    referenced group of which the source address's ENI is a member)."""
+    referenced group of which the source address's ENI is a member, or which the sender itself
+    belongs to: `source_groups`, for a workload placed without a known ENI address)."""
     unresolved = False
     members = region.group_members()
     peer = p.src if ingress else p.dst
@@ -362,6 +364,8 @@ def sg_allows(region: Region, groups: list[str], p: Pkt, ingress: bool = False) 
             cidrs = [r["CidrIp"] for r in perm.get("IpRanges") or [] if r.get("CidrIp")]
             cidrs += [r["CidrIpv6"] for r in perm.get("Ipv6Ranges") or [] if r.get("CidrIpv6")]
             for pair in perm.get("UserIdGroupPairs") or []:
+                if ingress and pair.get("GroupId") in source_groups:
+                    return True
                 cidrs += members.get(pair.get("GroupId", ""), [])
             for pl in perm.get("PrefixListIds") or []:
                 try:
@@ -888,9 +892,10 @@ class Reach(Walk):
     ENI's security groups admit its source as it arrives. A packet that passed an inspecting
     firewall on its way is inspected, not a relay path (contracts §4)."""
 
-    def __init__(self, region: Region, host_eni: Obj) -> None:
+    def __init__(self, region: Region, host_eni: Obj, sender: tuple[str, tuple[str, ...]] = ("", ())) -> None:
         super().__init__(region)
         self.host = host_eni
+        self.sender = sender  # (the workload's own address, its security groups)
 
     def target(self, p: Pkt, route: Obj, seen: frozenset[Any]) -> Iterator[str]:
         tid = next((str(route[k]) for k in TARGET_KEYS if route.get(k)), "")
@@ -922,7 +927,8 @@ class Reach(Walk):
         if not isinstance(host.get("Groups"), list):
             raise Unknown("host ENI's security groups are not in the snapshot")
         groups = [g["GroupId"] for g in host["Groups"] if g.get("GroupId")]
-        if not sg_allows(self.r, groups, entered, ingress=True):
+        own = self.sender[1] if str(entered.src) == self.sender[0] else ()
+        if not sg_allows(self.r, groups, entered, ingress=True, source_groups=own):
             return DROPPED
         return INSPECTED if entered.inspected else REACHED
 
@@ -1021,12 +1027,12 @@ def relays_region(region: Region, name: str) -> str:
             if not eni.get("SubnetId"):
                 unknown = True
                 continue
-            walk = Reach(region, eni)
             for addr in eni_addresses(eni):
                 dst = ipaddress.ip_address(addr)
                 if dst.version == 6 and not v6:
                     continue
                 src = private if dst.version == 4 else v6[0]
+                walk = Reach(region, eni, (str(src), tuple(groups)))
                 public_in = (vpc if public else None) if dst.version == 4 else "*"
                 for proto, port in probes:
                     p = Pkt(dst.version, dst, proto, port, sid, src, public_in, False, origin=sid)
