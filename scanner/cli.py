@@ -49,6 +49,7 @@ from safemaker.scanner.pipeline import (
 )
 from safemaker.scanner.pipeline import run as run_pipeline
 from safemaker.scanner.snapshot.io import Snapshot, load, read_json, snapshot_from_doc
+from safemaker.scanner.terminal import CollectionProgress, Terminal
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -69,12 +70,13 @@ def gate(report: Report, fail_on: str, fail_on_error: bool = True) -> int:
     return 1 if gates(report, fail_on, fail_on_error) else 0
 
 
-def _finish(report: Report, fail_on: str, fail_on_error: bool, config: Config | None = None) -> None:
+def _finish(report: Report, fail_on: str, fail_on_error: bool, config: Config | None = None,
+            terminal: Terminal | None = None) -> None:
     """The summary line, naming the configuration file and the rule that decided the exit status,
     then that exit status."""
     decision = decide_gate(report, fail_on, fail_on_error)
     source = config.source if config is not None and config.source != Config().source else None
-    _say(summary_line(report, decision, source))
+    (terminal or Terminal()).final(summary_line(report, decision, source), decision.exit_code)
     sys.exit(decision.exit_code)
 
 
@@ -145,6 +147,34 @@ _selection_opts = [
 ]
 
 
+_terminal_opts = [
+    click.option("-q", "--quiet", is_flag=True, default=False, expose_value=False, callback=_keep("quiet"),
+                 help="No progress and no informational lines on stderr; warnings, errors and the summary line "
+                      "stay (stdout is unchanged)."),
+    click.option("-v", "--verbose", is_flag=True, default=False, expose_value=False, callback=_keep("verbose"),
+                 help="Also show the collector's line for each operation in each region."),
+    click.option("--no-color", "no_color", is_flag=True, default=False, expose_value=False,
+                 callback=_keep("no_color"), help="No colour on the terminal (so does a non-empty NO_COLOR)."),
+]
+
+
+def _with_terminal_opts(func: Any) -> Any:
+    for opt in reversed(_terminal_opts):
+        func = opt(func)
+    return func
+
+
+def _terminal() -> Terminal:
+    """What stdout and stderr are, and what --quiet, --verbose and --no-color ask of them."""
+    meta = click.get_current_context().meta
+    quiet, verbose = bool(meta.get("safemaker.quiet")), bool(meta.get("safemaker.verbose"))
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be combined")
+    terminal = Terminal.detect(quiet=quiet, verbose=verbose, no_color=bool(meta.get("safemaker.no_color")))
+    meta["safemaker.terminal"] = terminal  # for _collect, whose signature callers and tests rely on
+    return terminal
+
+
 def _with_selection_opts(func: Any) -> Any:
     for opt in reversed(_selection_opts):
         func = opt(func)
@@ -203,11 +233,17 @@ def cli() -> None:
 @_no_fail_on_error_opt
 @_with_selection_opts
 @_baseline_opt
+@_with_terminal_opts
 @_today_opt
 def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
             fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None) -> None:
-    """Run the checks on a snapshot file."""
+    """Run the checks on a snapshot file.
+
+    On a terminal with no --format, prints a readable summary instead of the findings JSON;
+    piped or redirected, stdout carries the findings JSON as always.
+    """
     _reading(snapshot_path)
+    terminal = _terminal()
     config = _analysis_config(config_path)
     if baseline_path is not None:
         from safemaker.scanner.triage.baseline import load_baseline
@@ -215,16 +251,28 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
         load_baseline(baseline_path)  # a bad baseline is bad input: fail before the analysis
     snapshot = load(snapshot_path)
     registry = load_registry()
-    _say(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
+    terminal.info(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
                          format_options=_format_options())
-    report = run_pipeline(snapshot, config, registry, options)
-    _finish(report, fail_on, not no_fail_on_error, config)
+    report = run_pipeline(snapshot, config, registry, options, terminal=terminal)
+    _finish(report, fail_on, not no_fail_on_error, config, terminal)
 
 
 def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str], external_id: str | None,
              org_role_name: str | None = None, accounts: str | None = None, account_shard: str | None = None,
              deadline: float | None = None, max_attempts: int | None = None) -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    terminal = ctx.meta.get("safemaker.terminal") if ctx is not None else None
+    with (terminal if isinstance(terminal, Terminal) else Terminal()).collection() as progress:
+        return _collect_with(progress, profile, regions, role_arns, external_id, org_role_name, accounts,
+                             account_shard, deadline, max_attempts)
+
+
+def _collect_with(progress: CollectionProgress, profile: str | None, regions: str | None,
+                  role_arns: Sequence[str], external_id: str | None, org_role_name: str | None,
+                  accounts: str | None, account_shard: str | None, deadline: float | None,
+                  max_attempts: int | None = None) -> dict[str, Any]:
+    """The collection, its lines and progress going to `progress` (a bar, plain lines or nothing)."""
     from safemaker.scanner.collect import collect_snapshot
     from safemaker.scanner.collect.runner import CollectionInterrupted
     from safemaker.scanner.collect.sessions import assumed_session, base_session
@@ -244,7 +292,7 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
 
         return collect_organization(base, org_role_name, regions=region_list, accounts=parse_accounts(accounts),
                                     shard=parse_shard(account_shard) if account_shard else None,
-                                    external_id=external_id, endpoint_url=endpoint, progress=_say,
+                                    external_id=external_id, endpoint_url=endpoint, progress=progress,
                                     deadline_at=deadline_at, **attempts)
     sessions = [base] if not role_arns else [assumed_session(base, arn, external_id=external_id,
                                                              endpoint_url=endpoint) for arn in role_arns]
@@ -252,7 +300,7 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
     try:
         for i, session in enumerate(sessions):
             docs.append((f"session {i + 1}",
-                         collect_snapshot(session, region_list, endpoint_url=endpoint, progress=_say,
+                         collect_snapshot(session, region_list, endpoint_url=endpoint, progress=progress,
                                           deadline_at=deadline_at, **attempts)))
     except CollectionInterrupted as exc:  # keep the sessions already done in the partial snapshot
         if docs:
@@ -262,7 +310,7 @@ def _collect(profile: str | None, regions: str | None, role_arns: Sequence[str],
         return docs[0][1]
     merged, conflicts = merge_snapshots(docs)
     for c in conflicts:
-        _say(f"safemaker: merge conflict: {c}")
+        progress(f"safemaker: merge conflict: {c}")
     return merged
 
 
@@ -315,16 +363,22 @@ def _with_collect_opts(func: Any) -> Any:
 @cli.command()
 @_with_collect_opts
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write.")
+@_with_terminal_opts
 def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
             output: str, partial: bool, **org: Any) -> None:
-    """Read-only calls to AWS (or AWS_ENDPOINT_URL); writes a snapshot."""
+    """Read-only calls to AWS (or AWS_ENDPOINT_URL); writes a snapshot.
+
+    Progress (accounts x regions x operations) goes to stderr: a bar on a terminal, a plain line
+    every 10 s otherwise, nothing with --quiet.
+    """
+    terminal = _terminal()
     try:
         doc = _collect(profile, regions, role_arns, external_id, **_given(org))
     except KeyboardInterrupt as exc:
         _interrupted(exc, output, partial)
         raise
     write_atomic(output, json.dumps(doc, indent=1, sort_keys=False) + "\n", private=True)
-    _say(f"wrote {output} ({len(doc.get('errors', []))} failed calls recorded)")
+    terminal.info(f"wrote {output} ({len(doc.get('errors', []))} failed calls recorded)")
     for finding in scope_findings(Snapshot(doc, output)):  # e.g. an --accounts entry that is no member
         _say(f"safemaker: {finding.message}")
 
@@ -341,12 +395,14 @@ def collect(profile: str | None, regions: str | None, role_arns: tuple[str, ...]
 @_no_fail_on_error_opt
 @_with_selection_opts
 @_baseline_opt
+@_with_terminal_opts
 @_today_opt
 def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], external_id: str | None,
          snapshot_out: str | None, config_path: str | None, formats: tuple[str, ...], output_dir: str | None,
          fail_on: str, no_fail_on_error: bool, baseline_path: str | None, today: datetime | None, partial: bool,
          **org: Any) -> None:
-    """Collect, then analyze."""
+    """Collect, then analyze (on a terminal with no --format: a readable summary, as analyze)."""
+    terminal = _terminal()
     config = _analysis_config(config_path)
     if baseline_path is not None:
         from safemaker.scanner.triage.baseline import load_baseline
@@ -363,8 +419,8 @@ def scan(profile: str | None, regions: str | None, role_arns: tuple[str, ...], e
     snapshot = snapshot_from_doc(doc, "<collected snapshot>")
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),
                          format_options=_format_options())
-    report = run_pipeline(snapshot, config, load_registry(), options)
-    _finish(report, fail_on, not no_fail_on_error, config)
+    report = run_pipeline(snapshot, config, load_registry(), options, terminal=terminal)
+    _finish(report, fail_on, not no_fail_on_error, config, terminal)
 
 
 @cli.command("checks")

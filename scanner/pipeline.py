@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from safemaker import __version__
 from safemaker.scanner import termsafe
@@ -40,6 +41,7 @@ from safemaker.scanner.model import (
 from safemaker.scanner.model import Report as Report
 from safemaker.scanner.output import OutputError, write_all
 from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
+from safemaker.scanner.terminal import AnalysisProgress, Terminal
 
 FORMATS = ("json", "html", "sarif", "junit", "asff", "ocsf")
 FILENAMES = {"json": "findings.json", "html": "report.html", "sarif": "findings.sarif",
@@ -187,15 +189,64 @@ def decide_gate(report: Report, fail_on: str, fail_on_error: bool = True) -> Gat
 # The stages
 
 
-def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry) -> Report:
-    """Checks plus scope findings, sorted as the findings file is."""
+def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry,
+                     progress: AnalysisProgress | None = None) -> Report:
+    """Checks plus scope findings, sorted as the findings file is; `progress` counts each check's
+    call on each resource."""
     from safemaker.scanner.checking.engine import run_checks
 
+    if progress is not None:
+        progress.plan(*planned_work(snapshot, registry, config))
+        registry = _Counting(registry, progress.tick)
     findings = run_checks(snapshot, registry, config, progress=None)
     scopes = scope_findings(snapshot)
     if scopes:
         findings = sorted([*findings, *scopes], key=Finding.sort_key)
     return build_report(snapshot, findings)
+
+
+def planned_work(snapshot: Snapshot, registry: Registry, config: Config) -> tuple[int, int, int]:
+    """(check calls, resources, checks) the analysis will make: the analysis progress bar's total.
+
+    Counted with the engine's own enumeration; a resource type that cannot be listed counts none
+    (the engine reports it as one ERROR without calling the check)."""
+    from safemaker.scanner.checking.engine import selected
+    from safemaker.scanner.checking.resources import resources_of
+
+    specs = selected(registry, config)
+    calls = resources = 0
+    for view in snapshot.views():
+        listed: dict[ResourceType, int] = {}
+        for spec in specs:
+            for rtype in spec.resource_types:
+                if rtype not in listed:
+                    try:
+                        listed[rtype] = len(resources_of(view, rtype))
+                    except Exception:  # the engine reports it; progress must never stop a run
+                        listed[rtype] = 0
+                calls += listed[rtype]
+        resources += sum(listed.values())
+    return calls, resources, len(specs)
+
+
+class _Counting(Registry):
+    """The registry with every check function calling `tick` once per resource it is run on."""
+
+    def __init__(self, inner: Registry, tick: Callable[[], None]) -> None:
+        super().__init__()
+        for spec in inner.specs():
+            self._specs[spec.id] = dataclasses.replace(spec, func=_ticking(spec.func, tick))
+
+
+def _ticking(func: Callable[[Any, Any], Verdict | None], tick: Callable[[], None]) \
+        -> Callable[[Any, Any], Verdict | None]:
+    def counted(ctx: Any, resource: Any) -> Verdict | None:
+        try:
+            return func(ctx, resource)
+        finally:
+            tick()
+
+    return counted
 
 
 def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None,
@@ -222,8 +273,11 @@ def triage(report: Report, config: Config, baseline_path: str | None, today: dat
 
 def emit(report: Report, formats: Sequence[str], output_dir: str | None, registry: Registry,
          say: Say = say_stderr, extra_files: Mapping[str, str] | None = None,
-         format_options: FormatOptions | None = None, snapshot: Snapshot | None = None) -> None:
-    """Render everything first, then write it as one set (or the one format to stdout)."""
+         format_options: FormatOptions | None = None, info: Say | None = None,
+         snapshot: Snapshot | None = None) -> None:
+    """Render everything first, then write it as one set (or the one format to stdout).
+
+    `info` takes the "wrote ..." lines (--quiet drops them), `say` the warnings."""
     formats = list(dict.fromkeys(formats or ["json"]))
     if output_dir is None and len(formats) != 1:
         raise UsageProblem("several --format values need --output-dir")
@@ -242,7 +296,7 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
     # Extra files are snapshots (lifecycle scripts may hold credentials): owner-only, like `collect -o`.
     write_all(files, private=set(os.path.join(output_dir, n) for n in (extra_files or {})), say=say)
     for fmt in formats:
-        say(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
+        (info or say)(f"wrote {os.path.join(output_dir, FILENAMES[fmt])}")
 
 
 def summary_line(report: Report, decision: GateDecision | None = None, config_source: str | None = None) -> str:
@@ -286,17 +340,32 @@ def reported(report: Report, config: Config) -> Report:
 
 
 def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOptions,
-        say: Say = say_stderr) -> Report:
-    """The whole analysis of one snapshot: findings, triage, outputs, and the stderr summary."""
+        say: Say = say_stderr, terminal: Terminal | None = None) -> Report:
+    """The whole analysis of one snapshot: findings, triage, outputs, and the stderr summary.
+
+    With a `terminal` (the CLI's), the analysis shows progress on stderr, and when stdout is a
+    terminal that carries no requested format the readable summary goes there instead of the
+    findings JSON (scanner/terminal.py); without one, nothing but the outputs is shown, as before.
+    """
     from safemaker.scanner.checking.engine import paused_gc
 
     for problem in snapshot.problems:
         say(f"safemaker: unreadable data treated as not collected (its checks report ERROR): {problem}")
     with paused_gc():
-        report = analyze_snapshot(snapshot, config, registry)
+        if terminal is None or terminal.quiet:
+            report = analyze_snapshot(snapshot, config, registry)
+        else:
+            with terminal.analysis() as progress:
+                report = analyze_snapshot(snapshot, config, registry, progress)
     report = triage(report, config, options.baseline_path, options.today, say, snapshot)
-    emit(reported(report, config), options.formats, options.output_dir, registry, say, options.extra_files,
-         options.format_options, snapshot=snapshot)
+    shown = reported(report, config)
+    summary = terminal is not None and terminal.summary_wanted(options.formats, options.output_dir)
+    if not (summary and options.output_dir is None):
+        emit(shown, options.formats, options.output_dir, registry, say, options.extra_files,
+             options.format_options, info=terminal.info if terminal is not None else None, snapshot=snapshot)
+    if summary and terminal is not None:
+        sys.stdout.write(terminal.summary(shown, {spec.id: spec.title for spec in registry.specs()}))
+        sys.stdout.flush()
     for finding in report.findings:
         if is_scope_error(finding):
             say(f"safemaker: {finding.message}")

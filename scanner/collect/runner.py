@@ -88,6 +88,15 @@ def _thread_pool(workers: int) -> Executor:
 TASK_POOL: Callable[[int], Executor] = _thread_pool
 
 Progress = Callable[[str], None]
+#: A progress callback may do more than take lines (scanner/terminal.py's does): with
+#: `planned(account, regions, steps)` it learns the steps of each account's run, `advance(steps)`
+#: is called as steps end, and `detail(line)` takes the routine per-operation lines, leaving the
+#: callback itself what a person should read (failures, regions done).
+
+
+def _hook(progress: Progress | None, name: str) -> Callable[..., None] | None:
+    hook = getattr(progress, name, None)
+    return hook if callable(hook) else None
 
 
 def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
@@ -172,11 +181,15 @@ def collect_snapshot(
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # the time the estate was read
     account = account_id(session, endpoint_url=endpoint_url, region=wanted[0])
     say(f"collect {account}: regions {', '.join(wanted)}")
+    planned, detail = _hook(progress, "planned"), _hook(progress, "detail")
+    if planned:
+        planned(account, wanted, len(PLAN))
 
     cancel = cancel if cancel is not None else threading.Event()
     clock = CallClock(call_deadline, deadline_at)
     factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel, clock)
     collectors = [_RegionCollector(account, region, factory, say, cancel, breaker_threshold,
+                                   _serialised(detail) if detail else say, _hook(progress, "advance"),
                                    calls_in_flight)
                   for region in wanted]
     workers = max(1, min(max_workers, len(collectors)))
@@ -367,6 +380,7 @@ class _RegionCollector:
     def __init__(self, account: str, region: str, clients: _ClientFactory, say: Progress,
                  cancel: threading.Event | None = None,
                  breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
+                 detail: Progress | None = None, advance: Callable[[int], None] | None = None,
                  calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT) -> None:
         self.account = account
         self.region = region
@@ -385,6 +399,8 @@ class _RegionCollector:
         self._calls_in_flight = max(1, calls_in_flight)
         self._runs = [_StepRun(i, s, breaker_threshold, self._calls_in_flight) for i, s in enumerate(PLAN)]
         self._say = say
+        self._detail = detail or say
+        self._advance = advance or (lambda _steps: None)
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -519,12 +535,13 @@ class _RegionCollector:
         else:
             self._store(step, result)
             count = f" ({len(result.get(step.list_key) or [])})" if step.list_key else ""
-            self._say(f"collect {self.where}: {step.service} {step.operation}{count}")
+            self._detail(f"collect {self.where}: {step.service} {step.operation}{count}")
         self._finish(run)
 
     def _finish(self, run: _StepRun) -> None:
         run.state = "done"
         self.steps_done += 1
+        self._advance(1)
 
     def _start_per_resource(self, run: _StepRun) -> None:
         step = run.step
@@ -578,7 +595,7 @@ class _RegionCollector:
         elif run.dispatched < len(run.targets):
             return
         self._store(step, run.results)
-        self._say(f"collect {self.where}: {step.service} {step.operation} ({len(run.results)})")
+        self._detail(f"collect {self.where}: {step.service} {step.operation} ({len(run.results)})")
         self._finish(run)
 
     def _store(self, step: Step, result: dict[str, Any]) -> None:
@@ -650,6 +667,8 @@ class _RegionCollector:
         for run in ending:
             run.state = "done"
         self.steps_done += len(ending)
+        if ending:
+            self._advance(len(ending))
         self._say(f"collect {self.where}: deadline passed, {len(runs)} operations not collected")
 
     def _targets(self, step: Step) -> list[tuple[str, dict[str, str]]] | None:
