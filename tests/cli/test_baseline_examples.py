@@ -127,9 +127,13 @@ def test_github_actions_recipe() -> None:
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
     runs = "\n".join(s.get("run", "") for s in steps)
-    assert "make install" in runs
-    assert "--format sarif --format json" in runs
-    assert "--baseline baseline/findings.json" in runs
+    # safemaker's own action (action.yml) installs and runs it; the user's repository holds no source
+    assert "make install" not in runs
+    scan = next(s for s in steps if s.get("uses", "").startswith("safemaker/safemaker@"))
+    assert scan["with"]["command"] == "scan"
+    assert scan["with"]["formats"].split()[:2] == ["sarif", "json"]
+    assert scan["with"]["baseline"] == "baseline/findings.json"
+    assert "baseline" in runs  # the step before fetches it
     credentials = next(s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert "role-to-assume" in credentials["with"] and "aws-access-key-id" not in credentials["with"]
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
