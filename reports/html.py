@@ -12,7 +12,7 @@ baseline that are gone are listed as fixed; a finding suppressed in safemaker.to
 its justification (and an expired suppression is called out), and both can be filtered on.
 
 FAIL and ERROR findings are written in full, each path as a readable chain (Name tags beside
-IDs, NACL hops with their direction, destinations summarised by scanner.graph.describe) that can
+IDs, NACL hops with their direction, destinations summarised by scanner.describe) that can
 be highlighted on the network pictures of reports.network; PASS findings are grouped per check
 and resource type in an inline JSON block and listed on demand, which keeps the report for a
 large estate an order of magnitude smaller.
@@ -36,7 +36,7 @@ import jinja2
 from markupsafe import Markup
 
 from safemaker.reports.network import Picture, node_groups, pictures
-from safemaker.scanner.graph.describe import Describer, named_ranges, plain
+from safemaker.scanner.describe import Describer, named_ranges, plain
 from safemaker.scanner.model import (
     BaselineState,
     Finding,

@@ -13,8 +13,8 @@ from safemaker.scanner.checking.engine import run_checks
 from safemaker.scanner.checking.registry import Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
+from safemaker.scanner.describe import Describer, named_ranges, plain
 from safemaker.scanner.errors import InputError, MissingData
-from safemaker.scanner.graph.describe import Describer, named_ranges, plain
 from safemaker.scanner.graph.proof import EgressProof
 from safemaker.scanner.model import Hop, HopKind, Path, ResourceType
 from safemaker.scanner.snapshot.io import Snapshot

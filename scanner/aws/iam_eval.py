@@ -348,6 +348,10 @@ def condition_match(block: Any, request: Request) -> _Match:
 
 
 def describe_condition(operator: str, key: str, values: Any) -> str:
+    """The condition as text; a list of values is a set to AWS, so it is written sorted and the
+    text does not depend on the order the policy lists them in."""
+    if isinstance(values, list):
+        values = sorted(values, key=lambda v: json.dumps(v, sort_keys=True))
     return f"{operator} {key} {json.dumps(values, sort_keys=True)}"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from safemaker.scanner.describe import Describer, NamedRange, named_ranges
 from safemaker.scanner.graph.addrs import AddrSet
-from safemaker.scanner.graph.describe import Describer, NamedRange, named_ranges
 
 S3 = ("52.218.0.0/17", "52.92.0.0/17", "3.5.64.0/21")
 

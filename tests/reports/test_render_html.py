@@ -203,7 +203,7 @@ def test_hop_roles(hop: Hop, role: str) -> None:
 
 def test_hops_read_with_names_nacl_directions_routes_and_summarised_destinations() -> None:
     from safemaker.reports.html import Network
-    from safemaker.scanner.graph.describe import Describer, NamedRange
+    from safemaker.scanner.describe import Describer, NamedRange
 
     hops = (Hop("eni", "eni-1"), Hop("route-table", "rtb-1", "many ranges", route="0.0.0.0/0", target="nat-1"),
             Hop("network-acl", "acl-1", "acl-1 outbound rule 100 allows 0.0.0.0/0"),
