@@ -25,8 +25,8 @@ import click
 from safemaker import __version__
 from safemaker.scanner import termsafe
 from safemaker.scanner.checking.registry import load_registry
-from safemaker.scanner.config import Config, find_config, load_config
-from safemaker.scanner.errors import SafemakerError, SnapshotError
+from safemaker.scanner.config import Config, find_config, load_config, tag_filter
+from safemaker.scanner.errors import ConfigError, SafemakerError, SnapshotError
 from safemaker.scanner.model import Severity, Status
 from safemaker.scanner.output import write_atomic
 from safemaker.scanner.pipeline import (
@@ -144,6 +144,9 @@ _selection_opts = [
                  expose_value=False, callback=_keep("status"),
                  help="Write out only findings with this status; repeat for several ([report] status). The gate "
                       "still sees every finding."),
+    click.option("--tag", "sel_tag", multiple=True, metavar="KEY=VALUE", expose_value=False, callback=_keep("tag"),
+                 help="Write out only findings whose resource has this tag (VALUE a glob, * for any); repeat to "
+                      "require several ([report] tags). The gate still sees every finding."),
 ]
 
 
@@ -204,6 +207,11 @@ def _analysis_config(config_path: str | None) -> Config:
         overrides["report_severity"] = Severity(meta["safemaker.severity"])
     if meta.get("safemaker.status"):
         overrides["report_status"] = tuple(Status(v.upper()) for v in dict.fromkeys(meta["safemaker.status"]))
+    if meta.get("safemaker.tag"):
+        try:
+            overrides["report_tags"] = tuple(tag_filter(v, "--tag", "") for v in dict.fromkeys(meta["safemaker.tag"]))
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
     return dataclasses.replace(config, **overrides) if overrides else config
 
 

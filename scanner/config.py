@@ -42,12 +42,14 @@ class Config:
     #: [report]: only findings at or above this severity and with these statuses are written out
     report_severity: Severity | None = None
     report_status: tuple[Status, ...] = ()
+    # (key, value glob): write out only findings whose resource carries a matching tag ([report] tags)
+    report_tags: tuple[tuple[str, str], ...] = ()
 
 
 _ALLOWED = {
     "inspection": {"proxies", "appliances"},
     "checks": {"enable", "disable", "severity"},
-    "report": {"severity", "status"},
+    "report": {"severity", "status", "tags"},
     "suppress": {"check", "resource", "justification", "expires", "account", "region", "tags"},
 }
 _ARRAYS = {"suppress"}  # sections written as arrays of tables: [[suppress]]
@@ -125,10 +127,13 @@ def parse_config(doc: dict[str, Any], source: str) -> Config:
             report_status.append(Status(value.upper()))
         except ValueError:
             raise ConfigError(source, "report.status", f"{value!r} is not one of PASS, FAIL, ERROR") from None
+    report_tags = tuple(tag_filter(value, source, "report.tags") for value in _strings(report, "tags", source,
+                                                                                        "report.tags"))
     suppress = _suppressions(doc.get("suppress", []), source)
     return Config(
         report_severity=report_severity,
         report_status=tuple(report_status),
+        report_tags=report_tags,
         suppress_scopes={i: scope for i, entry in enumerate(doc.get("suppress", []), start=1)
                          if (scope := _scope(entry, i, source)) is not None},
         proxies=_strings(inspection, "proxies", source, "inspection.proxies"),
@@ -201,6 +206,14 @@ def _expiry(value: Any, source: str, place: str) -> date | None:
             pass
     shown = value.isoformat() if isinstance(value, datetime) else repr(value)
     raise ConfigError(source, place, f"{shown} is not a date (YYYY-MM-DD)")
+
+
+def tag_filter(text: str, source: str, place: str) -> tuple[str, str]:
+    """`KEY=VALUE` (the value a glob, `*` for any value) as (key, value)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigError(source, place, f"{text!r} is not KEY=VALUE (e.g. owner=team-a, or owner=* for any value)")
+    return key, value
 
 
 def _strings(table: dict[str, Any], key: str, source: str, place: str) -> tuple[str, ...]:

@@ -325,18 +325,27 @@ def summary_line(report: Report, decision: GateDecision | None = None, config_so
 
 
 def reported(report: Report, config: Config) -> Report:
-    """The findings `--severity` / `--status` (or [report] in safemaker.toml) ask to be written out.
+    """The findings `--severity` / `--status` / `--tag` (or [report] in safemaker.toml) ask to be written out.
 
     Only the outputs are narrowed: the gate and the summary line still see every finding, so a
     filter chosen to shorten a report can never turn a build green (`--fail-on` and
     `--no-fail-on-error` are the gate's own settings).
     """
-    if config.report_severity is None and not config.report_status:
+    if config.report_severity is None and not config.report_status and not config.report_tags:
         return report
     floor = config.report_severity.rank if config.report_severity is not None else -1
     keep = tuple(f for f in report.findings if f.severity.rank >= floor
-                 and (not config.report_status or f.status in config.report_status))
+                 and (not config.report_status or f.status in config.report_status)
+                 and all(_tagged(f, key, value) for key, value in config.report_tags))
     return dataclasses.replace(report, findings=keep)
+
+
+def _tagged(finding: Finding, key: str, value: str) -> bool:
+    """The resource carries tag `key` with a value matching the glob (findings without known tags
+    never match: a filter must not guess an owner)."""
+    import fnmatch
+
+    return any(k == key and fnmatch.fnmatchcase(v, value) for k, v in finding.resource.tags)
 
 
 def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOptions,

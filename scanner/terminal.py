@@ -110,10 +110,29 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 3)] + "..."
 
 
-def _triage_note(finding: Finding) -> str:
+def _age(first_seen: str | None, generated: str) -> str:
+    """'open N days' since the finding was first seen with this status (first_seen, carried
+    through --baseline), or '' when that is not known."""
+    from datetime import datetime
+
+    if not first_seen:
+        return ""
+    try:
+        since = datetime.fromisoformat(first_seen.replace("Z", "+00:00"))
+        now = datetime.fromisoformat(generated.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    days = max(0, (now - since).days)
+    return f"open {_plural(days, 'day')}"
+
+
+def _triage_note(finding: Finding, generated: str = "") -> str:
     from safemaker.scanner.model import BaselineState
 
     notes = []
+    age = _age(finding.first_seen, generated) if finding.status is not Status.PASS else ""
+    if age:
+        notes.append(age)
     if finding.triage.suppressed is not None:
         notes.append("suppressed")
     if finding.triage.suppression_expired is not None:
@@ -190,7 +209,7 @@ def render_summary(report: Report, *, colour: bool = False, width: int = DEFAULT
     for f in bad:
         head = (paint(f"{f.status.value:<6}", f.status.value) + paint(f"{f.severity.value:<10}", f.severity.value)
                 + f"{termsafe.line(f.check_id):<{check_width}}  {_resource_text(f)}")
-        out.append(f"  {head}{paint(_triage_note(f), 'dim')}".rstrip())
+        out.append(f"  {head}{paint(_triage_note(f, report.generated), 'dim')}".rstrip())
         reason = " ".join(f.message.split()) or f.title
         out.append(f"{'':8}{_cut(termsafe.line(reason), width - 8)}")
     return "\n".join(out) + "\n"

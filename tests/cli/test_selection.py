@@ -188,3 +188,17 @@ def test_suppression_scoped_by_tag(tmp_path: Path, capsys: pytest.CaptureFixture
     assert suppressed == {"vpce-0e0e0e0e000000001", "vpce-0e0e0e0e000000002"}
     still = {f["resource"]["id"] for f in doc["findings"] if f["status"] == "FAIL" and "suppressed" not in f}
     assert {"vpce-0e0e0e0e000000005", "vpce-0e0e0e0e000000006", "vpce-0e0e0e0e000000008"} == still
+
+
+def test_tag_narrows_the_output_not_the_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = tagged_endpoints(tmp_path)
+    code, doc, _ = run(["analyze", str(snap), "--checks", "VPCE-002", "--tag", "env=sandbox-*"], capsys)
+    assert {f["resource"]["id"] for f in doc["findings"]} == {"vpce-0e0e0e0e000000001", "vpce-0e0e0e0e000000002"}
+    assert code == 1  # the prod endpoint's FAIL still gates, written out or not
+    _, doc, _ = run(["analyze", str(snap), "--checks", "VPCE-002", "--tag", "env=*", "--tag", "env=prod"], capsys)
+    assert {f["resource"]["id"] for f in doc["findings"]} == {"vpce-0e0e0e0e000000005"}
+
+
+def test_a_tag_filter_without_a_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["analyze", str(NAT), "--tag", "owner"], capsys)
+    assert code == 2 and "'owner' is not KEY=VALUE" in err

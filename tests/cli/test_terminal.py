@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -258,3 +259,11 @@ def test_shell_completion_is_clicks() -> None:
     source = subprocess.run([sys.executable, "-m", "safemaker"], env={**os.environ, "_SAFEMAKER_COMPLETE":
                             "zsh_source"}, capture_output=True, text=True, timeout=60, check=False)
     assert "#compdef safemaker" in source.stdout
+
+
+def test_the_summary_says_how_long_a_finding_has_been_open() -> None:
+    old = dataclasses.replace(finding(Status.FAIL, Severity.HIGH, "nb-old", "why"), first_seen="2025-12-02T00:00:00Z")
+    new = finding(Status.FAIL, Severity.HIGH, "nb-new", "why")
+    text = terminal.render_summary(report(old, new), width=200)
+    assert "SM-001  nb-old  AWS::SageMaker::NotebookInstance 111122223333/eu-west-1  [open 30 days]" in text
+    assert "nb-new  AWS::SageMaker::NotebookInstance 111122223333/eu-west-1\n" in text
