@@ -951,10 +951,16 @@ class Network:
         groups let it out, the NACLs pass it both ways, the endpoint's groups admit it."""
         topo = self.topology(source.view)
         vpc_id = topo.subnet(source.subnet_id).get("VpcId")
+        def by_vpc() -> dict[Any, list[Mapping[str, Any]]]:
+            out: dict[Any, list[Mapping[str, Any]]] = {}
+            for ep in topo.vpc_endpoints.values():
+                if ep.get("VpcEndpointType") == "Interface" and str(ep.get("State", "")).lower() == "available":
+                    out.setdefault(ep.get("VpcId"), []).append(ep)
+            return out
+
         try:
-            endpoints = [ep for ep in topo.vpc_endpoints.values()
-                         if ep.get("VpcEndpointType") == "Interface" and ep.get("VpcId") == vpc_id
-                         and str(ep.get("State", "")).lower() == "available"]
+            endpoints = self.memo(("interface-endpoints", source.view.account, source.view.region), by_vpc) \
+                .get(vpc_id, [])
         except MissingData:
             return set()
         https = self.filters.rule_mask(F.TCP, 443, 443)
