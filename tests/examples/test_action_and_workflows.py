@@ -35,7 +35,7 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 EXAMPLES = ROOT / "examples"
-WORKFLOWS = sorted(EXAMPLES.glob("*github-actions.yml"))
+WORKFLOWS = sorted([*EXAMPLES.glob("*github-actions.yml"), EXAMPLES / "terraform-pull-request.yml"])
 ASL = EXAMPLES / "step-functions-sharded.asl.json"
 FAILING = ROOT / "fixtures" / "scenarios" / "net-seed000-nat-added.json"
 SAFEMAKER = Path(sys.executable).parent / "safemaker"
@@ -291,7 +291,7 @@ def test_actionlint_finds_a_planted_mistake(lint_tools: Path | None, tmp_path: P
 
 
 def test_the_example_workflows_pass_actionlint(lint_tools: Path | None) -> None:
-    assert len(WORKFLOWS) == 2
+    assert len(WORKFLOWS) == 3
     assert actionlint_findings(lint_tools, WORKFLOWS) == []
 
 
