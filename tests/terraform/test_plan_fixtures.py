@@ -1,6 +1,7 @@
 """`safemaker plan` on the committed plans of fixtures/terraform/: every fixture's translation
 validates as a snapshot and gives the verdicts the demo's live estate gets for the same design
-(scanner/devtools/demo.py DEMO_EXPECTED), without Terraform."""
+(scanner/devtools/demo.py DEMO_EXPECTED), without Terraform. A fixture whose proof needs live facts
+keeps them in a small live.json, used as `--snapshot` would be."""
 
 from __future__ import annotations
 
@@ -21,9 +22,13 @@ FIXTURES = ROOT / "fixtures" / "terraform"
 EXPECTED: dict[str, dict[str, dict[str, str]]] = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 
 
-def verdicts(name: str) -> dict[tuple[str, str], str]:
+def verdicts(name: str, with_live: bool = True) -> dict[tuple[str, str], str]:
+    """A fixture's verdicts; its live.json, when it has one, is the `--snapshot` laid under the plan
+    (the live facts a plan cannot hold, such as AWS's S3 prefix list)."""
     path = FIXTURES / name / "plan.json"
-    result = translate(read_plan(str(path)), "111122223333", None)
+    live = FIXTURES / name / "live.json"
+    base = json.loads(live.read_text("utf-8")) if with_live and live.is_file() else None
+    result = translate(read_plan(str(path)), "111122223333", None, base)
     assert result.unresolved == [] and result.unsupported == []
     validate_snapshot(result.doc, str(path))
     findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
@@ -51,3 +56,11 @@ def test_placeholders_name_the_terraform_address() -> None:
     assert {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-module.net.aws_nat_gateway.temporary[0]",
             "Origin": "CreateRoute", "State": "active"} in private["Routes"]
     assert [a["SubnetId"] for a in private["Associations"]] == ["subnet-module.net.aws_subnet.private"]
+
+
+def test_a_gateway_endpoint_route_needs_the_live_prefix_list() -> None:
+    """Without a snapshot, AWS's S3 prefix list (its addresses) is unknown: the isolated notebook's
+    paths are ERROR, never a guessed PASS; seed 003's live.json holds just that list."""
+    got = verdicts("seed003-isolated-s3", with_live=False)
+    assert got[("NET-001", "nb-isolated-s3")] == "ERROR"
+    assert got[("NET-001", "nb-isolated-s3")] != verdicts("seed003-isolated-s3")[("NET-001", "nb-isolated-s3")]
