@@ -561,7 +561,9 @@ def vpc_endpoint(est: Estate, res: Planned) -> None:
         "SubnetIds": est.ref_list(res, "subnet_ids", ["aws_subnet"]) if kind != "Gateway" else [],
         "Groups": [{"GroupId": g} for g in est.ref_list(res, "security_group_ids", ["aws_security_group"])]
         if kind == "Interface" else [],
-        "PrivateDnsEnabled": bool(est.known(res, "private_dns_enabled")), "RequesterManaged": False,
+        # only interface endpoints have private DNS; the provider leaves it computed for the others
+        "PrivateDnsEnabled": bool(est.known(res, "private_dns_enabled")) if kind == "Interface" else False,
+        "RequesterManaged": False,
         "NetworkInterfaceIds": [], "DnsEntries": [], "CreationTimestamp": CREATED, "OwnerId": est.account,
         "Tags": tags(res.values)}
     if policy:
