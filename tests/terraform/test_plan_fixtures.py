@@ -64,3 +64,24 @@ def test_a_gateway_endpoint_route_needs_the_live_prefix_list() -> None:
     got = verdicts("seed003-isolated-s3", with_live=False)
     assert got[("NET-001", "nb-isolated-s3")] == "ERROR"
     assert got[("NET-001", "nb-isolated-s3")] != verdicts("seed003-isolated-s3")[("NET-001", "nb-isolated-s3")]
+
+
+def test_a_gateway_endpoint_with_private_dns_left_to_the_provider_is_still_proven(tmp_path: Path) -> None:
+    """The provider leaves `private_dns_enabled` computed when the HCL omits it; a gateway endpoint
+    has no private DNS, so that unknown must not make the region's endpoints unknown."""
+    plan = json.loads((FIXTURES / "seed003-isolated-s3" / "plan.json").read_text("utf-8"))
+    changed = 0
+    for rc in plan["resource_changes"]:
+        if rc["type"] == "aws_vpc_endpoint" and (rc["change"]["after"] or {}).get("vpc_endpoint_type") == "Gateway":
+            rc["change"]["after"].pop("private_dns_enabled", None)
+            rc["change"]["after_unknown"]["private_dns_enabled"] = True
+            changed += 1
+    assert changed == 1
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), "utf-8")
+    live = json.loads((FIXTURES / "seed003-isolated-s3" / "live.json").read_text("utf-8"))
+    result = translate(read_plan(str(path)), "111122223333", None, live)
+    assert result.unresolved == []
+    findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
+    got = {(f.check_id, f.resource.id): f.status.value for f in findings}
+    assert got[("NET-001", "nb-isolated-s3")] == "PASS"
