@@ -90,6 +90,7 @@ class FindingView:
     anchor: str
     age: int | None = None  # days since first_seen, when known
     tags: str = ""  # "key=value" lines, for the tag filter
+    notes: tuple[str, ...] = ()  # the evidence notes that say more than the message
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,18 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
     groups = node_groups(net.pictures)
     age_of = _ages(report.generated)
     resources = _resource_views([f for f in report.findings if f.status is not Status.PASS], net, groups, age_of)
+    undrawn = 0
     if len(net.pictures) > MAX_PICTURES:
-        used = {p.picture for r in resources for fv in r.findings for p in fv.paths}
-        net = dataclasses.replace(net, pictures=tuple(p for p in net.pictures if p.anchor in used))
+        # A large estate: draw the pictures with the most FAIL/ERROR paths on them, up to
+        # MAX_DRAWN; every path stays written out in full under its finding either way.
+        used = Counter(p.picture for r in resources for fv in r.findings for p in fv.paths if p.picture)
+        keep = {a for a, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_DRAWN]}
+        undrawn = len(used) - len(keep)
+        net = dataclasses.replace(net, pictures=tuple(p for p in net.pictures if p.anchor in keep))
+        if undrawn:
+            resources = [dataclasses.replace(r, findings=tuple(
+                dataclasses.replace(fv, paths=tuple(p if p.picture in keep else dataclasses.replace(p, picture="")
+                                                    for p in fv.paths)) for fv in r.findings)) for r in resources]
     findings = [f for r in resources for f in r.findings]
     passes = sorted((f for f in report.findings if f.status is Status.PASS), key=lambda f: f.sort_key())
     pass_groups = _pass_groups(passes)
@@ -174,6 +184,7 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
         "pass_groups": pass_groups,
         "pass_data": Markup(_json_block(_pass_rows(passes, pass_groups, age_of))),
         "pictures": net.pictures,
+        "undrawn": undrawn,
         "filter_checks": sorted({f.check_id for f in report.findings}),
         "filter_accounts": sorted({f.resource.account for f in report.findings}),
         "filter_tags": tags[:MAX_TAG_OPTIONS],
@@ -202,8 +213,10 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
 
 _INDENT = re.compile(r"\n[ ]+<")
 MAX_TAG_OPTIONS = 500
-#: Above this many pictures only those a FAIL or ERROR path is shown on are drawn.
+#: Above this many pictures only those a FAIL or ERROR path is shown on are drawn, at most
+#: MAX_DRAWN of them (the ones with the most such paths): each is several kilobytes of SVG.
 MAX_PICTURES = 50
+MAX_DRAWN = 100
 
 
 def _json_block(value: Any) -> str:
@@ -250,17 +263,41 @@ def _pass_groups(passes: Sequence[Finding]) -> list[PassGroup]:
 
 
 def _pass_rows(passes: Sequence[Finding], groups: Sequence[PassGroup],
-               age_of: Callable[[str | None], int | None]) -> list[list[Any]]:
-    """[group, resource id, name, account, region, severity, message, age, tags, baseline, suppressed]."""
+               age_of: Callable[[str | None], int | None]) -> dict[str, Any]:
+    """The PASS findings, compactly: {"places": [[account, region]], "texts": [message],
+    "rows": [[group, resource id, name, place, severity, message, age, tags, baseline, suppressed]]}.
+
+    A message that repeats is written once in "texts" and a row holds its index (or, when only
+    what follows its first ": " repeats, [the words before it, the index of the rest]); the trailing
+    fields are left off a row when they have their usual value (no age, no tags, no baseline,
+    not suppressed). The script expands the rows back when it reads them."""
     index = {(g.check_id, g.rtype): g.index for g in groups}
+    places: dict[tuple[str, str], int] = {}
+    repeated = Counter(f.message for f in passes)
+    tails = Counter(f.message.partition(": ")[2] for f in passes if repeated[f.message] == 1)
+    texts: dict[str, int] = {}
     rows = []
     for f in passes:
         r = f.resource
-        rows.append([index[(f.check_id, r.type.value)], r.id, r.name or "", r.account, r.region, f.severity.value,
-                     f.message, age_of(f.first_seen), "\n".join(f"{k}={v}" for k, v in r.tags),
-                     f.triage.baseline.value if f.triage.baseline else "",
-                     "yes" if f.triage.suppressed else "no"])
-    return rows
+        place = places.setdefault((r.account, r.region), len(places))
+        message: str | int | list[str | int] = f.message
+        head, sep, tail = f.message.partition(": ")
+        if repeated[f.message] > 1:
+            message = texts.setdefault(f.message, len(texts))
+        elif sep and tails[tail] > 1:  # "eni-… (notebook nb-1): the same words for every notebook"
+            message = [head, texts.setdefault(tail, len(texts))]
+        row: list[Any] = [index[(f.check_id, r.type.value)], r.id, r.name or "", place, f.severity.value, message,
+                          age_of(f.first_seen), "\n".join(f"{k}={v}" for k, v in r.tags),
+                          f.triage.baseline.value if f.triage.baseline else "",
+                          "yes" if f.triage.suppressed else "no"]
+        while len(row) > 6 and row[-1] == _ROW_DEFAULTS[len(row) - 7]:
+            row.pop()
+        rows.append(row)
+    return {"places": [list(p) for p in places], "texts": list(texts), "rows": rows}
+
+
+#: A PASS row's trailing fields as the script fills them in when left off: age, tags, baseline, suppressed.
+_ROW_DEFAULTS: tuple[Any, ...] = (None, "", "", "no")
 
 
 def _remediations(findings: Sequence[Finding]) -> list[tuple[str, str]]:
@@ -382,7 +419,8 @@ def _resource_views(findings: Iterable[Finding], net: Network | None = None, pic
             describer = net.describers.get((f.resource.account, f.resource.region))
             items.append(FindingView(f, tuple(path_view(p, net, pictured, describer) for p in f.evidence.paths),
                                      f"f{serial}", age_of(f.first_seen) if age_of else None,
-                                     "\n".join(f"{k}={v}" for k, v in f.resource.tags)))
+                                     "\n".join(f"{k}={v}" for k, v in f.resource.tags),
+                                     tuple(n for n in f.evidence.notes if n not in f.message)))
         counts = Counter(f.status.value for f in groups[key])
         views.append(
             ResourceView(

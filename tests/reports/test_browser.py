@@ -338,6 +338,22 @@ def test_hostile_report_renders_safely_and_filters(browser: Chromium, hostile_re
     before = page.evaluate(COUNT_VISIBLE)
     assert before["PASS"] > 0 and before["FAIL"] > 0
 
+    # PASS rows come from the compact JSON block: opened, each group lists its resources and messages.
+    listed = page.evaluate("""(() => Array.from(document.querySelectorAll("details.pass-group")).map(d => {
+      d.open = true;
+      d.dispatchEvent(new Event("toggle"));
+      return {count: Number(d.querySelector(".pass-count").textContent),
+              cells: Array.from(d.querySelectorAll("tbody tr"))
+                .map(tr => Array.from(tr.cells).map(c => c.textContent))};
+    }))()""")
+    passes = [f for f in hostile_report.findings if f.status.value == "PASS"]
+    assert sum(len(g["cells"]) for g in listed) == sum(g["count"] for g in listed) == len(passes)
+    shown_messages = sorted(row[2] for g in listed for row in g["cells"])
+    assert shown_messages == sorted(f.message for f in passes)
+    assert all(row[1] == f"{f.resource.account} / {f.resource.region}" for g in listed for row in g["cells"]
+               for f in passes[:1])
+    page.evaluate('document.querySelectorAll("details.pass-group").forEach(d => { d.open = false; })')
+
     # Choose FAIL in the status filter with the keyboard, as a reader would.
     page.evaluate('document.querySelector("#filters select[name=status]").focus()')
     page.press("F")
