@@ -224,6 +224,25 @@ class Filters:
                 mask |= part
         return mask, unknowns
 
+    def sg_admitting_rule(self, view: RegionView, groups: tuple[str, ...], src_ip: str, family: int,
+                          flow_bit: int, src_groups: tuple[str, ...] = ()) -> str:
+        """The ingress rule that admits one traffic class from `src_ip` (for the evidence)."""
+        for gid in groups:
+            for perm in self.topology(view).security_group(gid).get("IpPermissions") or []:
+                named = sorted({str(pair.get("GroupId")) for pair in perm.get("UserIdGroupPairs") or []
+                                if pair.get("GroupId") in src_groups})
+                if named and self.rule_mask(F.proto_number(perm.get("IpProtocol", "-1")), perm.get("FromPort"),
+                                            perm.get("ToPort")) & flow_bit:
+                    return f"{gid} admits members of {', '.join(named)}"
+        rules: list[F.SgRule] = []
+        for gid in groups:
+            rules.extend(self.sg_ingress_rules(view, gid)[0])
+        src = AddrSet.from_cidrs(family, [src_ip])
+        for part, allowed, used in self.sg_parts(view, ("ingress", *groups), rules, family):
+            if part & flow_bit and allowed.covers(src):
+                return used[0]
+        return ""
+
     def sg_members_all(self) -> dict[str, list[str]]:
         """Members of each security group in every account/region: an ingress rule may name a
         group of a peered VPC or of another account."""

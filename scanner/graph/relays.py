@@ -144,7 +144,10 @@ def _relay(network: Network, source: Source, delivery: Delivery, host: _Host, un
         if not proof.uninspected:
             continue
         out = proof.uninspected[0]
-        detail = f"reachable on {flow.label()} at {address}"
+        bit = admitted & -admitted
+        eni_groups = tuple(g["GroupId"] for g in host.eni.get("Groups", []) or [] if g.get("GroupId"))
+        rule = network.filters.sg_admitting_rule(view, eni_groups, delivery.src_ip, delivery.family, bit, groups)
+        detail = f"reachable on {flow.label()} at {address}" + (f" ({rule})" if rule else "")
         hops = (Hop(HopKind.ENI, source.eni_id or source.subnet_id, source.label), *delivery.hops(),
                 Hop(HopKind.RELAY, host.instance_id, detail), *out.hops[1:])
         return Relay(host.instance_id, flow.label(),
