@@ -42,6 +42,16 @@ def _vpc_item(est: Estate, region: str, vpc_id: str, res: Planned, attr: str) ->
     return vpc
 
 
+def _placed_subnet(est: Estate, region: str, res: Planned) -> tuple[str, dict[str, Any]]:
+    """(id, DescribeSubnets item) of the subnet a NAT gateway, instance or ENI is placed in."""
+    subnet_id = est.ref(res, ["subnet_id"], ["aws_subnet"]) or ""
+    sub = est.find(region, EC2, "DescribeSubnets", "Subnets", "SubnetId", subnet_id)
+    if sub is None:
+        raise Unresolved(res.address, "subnet_id",
+                         f"its subnet {subnet_id} is neither planned nor in the live snapshot")
+    return subnet_id, sub
+
+
 def _local_routes(vpc: Mapping[str, Any]) -> list[dict[str, Any]]:
     routes = [{"DestinationCidrBlock": a["CidrBlock"], "GatewayId": "local", "Origin": "CreateRouteTable",
                "State": "active"} for a in vpc.get("CidrBlockAssociationSet") or []
@@ -181,11 +191,7 @@ def nat_gateway(est: Estate, res: Planned) -> None:
     if res.deleted:
         est.remove(region, EC2, "DescribeNatGateways", "NatGateways", "NatGatewayId", nid)
         return
-    subnet_id = est.ref(res, ["subnet_id"], ["aws_subnet"]) or ""
-    sub = est.find(region, EC2, "DescribeSubnets", "Subnets", "SubnetId", subnet_id)
-    if sub is None:
-        raise Unresolved(res.address, "subnet_id",
-                         f"its subnet {subnet_id} is neither planned nor in the live snapshot")
+    subnet_id, sub = _placed_subnet(est, region, res)
     connectivity = est.known(res, "connectivity_type") or "public"
     address: dict[str, Any] = {"NetworkInterfaceId": f"eni-{res.address}", "IsPrimary": True, "Status": "succeeded"}
     if connectivity == "public":
@@ -630,10 +636,7 @@ def instance(est: Estate, res: Planned) -> None:
     reservations[:] = [r for r in reservations if r.get("Instances")]
     if res.deleted:
         return
-    subnet_id = est.ref(res, ["subnet_id"], ["aws_subnet"]) or ""
-    sub = est.find(region, EC2, "DescribeSubnets", "Subnets", "SubnetId", subnet_id)
-    if sub is None:
-        raise Unresolved(res.address, "subnet_id", f"subnet {subnet_id} is neither planned nor in the live snapshot")
+    subnet_id, sub = _placed_subnet(est, region, res)
     ip = est.known(res, "private_ip")
     if not ip:
         raise Unresolved(res.address, "private_ip", "AWS picks it at apply (set private_ip)")
@@ -670,10 +673,7 @@ def network_interface(est: Estate, res: Planned) -> None:
     if res.deleted:
         est.remove(region, EC2, "DescribeNetworkInterfaces", "NetworkInterfaces", "NetworkInterfaceId", eid)
         return
-    subnet_id = est.ref(res, ["subnet_id"], ["aws_subnet"]) or ""
-    sub = est.find(region, EC2, "DescribeSubnets", "Subnets", "SubnetId", subnet_id)
-    if sub is None:
-        raise Unresolved(res.address, "subnet_id", f"subnet {subnet_id} is neither planned nor in the live snapshot")
+    subnet_id, sub = _placed_subnet(est, region, res)
     ip = est.known(res, "private_ip")
     if not ip:
         raise Unresolved(res.address, "private_ip", "AWS picks it at apply (set private_ips)")
