@@ -185,22 +185,7 @@ def _label(policy: Policy, index: int, stmt: Any) -> str:
 def glob_match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
     """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special
     (fnmatch would also read `[...]`, which IAM does not)."""
-    if ignore_case:
-        pattern, text = pattern.lower(), text.lower()
-    states = _closure(pattern, {0})
-    for ch in text:
-        nxt: set[int] = set()
-        for i in states:
-            if i < len(pattern):
-                p = pattern[i]
-                if p == "*":
-                    nxt.add(i)
-                elif p == "?" or p == ch:
-                    nxt.add(i + 1)
-        states = _closure(pattern, nxt)
-        if not states:
-            return False
-    return len(pattern) in states
+    return len(pattern) in _prefix_states(pattern, text, ignore_case)
 
 
 def _closure(pattern: str, states: set[int]) -> set[int]:
@@ -228,6 +213,8 @@ def _prefix_states(pattern: str, prefix: str, ignore_case: bool) -> set[int]:
                 elif p == "?" or p == ch:
                     nxt.add(i + 1)
         states = _closure(pattern, nxt)
+        if not states:
+            break  # nothing can match any longer
     return states
 
 
