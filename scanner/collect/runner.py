@@ -604,7 +604,11 @@ class _RegionCollector:
                 raise _Cancelled  # the partial snapshot has been taken
             self.data.setdefault(step.service, {})[step.operation] = result
 
-    def _add_error(self, run: _StepRun, entry: dict[str, Any]) -> None:
+    def _add_error(self, run: _StepRun, resource: str | None, code: str, message: str) -> None:
+        """An `errors` entry of this region for the run's operation (contracts' field order)."""
+        step = run.step
+        entry = {"account": self.account, "region": self.region, "service": step.service,
+                 "operation": step.operation, "resource": resource, "error_code": code, "message": message}
         with self.lock:
             run.errors.append(entry)
 
@@ -621,30 +625,15 @@ class _RegionCollector:
         root = self._skipped.get((source.service, source.operation), immediate)
         self._skipped[(step.service, step.operation)] = root
         via = "" if root == immediate else f", which was not called either because {root} failed"
-        self._add_error(run, {
-            "account": self.account,
-            "region": self.region,
-            "service": step.service,
-            "operation": step.operation,
-            "resource": None,
-            "error_code": SKIPPED_CODE,
-            "message": f"not called: its identifiers come from {immediate}{via}"
-                       + ("" if via else ", which failed"),
-        })
+        self._add_error(run, None, SKIPPED_CODE, f"not called: its identifiers come from {immediate}{via}"
+                        + ("" if via else ", which failed"))
         self._say(f"collect {self.where}: {step.service} {step.operation} not called ({root} failed)")
 
     def _circuit_open(self, run: _StepRun, key: str) -> None:
         step, breaker = run.step, run.breaker
-        self._add_error(run, {
-            "account": self.account,
-            "region": self.region,
-            "service": step.service,
-            "operation": step.operation,
-            "resource": key,
-            "error_code": CIRCUIT_OPEN_CODE,
-            "message": f"not called: the previous {breaker.streak} calls of {step.service} {step.operation} in "
-                       f"{self.region} failed ({breaker.last_code}); the rest of them are skipped",
-        })
+        self._add_error(run, key, CIRCUIT_OPEN_CODE,
+                        f"not called: the previous {breaker.streak} calls of {step.service} {step.operation} in "
+                        f"{self.region} failed ({breaker.last_code}); the rest of them are skipped")
 
     def _not_reached(self, runs: Sequence[_StepRun], progress: str = "", *, end: bool = True) -> None:
         """The run deadline passed: each step not (fully) collected says so, for every resource.
@@ -653,16 +642,8 @@ class _RegionCollector:
         flight are in, in _apply_in_order); a step still waiting for its sources ends when they do.
         """
         for run in runs:
-            step = run.step
-            self._add_error(run, {
-                "account": self.account,
-                "region": self.region,
-                "service": step.service,
-                "operation": step.operation,
-                "resource": None,
-                "error_code": RUN_DEADLINE_CODE,
-                "message": f"not collected{progress}: the collection deadline (--deadline) passed first",
-            })
+            self._add_error(run, None, RUN_DEADLINE_CODE,
+                            f"not collected{progress}: the collection deadline (--deadline) passed first")
         ending = [run for run in runs if end and run.state != "done"]
         for run in ending:
             run.state = "done"
@@ -727,16 +708,7 @@ class _RegionCollector:
     def _fail(self, run: _StepRun, resource: str | None, exc: Exception) -> None:
         step = run.step
         code, message = error_fields(exc)
-        entry = {
-            "account": self.account,
-            "region": self.region,
-            "service": step.service,
-            "operation": step.operation,
-            "resource": resource,
-            "error_code": code,
-            "message": message,
-        }
-        self._add_error(run, entry)
+        self._add_error(run, resource, code, message)
         target = f" {resource}" if resource else ""
         optional = " (optional)" if step.optional else ""
         self._say(f"collect {self.where}: {step.service} {step.operation}{target} failed{optional}: {code}")
