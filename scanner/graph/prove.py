@@ -961,7 +961,8 @@ class Network:
         try:
             endpoints = self.memo(("interface-endpoints", source.view.account, source.view.region), by_vpc) \
                 .get(vpc_id, [])
-        except MissingData:
+        except MissingData as exc:
+            unknowns.append(exc.reason)  # endpoints unknown: "none usable" would be a FAIL from nothing
             return set()
         https = self.filters.rule_mask(F.TCP, 443, 443)
         usable: set[str] = set()

@@ -583,3 +583,11 @@ def test_rule11_exclusions_not_allowed_by_the_organization_do_not_lift_the_block
     opts = doc["accounts"][lab.e.account][lab.e.region]["ec2"]["DescribeVpcBlockPublicAccessOptions"]
     opts["VpcBlockPublicAccessOptions"]["ExclusionsAllowed"] = "not-allowed"
     assert scan(doc).status("NET-001", NB) == "PASS"
+
+
+def test_rule28_endpoints_not_collected_is_error_not_fail() -> None:
+    lab, _ = endpoint_lab()
+    lab.e.omit("ec2", "DescribeVpcEndpoints", error_code="AccessDenied")
+    result = lab.scan()
+    assert result.status("VPCE-001", NB) == "ERROR"
+    assert "DescribeVpcEndpoints" in result.finding("VPCE-001", NB).message
