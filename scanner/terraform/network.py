@@ -554,7 +554,7 @@ def vpc_endpoint(est: Estate, res: Planned) -> None:
     kind = str(est.known(res, "vpc_endpoint_type") or "Gateway")
     policy = None
     if est.is_unknown(res, "policy"):
-        if expression(res, ["policy"]) is not None:
+        if not est.resolver.left_null(res, ["policy"]):
             raise Unresolved(res.address, "policy", "the plan cannot resolve it")
         policy = _FULL_ACCESS if kind in ("Gateway", "Interface") else None  # AWS's default policy
     else:

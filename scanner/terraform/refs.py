@@ -105,7 +105,7 @@ def expression(res: Planned, path: Sequence[str]) -> Any:
         if isinstance(node, Mapping) and ("references" in node or "constant_value" in node):
             return node  # one expression for the whole attribute (inline blocks set as an attribute)
         if isinstance(node, list):
-            node = [item.get(step) for item in node if isinstance(item, Mapping) and step in item]
+            node = [item.get(step) for item in _flat(node) if isinstance(item, Mapping) and step in item]
         elif isinstance(node, Mapping):
             node = node.get(step)
         else:
@@ -113,6 +113,14 @@ def expression(res: Planned, path: Sequence[str]) -> Any:
         if node is None:
             return None
     return node
+
+
+def _flat(items: list[Any]) -> list[Any]:
+    """Blocks nested in blocks (`firewall_policy[*].stateful_rule_group_reference[*]`) as one list."""
+    out: list[Any] = []
+    for item in items:
+        out.extend(_flat(item) if isinstance(item, list) else [item])
+    return out
 
 
 class Resolver:
@@ -212,6 +220,26 @@ class Resolver:
         if expr is None:
             return [], []  # the variable's default: a constant
         return self._targets(parent[0], references(expr), depth + 1)
+
+    def left_null(self, res: Planned, path: Sequence[str]) -> bool:
+        """Whether an unknown optional+computed attribute is unknown because its configuration
+        gave it null (the provider computes it: an endpoint's default policy), not because its
+        value waits for apply.
+
+        A configured value is unknown only when an input is: a planned resource attribute that
+        is itself unknown, a local, `each.value` or a data source read during apply. When every
+        reference leads to values known at plan time (root or module variables, constants,
+        known attributes), the expression evaluated to null, e.g. `var.bucket == "" ? null :
+        jsonencode(...)`. An expression with no reference at all (a function such as uuid())
+        is not read as null."""
+        expr = expression(res, path)
+        if expr is None:
+            return True
+        refs = references(expr)
+        if not refs:
+            return False
+        found, opaque = self.targets(res.module, refs)
+        return not opaque and not any(unknown_at(t.resource.after_unknown, [t.attribute]) for t in found)
 
     # --- the one question the translators ask --------------------------------------------
 

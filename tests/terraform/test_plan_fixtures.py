@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,69 @@ def test_a_gateway_endpoint_with_private_dns_left_to_the_provider_is_still_prove
     findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
     got = {(f.check_id, f.resource.id): f.status.value for f in findings}
     assert got[("NET-001", "nb-isolated-s3")] == "PASS"
+
+
+def _plan_and_live(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    plan = json.loads((FIXTURES / name / "plan.json").read_text("utf-8"))
+    live = json.loads((FIXTURES / name / "live.json").read_text("utf-8"))
+    return plan, live
+
+
+def test_seed001_plan_gets_the_verdicts_of_the_same_design_live() -> None:
+    """fixtures/scenarios/net-seed001-firewall.json is seed 001 as a collected snapshot (a notebook
+    in the Studio subnet, the firewall, its policy and allowlist, the S3 gateway endpoint): the plan
+    of the same design gets the same verdict for every finding of that snapshot."""
+    scenario = ROOT / "fixtures" / "scenarios" / "net-seed001-firewall.json"
+    live = run_checks(Snapshot(json.loads(scenario.read_text("utf-8")), str(scenario)),
+                      load_registry(entry_points=False))
+    same = {"vpce-0000000000000001c": "vpce-module.studio.aws_vpc_endpoint.s3"}  # IDs AWS gives, not names
+    planned = verdicts("seed001-studio-firewall")
+    assert len(live) >= 15
+    differ = {(f.check_id, f.resource.id): (f.status.value, planned.get((f.check_id, same.get(f.resource.id,
+                                                                                               f.resource.id))))
+              for f in live if planned.get((f.check_id, same.get(f.resource.id, f.resource.id))) != f.status.value}
+    assert not differ, f"(live, plan) {differ}"
+
+
+def test_routes_to_the_firewall_endpoint_read_as_that_endpoint() -> None:
+    """Both ways of writing the endpoint (`one(...sync_states[*].attachment[0].endpoint_id)` and
+    `tolist(...sync_states)[0]...`) reach the plan cut at `sync_states`; with the firewall in one
+    zone they are its endpoint there, and the edge table is the internet gateway's."""
+    _, live = _plan_and_live("seed001-studio-firewall")
+    doc = translate(read_plan(str(FIXTURES / "seed001-studio-firewall" / "plan.json")), "111122223333", None,
+                    live).doc
+    tables = {t["RouteTableId"]: t for t in
+              doc["accounts"]["111122223333"]["eu-west-1"]["ec2"]["DescribeRouteTables"]["RouteTables"]}
+    endpoint = "vpce-module.studio.aws_networkfirewall_firewall.this-eu-west-1a"
+    nat = tables["rtb-module.studio.aws_route_table.nat"]
+    assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": endpoint, "Origin": "CreateRoute",
+            "State": "active"} in nat["Routes"]
+    edge = tables["rtb-module.studio.aws_route_table.edge"]
+    assert [a.get("GatewayId") for a in edge["Associations"]] == ["igw-module.studio.aws_internet_gateway.igw"]
+    assert {"DestinationCidrBlock": "10.2.2.0/24", "GatewayId": endpoint, "Origin": "CreateRoute",
+            "State": "active"} in edge["Routes"]
+    firewall = doc["accounts"]["111122223333"]["eu-west-1"]["network-firewall"]["DescribeFirewall"]
+    (fw,) = firewall.values()
+    assert fw["FirewallStatus"]["SyncStates"]["eu-west-1a"]["Attachment"] == {
+        "SubnetId": "subnet-module.studio.aws_subnet.firewall", "EndpointId": endpoint, "Status": "READY"}
+
+
+@pytest.mark.parametrize("references", [["aws_vpc.this.arn", "aws_vpc.this"], []])
+def test_an_endpoint_policy_unknown_for_another_reason_than_null_is_error(tmp_path: Path,
+                                                                          references: list[str]) -> None:
+    """seed 001's S3 endpoint policy is `var.s3_bucket == "" ? null : jsonencode(...)`: unknown in
+    the plan only because it is null (AWS's full-access default, read as such). A policy computed
+    from a value known only after apply, or by a function with no reference (uuid()), is not null:
+    ERROR naming the attribute, never AWS's default."""
+    plan, live = _plan_and_live("seed001-studio-firewall")
+    module = plan["configuration"]["root_module"]["module_calls"]["studio"]["module"]
+    (s3,) = [r for r in module["resources"] if r["address"] == "aws_vpc_endpoint.s3"]
+    s3["expressions"]["policy"] = {"references": references}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), "utf-8")
+    result = translate(read_plan(str(path)), "111122223333", None, live)
+    assert result.unresolved == ["module.studio.aws_vpc_endpoint.s3: policy is known only after apply and the plan "
+                                 "cannot resolve it"]
+    findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
+    got = {(f.check_id, f.resource.id): f.status.value for f in findings}
+    assert got[("NET-006", "nb-firewall")] == "ERROR"
