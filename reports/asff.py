@@ -33,12 +33,12 @@ out. Records a fixed finding must archive (`RecordState` ARCHIVED) are built by 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from safemaker.reports.findings_json import findings_document
 from safemaker.reports.sarif import help_uri
+from safemaker.scanner.fastjson import dumps_indented
 from safemaker.scanner.model import Report
 
 SCHEMA_VERSION = "2018-10-08"
@@ -69,7 +69,7 @@ DEFAULT_TYPE = "Software and Configuration Checks/AWS Security Best Practices"
 def render_asff(report: Report) -> str:
     """The report as a JSON list of ASFF findings (`aws securityhub batch-import-findings
     --findings file://...` takes it as is, up to 100 at a time)."""
-    return json.dumps(asff_findings(findings_document(report)), indent=2, ensure_ascii=True) + "\n"
+    return dumps_indented(asff_findings(findings_document(report))) + "\n"
 
 
 def asff_findings(doc: Mapping[str, Any]) -> list[dict[str, Any]]:

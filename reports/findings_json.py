@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from safemaker.scanner.fastjson import dumps_indented
 from safemaker.scanner.model import Report
 
 SCHEMA_ID = "safemaker.findings/v1"
@@ -46,7 +47,7 @@ def findings_document(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """Serialise the report; ASCII-only so the bytes do not depend on the console's encoding."""
-    return json.dumps(findings_document(report), indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+    return dumps_indented(findings_document(report)) + "\n"
 
 
 def findings_schema() -> dict[str, Any]:

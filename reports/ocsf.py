@@ -28,7 +28,6 @@ Times are epoch milliseconds (`time`, `*_time`) with the ISO text beside them (`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +35,7 @@ from typing import Any
 from safemaker.reports.asff import partition
 from safemaker.reports.findings_json import findings_document
 from safemaker.reports.sarif import help_uri
+from safemaker.scanner.fastjson import dumps_indented
 from safemaker.scanner.model import Report
 
 OCSF_VERSION = "1.5.0"
@@ -52,7 +52,7 @@ ACCOUNT_TYPE_AWS = (10, "AWS Account")
 
 def render_ocsf(report: Report) -> str:
     """The report as a JSON list of OCSF Compliance Finding events, in the findings file's order."""
-    return json.dumps(ocsf_findings(findings_document(report)), indent=2, ensure_ascii=True) + "\n"
+    return dumps_indented(ocsf_findings(findings_document(report))) + "\n"
 
 
 def ocsf_findings(doc: Mapping[str, Any]) -> list[dict[str, Any]]:

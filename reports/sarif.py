@@ -33,13 +33,13 @@ With `--baseline`, each result has SARIF's own `baselineState` (`new` or `unchan
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from safemaker.scanner.errors import SafemakerError
+from safemaker.scanner.fastjson import dumps_indented
 from safemaker.scanner.model import Finding, Report, Severity, Status
 
 from ._text import path_text
@@ -133,7 +133,7 @@ def render_sarif(
     """Serialise the report as a SARIF log with one run; identical inputs give identical bytes."""
     doc = sarif_document(report, specs, information_uri=information_uri, category=category,
                          include_suppressed=include_suppressed, docs_base_uri=docs_base_uri, warn=warn)
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps_indented(doc) + "\n"
 
 
 def sarif_document(

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from safemaker.scanner import fastjson
 from safemaker.scanner.errors import MissingData, SnapshotError
 
 SCHEMA = "safemaker.snapshot/v1"
@@ -31,9 +32,9 @@ MAX_CONTAINERS = 12_000_000
 
 # A backslash escape of a UTF-16 surrogate: the only way a lone surrogate can enter parsed text
 # (the UTF-8 decoder rejects encoded ones), so documents without one need no walk.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 # A JSON string literal, to count brackets outside strings only.
-_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING_LITERAL = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -179,11 +180,11 @@ def read_json(path: str) -> Any:
     if size > MAX_BYTES:
         raise SnapshotError(path, "", f"file is {size} bytes, larger than the {MAX_BYTES} byte limit")
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        _check_containers(path, text)
-        doc = _parse(text)
-        if _SURROGATE_ESCAPE.search(text):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        _check_containers(path, data)
+        doc = _parse(data)
+        if _SURROGATE_ESCAPE.search(data):
             _check_surrogates(path, doc)
         return doc
     except UnicodeDecodeError as exc:
@@ -199,17 +200,17 @@ def read_json(path: str) -> Any:
         raise SnapshotError(path, "", f"cannot read file: {exc.strerror}") from None
 
 
-def _check_containers(path: str, text: str) -> None:
+def _check_containers(path: str, text: bytes) -> None:
     """Fail fast, before parsing, on more containers than any snapshot has.
 
     Counting brackets is a C-speed scan; brackets inside strings only make the first count
     larger, so the exact count (strings removed) is taken only when the quick one is over.
     """
-    rough = text.count("[") + text.count("{")
+    rough = text.count(b"[") + text.count(b"{")
     if rough <= MAX_CONTAINERS:
         return
-    bare = _STRING_LITERAL.sub('""', text) if '"' in text else text
-    count = bare.count("[") + bare.count("{")
+    bare = _STRING_LITERAL.sub(b'""', text) if b'"' in text else text
+    count = bare.count(b"[") + bare.count(b"{")
     if count > MAX_CONTAINERS:
         raise SnapshotError(path, "", f"holds {count} JSON arrays/objects, more than the limit of {MAX_CONTAINERS} "
                                       "(no snapshot is built like this; refusing to load it)")
@@ -243,14 +244,15 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def _parse(text: str) -> Any:
-    """json.load with the cyclic garbage collector paused: parsing builds millions of containers
-    and no cycles, and each collection it triggers would rescan all of them (measured: 3.8 s
-    instead of 0.9 s CPU for a 120 MB snapshot)."""
+def _parse(data: bytes) -> Any:
+    """fastjson.loads (the standard library's value, faster) with the cyclic garbage collector
+    paused: parsing builds millions of containers and no cycles, and each collection it
+    triggers would rescan all of them (measured: 3.8 s instead of 0.9 s CPU for a 120 MB
+    snapshot)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return json.loads(text)
+        return fastjson.loads(data)
     finally:
         if collecting:
             gc.enable()
