@@ -21,6 +21,12 @@ ends first.
 Sharding (``--account-shard i/n``) takes the accounts whose index in the sorted list of selected
 accounts is ``i-1`` modulo ``n``, so that n runs with i = 1..n cover every account exactly once;
 ``safemaker merge`` joins their snapshots.
+
+The guardrail checks need each account's service control policies: the caller reads the
+organization's tree once (Organizations ListRoots, ListParents up each selected account's path,
+ListPoliciesForTarget, DescribePolicy: member accounts may not read them), and each account
+gets, under its own aws-global key, the part on its own path, with the errors that concern it.
+Keeping it per account lets shards merge without two copies of one tree meeting.
 """
 
 from __future__ import annotations
@@ -37,18 +43,20 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from safemaker import __version__
+from safemaker.scanner.collect.plan import GLOBAL_STEPS, ORGANIZATIONS
 from safemaker.scanner.collect.runner import (
     INTERRUPT_GRACE,
     SCHEMA,
     CollectionInterrupted,
     client_config,
+    collect_organization_tree,
     collect_snapshot,
     error_fields,
     interrupted_entry,
 )
 from safemaker.scanner.errors import CollectionError
 from safemaker.scanner.snapshot.merge import merge_snapshots
-from safemaker.scanner.snapshot.validate import ACCOUNT_PATTERN, REGION_PATTERN
+from safemaker.scanner.snapshot.validate import ACCOUNT_PATTERN, GLOBAL_REGION, REGION_PATTERN
 
 Progress = Callable[[str], None]
 Assume = Callable[..., Any]
@@ -194,6 +202,13 @@ def collect_organization(
     limits: dict[str, Any] = {name: value for name, value in (("max_attempts", max_attempts),
                                                                 ("deadline_at", deadline_at)) if value is not None}
     limits["cancel"] = cancel
+    tree: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    if selected:
+        try:
+            tree = collect_organization_tree(base, selected, region=home, endpoint_url=endpoint_url, progress=progress,
+                                             **limits)
+        except KeyboardInterrupt:
+            cancel.set()  # every account below is then recorded as interrupted
 
     def one(account: str) -> _AccountRun:
         run = _AccountRun()
@@ -240,6 +255,9 @@ def collect_organization(
         docs.extend(run.docs)
         placeholders.update(run.placeholders)
         errors.extend(run.errors)
+    if tree is not None:
+        for account, doc in docs:
+            _give_tree(account, doc, *tree)
     combined = _combine(docs, placeholders, errors, say)
     if interrupted:
         raise CollectionInterrupted(combined)
@@ -270,7 +288,7 @@ def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[
             account_regions = [home]
     kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "progress": progress, **limits}
     try:
-        doc = collect_snapshot(session, account_regions, **kwargs)
+        doc = collect_snapshot(session, account_regions, organization_tree=False, **kwargs)
     except CollectionError as exc:
         say(f"collect {account}: {exc}")
         errors.extend(_error(account, r, "sts", "GetCallerIdentity", None, exc) for r in account_regions)
@@ -284,8 +302,43 @@ def _collect_account(base: Any, account: str, role_name: str, regions: Sequence[
     docs.append((account, doc))
 
 
+def _give_tree(account: str, doc: Mapping[str, Any], data: Mapping[str, Any],
+               errors: Sequence[Mapping[str, Any]]) -> None:
+    """Put the part of the organization's tree on ``account``'s path under its aws-global key,
+    with the errors of the calls about that path (or about the whole tree)."""
+    regions = doc.get("accounts", {}).get(account)
+    if not isinstance(regions, dict):
+        return
+    parents = data.get("ListParents", {})
+    path = [account]
+    while True:  # up to the root, or to the first node whose parent was not read
+        found = parents.get(path[-1], {}).get("Parents") if isinstance(parents.get(path[-1]), Mapping) else None
+        if not isinstance(found, list) or len(found) != 1 or not isinstance(found[0], Mapping) \
+                or not isinstance(found[0].get("Id"), str) or found[0]["Id"] in path:
+            break
+        path.append(found[0]["Id"])
+    attached = data.get("ListPoliciesForTarget", {})
+    policy_ids = {str(p.get("Id")) for target in path if isinstance(attached.get(target), Mapping)
+                  for p in attached[target].get("Policies", []) if isinstance(p, Mapping)}
+    concerned = {*path, *policy_ids}
+    mine: dict[str, Any] = {}
+    for operation, answer in data.items():
+        if operation == "ListRoots":
+            mine[operation] = answer
+        elif isinstance(answer, Mapping):
+            mine[operation] = {key: value for key, value in answer.items() if key in concerned}
+    glob = regions.setdefault(GLOBAL_REGION, {})
+    glob.setdefault("organizations", {}).update(dict(sorted(mine.items())))
+    regions[GLOBAL_REGION] = {svc: glob[svc] for svc in sorted(glob)}
+    doc_errors = doc.get("errors")
+    if isinstance(doc_errors, list):
+        doc_errors.extend({**entry, "account": account} for entry in errors
+                          if entry.get("resource") in (None, *concerned))
+
+
 def _combine(docs: Sequence[tuple[str, Mapping[str, Any]]], placeholders: Mapping[str, list[str]],
              errors: list[dict[str, Any]], say: Progress) -> dict[str, Any]:
+    merged: dict[str, Any]
     if docs:
         merged, conflicts = merge_snapshots(docs)
         for conflict in conflicts:
@@ -311,6 +364,10 @@ def org_caller_policy(role_name: str = "*") -> dict[str, Any]:
              "Resource": "*"},
             {"Sid": "SafemakerOrgAssumeRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
              "Resource": f"arn:aws:iam::*:role/{role_name}"},
+            # The organization's tree and its SCPs, read once for every account (GRD-001/002).
+            {"Sid": "SafemakerOrgGuardrails", "Effect": "Allow", "Action": sorted(
+                f"organizations:{s.operation}" for s in GLOBAL_STEPS if s.service == ORGANIZATIONS),
+             "Resource": "*"},
         ],
     }
 

@@ -12,17 +12,27 @@ is the skipped step, with error_code ``SourceFailed`` and a message naming the f
 
 STS ``GetCallerIdentity`` is called once per run to learn the account id; it needs no IAM
 permission (AWS allows it even under an explicit deny), so it is not in the plan or the policy.
+
+Steps of scope GLOBAL (IAM, Organizations: the guardrail checks, contracts §5) run once per
+account, stored under the region key ``aws-global``; the rest run in every region.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 EC2 = "ec2"
 NETWORK_FIREWALL = "network-firewall"
 SAGEMAKER = "sagemaker"
+S3 = "s3"
+IAM = "iam"
+ORGANIZATIONS = "organizations"
+
+#: Step scopes: collected in each region, or once per account under the region key aws-global.
+REGIONAL = "regional"
+GLOBAL = "global"
 
 # botocore service name -> IAM action prefix. They coincide today; the map exists so that a
 # service whose names differ (e.g. botocore "stepfunctions" vs IAM "states") cannot slip in
@@ -31,6 +41,9 @@ IAM_PREFIX: Mapping[str, str] = {
     EC2: "ec2",
     NETWORK_FIREWALL: "network-firewall",
     SAGEMAKER: "sagemaker",
+    S3: "s3",
+    IAM: "iam",
+    ORGANIZATIONS: "organizations",
 }
 
 # Only the routes that can carry traffic; "deleted" routes linger for a while and would look
@@ -52,6 +65,11 @@ class Source:
     operation: str
     path: tuple[str, ...]
     fields: Mapping[str, str]
+    # Only items whose fields have these values (parents that are OUs, not the root).
+    when: Mapping[str, str] = field(default_factory=dict)
+    # Items that hold their identifiers in a form no field names (bucket names inside an
+    # endpoint's policy document): a function from the item to the request parameters.
+    derive: Callable[[Mapping[str, Any]], Iterable[Mapping[str, str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,19 @@ class Step:
     # cut-off body on a 200 into `{}` or `{"message": ...}`: without this member the answer is
     # a failed call, not an empty result.
     ident: str | None = None
+    scope: str = REGIONAL
+    # The pagination member, in the request and the answer (IAM: Marker).
+    token: str = "NextToken"
+    # Error codes that are an answer, not a failure: the key is stored with an empty result
+    # (s3 NoSuchBucketPolicy: the bucket has no policy, contracts §5).
+    empty_on: tuple[str, ...] = ()
+    # A source over this step's own results: each new identifier found there is called too,
+    # until none is new (ListParents walks an account's OU path up to the root).
+    follow: Source | None = None
+    # Steps that must have answered before this one is worth calling (not its identifiers'
+    # source): without an organization, or when the caller may not read it, ListRoots already
+    # says so, and asking about every account and OU would only repeat the refusal.
+    needs: tuple[tuple[str, str], ...] = ()
 
     @property
     def per_resource(self) -> bool:
@@ -104,6 +135,20 @@ def _each(service: str, operation: str, sources: tuple[Source, ...], key: tuple[
 
 def _from_list(service: str, operation: str, list_key: str, **fields: str) -> Source:
     return Source(service, operation, (list_key, "*"), fields)
+
+
+#: A source the collector supplies rather than collects: ``{"Accounts": [{"Id": ...}]}``, the
+#: accounts whose organization path is walked (the account itself, or an organization's
+#: selected accounts). Never stored in the snapshot, never called.
+SAFEMAKER = "safemaker"
+ACCOUNTS = "Accounts"
+
+
+def _endpoint_buckets(endpoint: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The buckets an S3 gateway endpoint's policy names: the ones GRD-003 asks about."""
+    from safemaker.scanner.aws.guardrails import endpoint_buckets
+
+    return [{"Bucket": name} for name in endpoint_buckets(endpoint)]
 
 
 PLAN: tuple[Step, ...] = (
@@ -206,7 +251,35 @@ PLAN: tuple[Step, ...] = (
         _from_list(SAGEMAKER, "ListTrainingJobs", "TrainingJobSummaries", ResourceArn="TrainingJobArn"),
         _from_list(SAGEMAKER, "ListProcessingJobs", "ProcessingJobSummaries", ResourceArn="ProcessingJobArn"),
         _from_list(SAGEMAKER, "ListModels", "Models", ResourceArn="ModelArn"))),
+    # --- s3: the data fence of the buckets the S3 gateway endpoints name (GRD-003) ---------
+    Step(S3, "GetBucketPolicy", None, False, optional=True, key=("Bucket",), ident="Policy",
+         empty_on=("NoSuchBucketPolicy",), sources=(
+             Source(EC2, "DescribeVpcEndpoints", ("VpcEndpoints", "*"), {"Bucket": "Bucket"},
+                    derive=_endpoint_buckets),)),
+    # --- global: who may create open resources, and the SCPs above them (GRD-001/002) ------
+    # From the account itself in a single-account run (a member account is usually refused:
+    # the SCP layer is then unknown); in an organization's run from the caller (org.py).
+    Step(ORGANIZATIONS, "ListRoots", "Roots", True, optional=True, scope=GLOBAL),
+    Step(ORGANIZATIONS, "ListParents", "Parents", True, optional=True, scope=GLOBAL, key=("ChildId",),
+         needs=((ORGANIZATIONS, "ListRoots"),),
+         sources=(Source(SAFEMAKER, ACCOUNTS, (ACCOUNTS, "*"), {"ChildId": "Id"}),),
+         follow=Source(ORGANIZATIONS, "ListParents", ("*", "Parents", "*"), {"ChildId": "Id"},
+                       when={"Type": "ORGANIZATIONAL_UNIT"})),
+    Step(ORGANIZATIONS, "ListPoliciesForTarget", "Policies", True, optional=True, scope=GLOBAL,
+         key=("TargetId",), params={"Filter": "SERVICE_CONTROL_POLICY"}, needs=((ORGANIZATIONS, "ListRoots"),),
+         sources=(Source(SAFEMAKER, ACCOUNTS, (ACCOUNTS, "*"), {"TargetId": "Id"}),
+                  Source(ORGANIZATIONS, "ListParents", ("*", "Parents", "*"), {"TargetId": "Id"}))),
+    Step(ORGANIZATIONS, "DescribePolicy", None, False, optional=True, scope=GLOBAL, key=("PolicyId",),
+         ident="Policy", sources=(
+             Source(ORGANIZATIONS, "ListPoliciesForTarget", ("*", "Policies", "*"), {"PolicyId": "Id"}),)),
+    # Every page carries IsTruncated; a page of a small account may lack the lists themselves.
+    Step(IAM, "GetAccountAuthorizationDetails", "RoleDetailList", True, optional=True, scope=GLOBAL,
+         token="Marker", ident="IsTruncated", truncated_flag="IsTruncated"),
 )
+
+#: The steps run in each region, and once per account under aws-global, in plan order.
+REGIONAL_STEPS: tuple[Step, ...] = tuple(s for s in PLAN if s.scope == REGIONAL)
+GLOBAL_STEPS: tuple[Step, ...] = tuple(s for s in PLAN if s.scope == GLOBAL)
 
 
 def planned_operations() -> list[tuple[str, str]]:
@@ -222,8 +295,9 @@ def iam_actions() -> list[str]:
 def iam_policy() -> dict[str, Any]:
     """The least-privilege policy document that ``scanner/collect/policy/safemaker-readonly.json`` holds.
 
-    ``Resource`` is "*" because these Describe/List/Get calls support no resource-level
-    permissions; the actions themselves carry no wildcard so that a future write or data-plane
+    ``Resource`` is "*" because most of these Describe/List/Get calls support no resource-level
+    permissions, and the buckets s3:GetBucketPolicy reads are only known from the endpoint
+    policies it finds; the actions themselves carry no wildcard so that a future write or data-plane
     action can never be granted by accident.
     """
     statements = []

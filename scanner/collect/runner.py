@@ -54,9 +54,17 @@ from safemaker.scanner.collect.bounds import (
     unhealthy,
 )
 from safemaker.scanner.collect.pages import IncompleteResult, PageLedger, check_page, unparsable
-from safemaker.scanner.collect.plan import PLAN, Source, Step
+from safemaker.scanner.collect.plan import (
+    ACCOUNTS,
+    GLOBAL_STEPS,
+    ORGANIZATIONS,
+    REGIONAL_STEPS,
+    SAFEMAKER,
+    Source,
+    Step,
+)
 from safemaker.scanner.errors import CollectionError
-from safemaker.scanner.snapshot.validate import REGION_PATTERN
+from safemaker.scanner.snapshot.validate import GLOBAL_REGION, REGION_PATTERN
 
 SCHEMA = "safemaker.snapshot/v1"
 USER_AGENT = f"safemaker/{__version__}"
@@ -155,8 +163,10 @@ def collect_snapshot(
     breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
     calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT,
     cancel: threading.Event | None = None,
+    organization_tree: bool = True,
 ) -> dict[str, Any]:
-    """Collect every planned operation in each region of the session's account.
+    """Collect every planned operation in each region of the session's account, and the global
+    ones (IAM, Organizations) once under the region key aws-global.
 
     ``max_attempts`` exists for test servers that answer unimplemented calls with HTTP 500,
     which adaptive retries would otherwise repeat ten times each. ``deadline_at`` is a
@@ -165,6 +175,8 @@ def collect_snapshot(
     region (bounds.py). ``calls_in_flight`` bounds the calls of a region at once (1: one after
     another). ``cancel``, set by a caller that runs this in a thread of its own (an organization's
     accounts), interrupts the run as Ctrl-C does: CollectionInterrupted carries what was done.
+    ``organization_tree`` False leaves the Organizations steps to the caller (an organization's
+    run reads them once from the management account: org.py).
     """
     wanted = list(dict.fromkeys(r for r in regions if r))
     if not wanted:
@@ -183,7 +195,7 @@ def collect_snapshot(
     say(f"collect {account}: regions {', '.join(wanted)}")
     planned, detail = _hook(progress, "planned"), _hook(progress, "detail")
     if planned:
-        planned(account, wanted, len(PLAN))
+        planned(account, wanted, len(REGIONAL_STEPS))  # the global steps are not counted: no region of theirs
 
     cancel = cancel if cancel is not None else threading.Event()
     clock = CallClock(call_deadline, deadline_at)
@@ -192,6 +204,13 @@ def collect_snapshot(
                                    _serialised(detail) if detail else say, _hook(progress, "advance"),
                                    calls_in_flight)
                   for region in wanted]
+    global_steps = GLOBAL_STEPS if organization_tree else tuple(
+        s for s in GLOBAL_STEPS if s.service != ORGANIZATIONS)
+    # IAM and Organizations answer in any region of the partition; the first one asked is used
+    # (us-east-1 would be wrong in China and GovCloud).
+    collectors.append(_RegionCollector(account, GLOBAL_REGION, factory, say, cancel, breaker_threshold,
+                                       _serialised(detail) if detail else say, None, calls_in_flight,
+                                       steps=global_steps, client_region=wanted[0], given=_given([account])))
     workers = max(1, min(max_workers, len(collectors)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="safemaker-collect")
     futures = [pool.submit(c.run) for c in collectors]
@@ -223,6 +242,31 @@ def collect_snapshot(
     return _assemble(account, started, collectors, interrupted=False)
 
 
+def collect_organization_tree(
+    session: Any,
+    accounts: Sequence[str],
+    *,
+    region: str,
+    endpoint_url: str | None = None,
+    progress: Progress | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    deadline_at: float | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Organizations steps of the plan, read once with the caller's session (the management
+    or a delegated administrator account) for every account of an organization's run: (data by
+    operation, errors). org.py gives each account the part on its own path. Errors carry no
+    account yet (``account`` ""): they are copied to each account they concern."""
+    say = _serialised(progress)
+    factory = _ClientFactory(session, endpoint_url, client_config(max_attempts), cancel, CallClock(
+        DEFAULT_CALL_DEADLINE, deadline_at))
+    steps = tuple(s for s in GLOBAL_STEPS if s.service == ORGANIZATIONS)
+    collector = _RegionCollector("", GLOBAL_REGION, factory, say, cancel, steps=steps, client_region=region,
+                                 given=_given(accounts))
+    collector.run()
+    return dict(collector.data.get(ORGANIZATIONS, {})), collector.errors
+
+
 class CollectionInterrupted(KeyboardInterrupt):
     """Ctrl-C during a collection. ``partial`` is a valid snapshot of what was complete, with
     an ``Interrupted`` entry in ``errors`` for every region that was not finished; callers write
@@ -243,7 +287,7 @@ def _assemble(account: str, started: str, collectors: Sequence[_RegionCollector]
             regions_data[c.region] = {svc: dict(sorted(ops.items())) for svc, ops in sorted(c.data.items())}
             errors.extend(c.errors)
             if interrupted and not c.finished:
-                errors.append(interrupted_entry(account, c.region, c.steps_done))
+                errors.append(interrupted_entry(account, c.region, c.steps_done, len(c.steps)))
     return {
         "schema": SCHEMA,
         "created": started,
@@ -253,9 +297,10 @@ def _assemble(account: str, started: str, collectors: Sequence[_RegionCollector]
     }
 
 
-def interrupted_entry(account: str, region: str, steps_done: int | None = None) -> dict[str, Any]:
+def interrupted_entry(account: str, region: str, steps_done: int | None = None,
+                      steps: int = len(REGIONAL_STEPS)) -> dict[str, Any]:
     """The error entry of a region whose collection was interrupted: everything it lacks is unknown."""
-    done = f" after {steps_done} of {len(PLAN)} steps" if steps_done is not None else ""
+    done = f" after {steps_done} of {steps} steps" if steps_done is not None else ""
     return {
         "account": account,
         "region": region,
@@ -265,6 +310,12 @@ def interrupted_entry(account: str, region: str, steps_done: int | None = None) 
         "error_code": INTERRUPTED_CODE,
         "message": f"collection interrupted (Ctrl-C){done}: operations missing here were not collected",
     }
+
+
+def _given(accounts: Sequence[str]) -> dict[tuple[str, str], Any]:
+    """The identifiers a collector is given rather than collects: the accounts whose organization
+    path the global steps walk (plan.ACCOUNTS)."""
+    return {(SAFEMAKER, ACCOUNTS): {ACCOUNTS: [{"Id": a} for a in accounts]}}
 
 
 def _serialised(progress: Progress | None) -> Progress:
@@ -381,9 +432,14 @@ class _RegionCollector:
                  cancel: threading.Event | None = None,
                  breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
                  detail: Progress | None = None, advance: Callable[[int], None] | None = None,
-                 calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT) -> None:
+                 calls_in_flight: int = DEFAULT_CALLS_IN_FLIGHT, *, steps: Sequence[Step] = REGIONAL_STEPS,
+                 client_region: str | None = None, given: Mapping[tuple[str, str], Any] | None = None) -> None:
         self.account = account
-        self.region = region
+        self.region = region  # the region key of the snapshot (aws-global for the global steps)
+        self.steps = tuple(steps)
+        self._client_region = client_region or region
+        self._given = dict(given or {})
+        self._index = {(step.service, step.operation): i for i, step in enumerate(self.steps)}
         self.data: dict[str, dict[str, Any]] = {}
         # Held while a step's result is stored, and while an interrupted run copies what is
         # done: a step is in the partial snapshot whole or not at all.
@@ -397,7 +453,7 @@ class _RegionCollector:
         self._clock = clients.clock
         self._breaker_threshold = breaker_threshold
         self._calls_in_flight = max(1, calls_in_flight)
-        self._runs = [_StepRun(i, s, breaker_threshold, self._calls_in_flight) for i, s in enumerate(PLAN)]
+        self._runs = [_StepRun(i, s, breaker_threshold, self._calls_in_flight) for i, s in enumerate(self.steps)]
         self._say = say
         self._detail = detail or say
         self._advance = advance or (lambda _steps: None)
@@ -423,7 +479,7 @@ class _RegionCollector:
 
     @property
     def where(self) -> str:
-        return f"{self.account}/{self.region}"
+        return f"{self.account or 'organization'}/{self.region}"
 
     # --- the scheduler ----------------------------------------------------------------------
 
@@ -494,7 +550,7 @@ class _RegionCollector:
         started = False
         for run in self._runs[:cursor]:
             if run.state == "waiting" and run.step.per_resource and all(
-                    self._runs[_plan_index(s)].state == "done" for s in run.step.sources):
+                    op in self._given or self._runs[self._index[op]].state == "done" for op in _inputs(run.step)):
                 self._start_per_resource(run)
                 started = True
         return started
@@ -514,7 +570,7 @@ class _RegionCollector:
     def _task(self, inbox: queue.SimpleQueue[tuple[Any, ...]], index: int, target: int,
               params: dict[str, Any]) -> None:
         """One call, in a pool thread; its outcome goes back to the scheduler, never into the state."""
-        step = PLAN[index]
+        step = self.steps[index]
         if target < 0:
             self._clock.on_first_send(lambda: inbox.put(("sent", index)))
         try:
@@ -594,9 +650,24 @@ class _RegionCollector:
             self._not_reached([run], f" after {run.cut_at} of {len(run.targets)} calls", end=False)
         elif run.dispatched < len(run.targets):
             return
+        elif step.follow is not None and self._follow(run):
+            return  # new identifiers in its own answers: called in the same order as the ones before
         self._store(step, run.results)
         self._detail(f"collect {self.where}: {step.service} {step.operation} ({len(run.results)})")
         self._finish(run)
+
+    def _follow(self, run: _StepRun) -> bool:
+        """Add the identifiers the step's own results name and it has not called yet; any?"""
+        assert run.step.follow is not None
+        known = {key for key, _params in run.targets}
+        fresh: dict[str, dict[str, str]] = {}
+        for item in _walk(run.results, run.step.follow.path):
+            for params in _params_of(item, run.step.follow):
+                key = "/".join(params[name] for name in run.step.key)
+                if key not in known:
+                    fresh.setdefault(key, params)
+        run.targets.extend(fresh.items())
+        return bool(fresh)
 
     def _store(self, step: Step, result: dict[str, Any]) -> None:
         with self.lock:
@@ -620,12 +691,13 @@ class _RegionCollector:
         the data "was not collected".
         """
         step = run.step
-        source = next(s for s in step.sources if s.operation not in self.data.get(s.service, {}))
-        immediate = f"{source.service} {source.operation}"
-        root = self._skipped.get((source.service, source.operation), immediate)
+        source = next(op for op in _inputs(step) if op not in self._given and op[1] not in self.data.get(op[0], {}))
+        immediate = f"{source[0]} {source[1]}"
+        root = self._skipped.get(source, immediate)
         self._skipped[(step.service, step.operation)] = root
         via = "" if root == immediate else f", which was not called either because {root} failed"
-        self._add_error(run, None, SKIPPED_CODE, f"not called: its identifiers come from {immediate}{via}"
+        why = "it needs" if source in step.needs else "its identifiers come from"
+        self._add_error(run, None, SKIPPED_CODE, f"not called: {why} {immediate}{via}"
                         + ("" if via else ", which failed"))
         self._say(f"collect {self.where}: {step.service} {step.operation} not called ({root} failed)")
 
@@ -654,19 +726,24 @@ class _RegionCollector:
 
     def _targets(self, step: Step) -> list[tuple[str, dict[str, str]]] | None:
         """Distinct (snapshot key, request parameters) pairs, in the order the sources list them."""
+        if any(op[1] not in self.data.get(op[0], {}) for op in step.needs):
+            return None
         found: dict[str, dict[str, str]] = {}
         for source in step.sources:
             collected = self.data.get(source.service, {})
-            if source.operation not in collected:
+            if (source.service, source.operation) in self._given:
+                answer = self._given[(source.service, source.operation)]
+            elif source.operation in collected:
+                answer = collected[source.operation]
+            else:
                 return None
-            for item in _walk(collected[source.operation], source.path):
-                params = _params_of(item, source)
-                if params is not None:
+            for item in _walk(answer, source.path):
+                for params in _params_of(item, source):
                     found.setdefault("/".join(params[name] for name in step.key), params)
         return list(found.items())
 
     def _call(self, step: Step, params: dict[str, Any]) -> dict[str, Any]:
-        client = self._clients.get(step.service, self.region)
+        client = self._clients.get(step.service, self._client_region)
         method = getattr(client, xform_name(step.operation))
         pages: list[Mapping[str, Any]] = []
         seen: set[str] = set()
@@ -678,15 +755,19 @@ class _RegionCollector:
             self._clock.start_call()
             try:
                 page = method(**params)
+            except ClientError as exc:
+                if not pages and error_fields(exc)[0] in step.empty_on:
+                    return {}  # an answer: there is none (s3 NoSuchBucketPolicy)
+                raise
             except (ResponseParserError, ValueError, LookupError, TypeError, AttributeError) as exc:  # a parser gave up
                 # (e.g. UnicodeDecodeError on bytes that are not UTF-8): no botocore error type
                 raise unparsable(exc, len(pages) + 1, self._clock.last_http()) from exc
             check_page(step, page, len(pages) + 1, self._clock.last_http())
-            token = page.get("NextToken") if step.paginated else None
+            token = page.get(step.token) if step.paginated else None
             if token and token in seen:
                 raise IncompleteResult(
                     "RepeatedPaginationToken",
-                    f"the API returned NextToken {token!r} a second time after {len(pages) + 1} pages; "
+                    f"the API returned {step.token} {token!r} a second time after {len(pages) + 1} pages; "
                     "stopped to avoid looping, result left out",
                 )
             ledger.add(page, len(pages) + 1)  # same entries under a fresh token: the pages are not to be trusted
@@ -696,7 +777,7 @@ class _RegionCollector:
             if len(pages) >= MAX_PAGES:
                 raise IncompleteResult("PaginationLimit", f"more than {MAX_PAGES} pages; result left out")
             seen.add(token)
-            params = {**params, "NextToken": token}
+            params = {**params, step.token: token}
         merged = merge_pages(pages)
         if step.truncated_flag and merged.get(step.truncated_flag) is True:
             raise IncompleteResult(
@@ -714,12 +795,9 @@ class _RegionCollector:
         self._say(f"collect {self.where}: {step.service} {step.operation}{target} failed{optional}: {code}")
 
 
-def _plan_index(source: Source) -> int:
-    """Where a source's step is in the plan (sources always come before the steps they feed)."""
-    return _PLAN_INDEX[(source.service, source.operation)]
-
-
-_PLAN_INDEX = {(step.service, step.operation): index for index, step in enumerate(PLAN)}
+def _inputs(step: Step) -> list[tuple[str, str]]:
+    """The steps a per-resource step waits for: its sources, then the ones it needs."""
+    return [*((s.service, s.operation) for s in step.sources), *step.needs]
 
 
 def _walk(value: Any, path: Sequence[str]) -> Iterator[Any]:
@@ -735,16 +813,19 @@ def _walk(value: Any, path: Sequence[str]) -> Iterator[Any]:
         yield from _walk(value[head], rest)
 
 
-def _params_of(item: Any, source: Source) -> dict[str, str] | None:
-    if not isinstance(item, Mapping):
-        return None
+def _params_of(item: Any, source: Source) -> list[dict[str, str]]:
+    """The request parameters one source item gives: none, one, or (``derive``) several."""
+    if not isinstance(item, Mapping) or any(item.get(k) != v for k, v in source.when.items()):
+        return []
+    if source.derive is not None:
+        return [dict(p) for p in source.derive(item)]
     params: dict[str, str] = {}
     for param, field_name in source.fields.items():
         value = item.get(field_name)
         if not isinstance(value, str) or not value:
-            return None
+            return []
         params[param] = value
-    return params
+    return [params]
 
 
 def merge_pages(pages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

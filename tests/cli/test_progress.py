@@ -15,7 +15,7 @@ import pytest
 from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.cli import main
 from safemaker.scanner.collect import runner
-from safemaker.scanner.collect.plan import PLAN
+from safemaker.scanner.collect.plan import PLAN, REGIONAL_STEPS
 from safemaker.scanner.config import Config
 from safemaker.scanner.pipeline import analyze_snapshot, planned_work
 from safemaker.scanner.snapshot.io import load
@@ -135,7 +135,7 @@ def test_collection_on_a_terminal_shows_a_bar_and_the_failures_above_it(
     monkeypatch.setattr(terminal, "isatty", lambda stream: stream is sys.stderr)
     code, err = collect(tmp_path, capsys)
     assert code == 0, err
-    total = len(REGIONS) * len(PLAN)
+    total = len(REGIONS) * len(REGIONAL_STEPS)  # the bar counts regional steps (aws-global has no region)
     assert "collect 1 account x 2 regions" in err
     assert f"{total}/{total}\x1b[0m operations" in err  # the bar's last frame (the count in colour)
     assert "\x1b[?25l" in err and "\x1b[?25h" in err  # cursor hidden while drawing, shown again
@@ -143,7 +143,7 @@ def test_collection_on_a_terminal_shows_a_bar_and_the_failures_above_it(
         assert f"collect {ACCOUNT}/{region}: sagemaker ListSpaces failed: " in err
         assert f"collect {ACCOUNT}/{region}: done (" in err
     assert f"collect {ACCOUNT}/eu-west-1: ec2 DescribeVpcs (" not in err  # routine lines only with --verbose
-    assert json.loads((tmp_path / "snap.json").read_text())["accounts"][ACCOUNT].keys() == set(REGIONS)
+    assert json.loads((tmp_path / "snap.json").read_text())["accounts"][ACCOUNT].keys() == {*REGIONS, "aws-global"}
 
 
 def test_collection_in_a_log_is_plain_lines_and_verbose_adds_each_operation(

@@ -17,6 +17,11 @@ from safemaker.scanner.collect import collect_snapshot, planned_operations
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 OTHER_REGION = "us-east-1"
+GLOBAL = "aws-global"
+# Without an organization, Organizations answers AWSOrganizationsNotInUseException: recorded (the
+# checks read it as "no SCP applies"); the calls that need ListRoots are then not made.
+NO_ORGANIZATION = [("ListRoots", None, "AWSOrganizationsNotInUseException"), ("ListParents", None, "SourceFailed"),
+                   ("ListPoliciesForTarget", None, "SourceFailed"), ("DescribePolicy", None, "SourceFailed")]
 
 # moto answers these list calls with NotImplemented; their per-resource dependents are then skipped.
 MOTO_LACKS = {("sagemaker", "ListUserProfiles"), ("sagemaker", "ListSpaces")}
@@ -45,6 +50,26 @@ def assert_plain_json(value: Any) -> None:
         assert value is None or isinstance(value, str | int | float | bool), repr(value)
 
 
+FENCE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::fenced-bucket/*",
+    "Condition": {"StringNotEquals": {"aws:sourceVpce": "vpce-1"}}}]})
+
+
+def add_guardrail_reads(session: boto3.session.Session, estate: Any) -> None:
+    """Something for every guardrail read to find: an organization (the caller is its management
+    account, FullAWSAccess attached), and two buckets the S3 gateway endpoint's policy names, one
+    with a bucket policy and one without (NoSuchBucketPolicy, stored as {})."""
+    session.client("organizations").create_organization(FeatureSet="ALL")
+    s3 = session.client("s3", region_name=REGION)
+    for bucket in ("fenced-bucket", "open-bucket"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket="fenced-bucket", Policy=FENCE)
+    session.client("ec2", region_name=REGION).modify_vpc_endpoint(
+        VpcEndpointId=estate.s3_endpoint, PolicyDocument=json.dumps({"Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": ["arn:aws:s3:::open-bucket/*", "arn:aws:s3:::fenced-bucket/*"]}]}))
+
+
 def validate(doc: dict[str, Any]) -> None:
     validate_mod = pytest.importorskip("safemaker.scanner.snapshot.validate")
     validate_mod.validate_snapshot(doc, source="collected")
@@ -60,7 +85,7 @@ def test_minimum_operations_collected_from_moto_estate(
     assert doc["tool_version"] == safemaker.__version__
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["created"])
     assert list(doc["accounts"]) == [ACCOUNT]
-    assert list(doc["accounts"][ACCOUNT]) == [REGION]
+    assert list(doc["accounts"][ACCOUNT]) == [GLOBAL, REGION]
 
     for service, op in minimum_operations:
         if (service, op) in MOTO_LACKS:
@@ -117,7 +142,15 @@ def test_minimum_operations_collected_from_moto_estate(
 
     for error in doc["errors"]:
         assert set(error) == {"account", "region", "service", "operation", "resource", "error_code", "message"}
-        assert error["account"] == ACCOUNT and error["region"] == REGION
+        assert error["account"] == ACCOUNT and error["region"] == (GLOBAL if error["service"] == "organizations"
+                                                                     else REGION)
+    assert [(e["operation"], e["resource"], e["error_code"]) for e in doc["errors"] if e["region"] == GLOBAL] == \
+        NO_ORGANIZATION
+    # The account's IAM is read whole (users, groups, roles, policies), under aws-global.
+    assert set(region_data(doc, GLOBAL)) == {"iam"}
+    gaad = region_data(doc, GLOBAL)["iam"]["GetAccountAuthorizationDetails"]
+    assert {"UserDetailList", "RoleDetailList", "GroupDetailList", "Policies"} <= set(gaad)
+    assert "Marker" not in gaad
     assert_plain_json(doc)
     json.dumps(doc)
     validate(doc)
@@ -126,6 +159,7 @@ def test_minimum_operations_collected_from_moto_estate(
 def test_every_planned_operation_collected_when_aws_answers_everything(
     session: boto3.session.Session, served_estate: Any
 ) -> None:
+    add_guardrail_reads(session, served_estate.estate)
     doc = collect_snapshot(session, [REGION])
     data = region_data(doc)
 
@@ -134,7 +168,9 @@ def test_every_planned_operation_collected_when_aws_answers_everything(
         ("ListTags", f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/d-studio")]
     assert data["sagemaker"]["ListTags"][f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/model-1"] == {"Tags": []}
     for service, op in planned_operations():
-        assert op in data[service], f"{service} {op} missing"
+        where = data if service not in ("iam", "organizations") else region_data(doc, GLOBAL)
+        assert op in where[service], f"{service} {op} missing"
+    assert data["s3"]["GetBucketPolicy"] == {"fenced-bucket": {"Policy": FENCE}, "open-bucket": {}}
 
     served = served_estate
     nfw, sm = data["network-firewall"], data["sagemaker"]
@@ -165,14 +201,14 @@ def test_two_regions_are_collected_side_by_side(
     lines: list[str] = []
     doc = collect_snapshot(session, [OTHER_REGION, REGION, OTHER_REGION], progress=lines.append, max_workers=2)
 
-    assert list(doc["accounts"][ACCOUNT]) == sorted([REGION, OTHER_REGION])  # deduplicated, sorted
+    assert list(doc["accounts"][ACCOUNT]) == sorted([GLOBAL, REGION, OTHER_REGION])  # deduplicated, sorted
     for region, built in ((REGION, estate), (OTHER_REGION, other)):
         data = region_data(doc, region)
         vpcs = {v["VpcId"] for v in data["ec2"]["DescribeVpcs"]["Vpcs"]}
         assert built.vpc in vpcs
         assert set(data["sagemaker"]["DescribeNotebookInstance"]) == {"nb-analysts", "nb-second"}
     assert estate.vpc not in {v["VpcId"] for v in region_data(doc, OTHER_REGION)["ec2"]["DescribeVpcs"]["Vpcs"]}
-    assert {e["region"] for e in doc["errors"]} == {REGION, OTHER_REGION}
+    assert {e["region"] for e in doc["errors"]} == {GLOBAL, REGION, OTHER_REGION}
     # Errors grouped per region in sorted region order, so the document is deterministic.
     regions_in_order = [e["region"] for e in doc["errors"]]
     assert regions_in_order == sorted(regions_in_order)
@@ -193,4 +229,4 @@ def test_same_estate_gives_same_document(session: boto3.session.Session, estate:
 
 def test_no_regions_means_the_session_region(session: boto3.session.Session) -> None:
     doc = collect_snapshot(session, [])
-    assert list(doc["accounts"][ACCOUNT]) == [REGION]
+    assert list(doc["accounts"][ACCOUNT]) == [GLOBAL, REGION]

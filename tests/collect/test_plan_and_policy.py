@@ -13,7 +13,7 @@ import pytest
 from botocore import xform_name
 
 from safemaker.scanner.collect import PLAN, collect_snapshot, iam_actions, iam_policy, planned_operations
-from safemaker.scanner.collect.plan import IAM_PREFIX
+from safemaker.scanner.collect.plan import ACCOUNTS, IAM_PREFIX, SAFEMAKER
 from safemaker.scanner.collect.runner import merge_pages, to_json
 
 REGION = "eu-west-1"
@@ -46,6 +46,15 @@ def test_calls_made_are_exactly_the_plan_and_all_allowed_by_the_policy(
     def record(model: Any, **_: Any) -> None:
         called.append((model.service_model.service_name, model.name))
 
+    # The guardrail reads need something to read: an organization (its policies) and a bucket
+    # the S3 gateway endpoint's policy names.
+    session.client("organizations").create_organization(FeatureSet="ALL")
+    session.client("s3", region_name=REGION).create_bucket(
+        Bucket="data-bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
+    session.client("ec2", region_name=REGION).modify_vpc_endpoint(
+        VpcEndpointId=served_estate.estate.s3_endpoint, PolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::data-bucket/*"}]}))
     # before-parameter-build fires for every call, including those the fake answers.
     session.events.register("before-parameter-build", record)
     collect_snapshot(session, [REGION])
@@ -84,16 +93,16 @@ def test_plan_matches_contracts_minimum_and_validator(minimum_operations: list[t
         ("ec2", "DescribeVpcBlockPublicAccessOptions"), ("ec2", "DescribeVpcBlockPublicAccessExclusions"),
         ("ec2", "DescribeAddresses"), ("ec2", "DescribeVpnGateways"), ("ec2", "DescribeAvailabilityZones"),
         ("sagemaker", "ListTags"),
+        # the guardrail operations (contracts §5): absent makes GRD ERROR, never another check
+        ("s3", "GetBucketPolicy"), ("iam", "GetAccountAuthorizationDetails"), ("organizations", "ListRoots"),
+        ("organizations", "ListParents"), ("organizations", "ListPoliciesForTarget"),
+        ("organizations", "DescribePolicy"),
     }
     assert not (planned - minimum) - {(s.service, s.operation) for s in PLAN if s.optional}
 
     validate = pytest.importorskip("safemaker.scanner.snapshot.validate")
     per_resource = {(s.service, s.operation) for s in PLAN if s.per_resource}
-    # The guardrail operations (GRD-00x) are read from snapshots already but not collected yet:
-    # the validator knows their keys, the plan does not call them. Nothing else may differ.
-    not_collected_yet = {("organizations", "ListParents"), ("organizations", "ListPoliciesForTarget"),
-                         ("organizations", "DescribePolicy"), ("s3", "GetBucketPolicy")}
-    assert per_resource == set(validate.PER_RESOURCE_OPERATIONS) - not_collected_yet
+    assert per_resource == set(validate.PER_RESOURCE_OPERATIONS)
     for step in PLAN:
         if step.per_resource:
             expected = validate.PER_RESOURCE_KEYS[(step.service, step.operation)]
@@ -129,16 +138,20 @@ def test_plan_agrees_with_botocore_models() -> None:
         if has_paginator:
             assert step.paginated, f"{step.operation} has a botocore paginator"
         if step.paginated:
-            assert "NextToken" in inputs and "NextToken" in outputs, step.operation
+            assert step.token in inputs and step.token in outputs, step.operation
         for name in step.params:
             assert name in inputs, (step.operation, name)
         if step.per_resource:
             assert set(step.key) <= set(inputs), step.operation
             required = set(op.input_shape.required_members)
-            for source in step.sources:
-                assert (source.service, source.operation) in seen, f"{step.operation} runs before its source"
+            follow = (step.follow,) if step.follow else ()
+            for source in (*step.sources, *follow):
                 assert set(source.fields) == set(step.key), step.operation
                 assert required <= set(source.fields) | set(step.params), step.operation
+                if (source.service, source.operation) == (SAFEMAKER, ACCOUNTS):
+                    continue  # given by the collector (the accounts asked about), not collected
+                if source is not step.follow:
+                    assert (source.service, source.operation) in seen, f"{step.operation} runs before its source"
                 # Walk the source's output shape along the path to check the fields exist.
                 source_step = next(s for s in PLAN if (s.service, s.operation) == (source.service, source.operation))
                 shape = models[source.service].operation_model(source.operation).output_shape
@@ -148,8 +161,9 @@ def test_plan_agrees_with_botocore_models() -> None:
                     path = path[1:]
                 for part in path:
                     shape = shape.member if part == "*" else shape.members[part]
-                for field_name in source.fields.values():
-                    assert field_name in shape.members, (step.operation, field_name)
+                for field_name in (*source.fields.values(), *source.when):
+                    if source.derive is None or field_name in source.when:
+                        assert field_name in shape.members, (step.operation, field_name)
         seen.add((step.service, step.operation))
 
 

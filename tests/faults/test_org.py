@@ -84,9 +84,18 @@ def test_every_active_account_is_collected(organization: Org) -> None:
     assert sorted(doc["accounts"]) == organization.active
     assert organization.suspended not in doc["accounts"]  # not ACTIVE: not assumed, not reported
     for account in organization.active:
-        assert list(doc["accounts"][account]) == [REGION]
+        assert list(doc["accounts"][account]) == ["aws-global", REGION]
         vpcs = doc["accounts"][account][REGION]["ec2"]["DescribeVpcs"]["Vpcs"]
         assert {v["OwnerId"] for v in vpcs} == {account}  # each account's own data, not the caller's
+        # Guardrails: its own IAM, and the part of the organization's tree on its path, read by
+        # the caller once (the root is shared: FullAWSAccess is attached there and to the account).
+        glob = doc["accounts"][account]["aws-global"]
+        assert "GetAccountAuthorizationDetails" in glob["iam"]
+        org = glob["organizations"]
+        [root] = org["ListRoots"]["Roots"]
+        assert org["ListParents"] == {account: {"Parents": [{"Id": root["Id"], "Type": "ROOT"}]}}
+        assert sorted(org["ListPoliciesForTarget"]) == sorted([account, root["Id"]])
+        assert list(org["DescribePolicy"]) == ["p-FullAWSAccess"]
     assert {e["account"] for e in doc["errors"]} <= set(organization.active)
     assert not [e for e in doc["errors"] if e["service"] in ("sts", "organizations")]
     assert any(f"{len(organization.active)} of {len(organization.active)} active accounts" in line for line in lines)
@@ -147,8 +156,8 @@ def test_regions_are_the_enabled_ones_per_account_unless_given(organization: Org
 
     doc = collect_organization(organization.session, ROLE, accounts=[first, second], assume=assume)
     validate_snapshot(doc, source="<org>")
-    assert sorted(doc["accounts"][first]) == ["eu-central-1", REGION]
-    assert sorted(doc["accounts"][second]) == [REGION]  # the caller's region, and an error saying so
+    assert sorted(doc["accounts"][first]) == ["aws-global", "eu-central-1", REGION]
+    assert sorted(doc["accounts"][second]) == ["aws-global", REGION]  # the caller's region, and an error saying so
     [error] = [e for e in doc["errors"] if e["operation"] == "DescribeRegions"]
     assert (error["account"], error["error_code"]) == (second, "UnauthorizedOperation")
 
@@ -249,6 +258,8 @@ def test_shipped_organization_policies_are_generated() -> None:
     assert json.loads(folder.joinpath("safemaker-org-caller.json").read_text("utf-8")) == org_caller_policy()
     assert json.loads(folder.joinpath("safemaker-org-member.json").read_text("utf-8")) == org_member_policy()
     actions = [a for st in org_caller_policy(ROLE)["Statement"] for a in st["Action"]]
-    assert actions == ["organizations:ListAccounts", "sts:AssumeRole"]
+    # The organization's tree and SCPs are read by the caller once for every account (GRD-001/002).
+    assert actions == ["organizations:ListAccounts", "sts:AssumeRole", "organizations:DescribePolicy",
+                       "organizations:ListParents", "organizations:ListPoliciesForTarget", "organizations:ListRoots"]
     assert org_caller_policy(ROLE)["Statement"][1]["Resource"] == f"arn:aws:iam::*:role/{ROLE}"
     assert org.MEMBER_EXTRA_ACTIONS == ("ec2:DescribeRegions",)

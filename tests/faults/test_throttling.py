@@ -66,7 +66,7 @@ class Storm:
         self.only = only
         self.attempts: Counter[tuple[str, str, bytes]] = Counter()
         self.protocols = {sid: rig.session.client(svc, region_name=REGION).meta.service_model.protocol
-                          for svc in ("ec2", "sagemaker", "network-firewall", "sts")
+                          for svc in ("ec2", "sagemaker", "network-firewall", "sts", "iam", "organizations")
                           for sid in [service_id(rig.session, svc)]}
 
     def __call__(self, request: Any, event_name: str, **_: Any) -> Any:
