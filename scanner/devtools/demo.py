@@ -28,6 +28,13 @@ in ``DEMO_EXPECTED``:
 * seed 003 (+ the seed 004 interface endpoints), isolated VPC 10.4.0.0/16: notebook
   ``nb-isolated-s3`` with only the local route and an S3 gateway endpoint limited to one bucket.
 * a training job without VPC or network isolation, and a model in the seed 001 VPC.
+* guardrails (seeds 002 and 004): the account is an organization's management account (no SCP
+  applies to it); role ``ds-notebooks-open`` may create notebooks and training jobs with no
+  condition (GRD-001 FAIL), role ``ds-notebooks-guarded`` and the group ``analysts`` carry the
+  seed-002 denies and the seed-004 ``aws:SourceVpce`` condition on presigned URLs (GRD-002
+  PASS); the lifecycle-scripts bucket the isolated S3 endpoint names denies requests that do
+  not come through that endpoint (GRD-003 PASS), the Studio datasets bucket the seed 001
+  endpoint names has no bucket policy (GRD-003 FAIL).
 """
 
 from __future__ import annotations
@@ -120,6 +127,12 @@ DEMO_EXPECTED: Final[dict[str, dict[str, str]]] = {
         "nb-isolated-s3": "PASS",
     },
     "SM-003": {"train-churn-no-vpc": "FAIL", "model-churn-anfw": "FAIL"},
+    "GRD-001": {"123456789012": "FAIL"},  # ds-notebooks-open: CreateNotebookInstance without conditions
+    "GRD-002": {"123456789012": "PASS"},  # presigned URLs only through the SageMaker API endpoint
+    "GRD-003": {
+        "sagemaker-lifecycle-scripts-123456789012": "PASS",  # denies all but the isolated S3 endpoint
+        "sagemaker-studio-datasets-123456789012": "FAIL",  # no bucket policy
+    },
     "VPCE-001": {
         "nb-proxy-ok": "FAIL",  # seed 000 has neither SageMaker interface endpoints nor NAT
         "nb-proxy-nat-added": "PASS",
@@ -322,8 +335,9 @@ class _EstateBuilder:
         self._design_squid_proxy_nat_added()
         studio = self._design_studio_firewall()
         self._design_firewall_stateless_pass()
-        self._design_isolated_s3()
+        isolated = self._design_isolated_s3()
         self._jobs_and_models(studio)
+        self._design_guardrails(isolated)
         return self.estate
 
     # --- shared resources -----------------------------------------------------------------
@@ -410,7 +424,8 @@ class _EstateBuilder:
 
     def _design_studio_firewall(self) -> _FirewallStack:
         self._say("demo: seed 001 Studio + Network Firewall + NAT VPC 10.2.0.0/16")
-        stack = self._firewall_stack("sagemaker-studio-vpc-firewall", "10.2", "anfw")
+        self.datasets = f"sagemaker-studio-datasets-{self.estate.account}"
+        stack = self._firewall_stack("sagemaker-studio-vpc-firewall", "10.2", "anfw", [self.datasets])
         domain = self.sm.create_domain(
             DomainName="sagemaker-anfw-domain",
             AuthMode="IAM",
@@ -429,7 +444,8 @@ class _EstateBuilder:
         stack = self._firewall_stack("sagemaker-fw-stateless-pass", "10.3", "pass")
         self._notebook("nb-firewall-stateless-pass", stack.sagemaker_subnet, [stack.sagemaker_sg])
 
-    def _firewall_stack(self, project: str, prefix: str, key: str) -> _FirewallStack:
+    def _firewall_stack(self, project: str, prefix: str, key: str,
+                        buckets: Sequence[str] = ()) -> _FirewallStack:
         """Seed 001's network: SageMaker subnet -> NAT -> firewall endpoint -> IGW, and back."""
         vpc = self._vpc(f"{project}-vpc", f"{prefix}.0.0/16")
         fw_subnet = self._subnet(vpc, f"{prefix}.1.0/24", f"{project}-firewall-subnet")
@@ -464,7 +480,7 @@ class _EstateBuilder:
             "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
             "IpRanges": [{"CidrIp": f"{prefix}.0.0/16", "Description": "HTTPS from the VPC"}],
         }])
-        self._s3_gateway_endpoint(vpc, sm_rt, f"{project}-s3-endpoint", [f"{project}-*"])
+        self._s3_gateway_endpoint(vpc, sm_rt, f"{project}-s3-endpoint", [f"{project}-*", *buckets])
         self._sagemaker_interface_endpoints(vpc, sm_subnet, vpce_sg, project)
         self.estate.placeholders.update({
             f"{key}.vpc": vpc, f"{key}.firewall_subnet": fw_subnet, f"{key}.endpoint": endpoint,
@@ -474,7 +490,7 @@ class _EstateBuilder:
 
     # --- seed 003 (+ 004) ---------------------------------------------------------------------
 
-    def _design_isolated_s3(self) -> None:
+    def _design_isolated_s3(self) -> dict[str, str]:
         self._say("demo: seed 003 isolated VPC 10.4.0.0/16 with S3 gateway and SageMaker endpoints")
         vpc = self._vpc("isolated-notebook-vpc", "10.4.0.0/16")
         private = self._subnet(vpc, "10.4.1.0/24", "isolated-notebook-private")
@@ -485,10 +501,52 @@ class _EstateBuilder:
             "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
             "UserIdGroupPairs": [{"GroupId": notebook_sg, "Description": "HTTPS from the notebook"}],
         }])
-        self._s3_gateway_endpoint(vpc, rt, "isolated-s3-endpoint", [self.bucket])
-        self._sagemaker_interface_endpoints(vpc, private, vpce_sg, "isolated")
+        s3_endpoint = self._s3_gateway_endpoint(vpc, rt, "isolated-s3-endpoint", [self.bucket])
+        api_endpoint = self._sagemaker_interface_endpoints(vpc, private, vpce_sg, "isolated")
         self._lifecycle("lc-autostop-from-s3", "lc-autostop-from-s3", bucket=self.bucket)
         self._notebook("nb-isolated-s3", private, [notebook_sg], lifecycle="lc-autostop-from-s3")
+        return {"s3": s3_endpoint, "sagemaker.api": api_endpoint}
+
+    # --- seeds 002 and 004: guardrails ---------------------------------------------------------
+
+    def _design_guardrails(self, isolated: Mapping[str, str]) -> None:
+        """Built last, so that the ids of everything before stay what DEMO_EXPECTED names."""
+        self._say("demo: guardrails (seeds 002/004): IAM roles, an organization, bucket policies")
+        self._session.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+        iam = self._session.client("iam", region_name=REGION)
+        people = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{self.estate.account}:root"},
+            "Action": "sts:AssumeRole"}]})
+        # The gap: a data scientists' role that may create anything, any way.
+        iam.create_role(RoleName="ds-notebooks-open", AssumeRolePolicyDocument=people,
+                        Description="Creates notebooks and jobs with no network condition")
+        iam.put_role_policy(RoleName="ds-notebooks-open", PolicyName="create-notebooks", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Resource": "*",
+                "Action": ["sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob",
+                           "sagemaker:DescribeNotebookInstance"]}]}))
+        # Seed 002's controls and seed 004's presigned-URL condition, as a managed policy that is
+        # also the role's permissions boundary.
+        guarded = iam.create_policy(PolicyName="sagemaker-guarded", PolicyDocument=json.dumps(
+            _guarded_policy(isolated["sagemaker.api"])))["Policy"]["Arn"]
+        iam.create_role(RoleName="ds-notebooks-guarded", AssumeRolePolicyDocument=people,
+                        PermissionsBoundary=guarded, Description="Seed 002/004 guardrails")
+        iam.attach_role_policy(RoleName="ds-notebooks-guarded", PolicyArn=guarded)
+        iam.create_group(GroupName="analysts")
+        iam.put_group_policy(GroupName="analysts", PolicyName="open-notebooks", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sagemaker:CreatePresignedNotebookInstanceUrl", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": isolated["sagemaker.api"]}}}]}))
+        iam.create_user(UserName="analyst")
+        iam.add_user_to_group(GroupName="analysts", UserName="analyst")
+        # The data fence: only requests through the isolated VPC's S3 endpoint reach the scripts.
+        s3 = self._session.client("s3", region_name=REGION)
+        s3.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "OnlyThroughTheIsolatedEndpoint", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{self.bucket}", f"arn:aws:s3:::{self.bucket}/*"],
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": isolated["s3"]}}}]}))
+        # ...and the Studio datasets bucket its endpoint names has none.
+        s3.create_bucket(Bucket=self.datasets, CreateBucketConfiguration={"LocationConstraint": REGION})
 
     # --- jobs and models --------------------------------------------------------------------
 
@@ -567,7 +625,7 @@ class _EstateBuilder:
         self._tag(sg, name)
         return sg
 
-    def _s3_gateway_endpoint(self, vpc: str, route_table: str, name: str, buckets: Sequence[str]) -> None:
+    def _s3_gateway_endpoint(self, vpc: str, route_table: str, name: str, buckets: Sequence[str]) -> str:
         """Seed 003's endpoint policy: read-only, and only the named buckets."""
         resources_ = [arn for b in buckets for arn in (f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*")]
         policy = {"Version": "2008-10-17", "Statement": [{
@@ -578,16 +636,19 @@ class _EstateBuilder:
             RouteTableIds=[route_table], PolicyDocument=json.dumps(policy),
         )["VpcEndpoint"]["VpcEndpointId"]
         self._tag(endpoint, name)
+        return str(endpoint)
 
-    def _sagemaker_interface_endpoints(self, vpc: str, subnet: str, sg: str, project: str) -> None:
+    def _sagemaker_interface_endpoints(self, vpc: str, subnet: str, sg: str, project: str) -> str:
         """Seed 004's PrivateLink endpoints, so VPC-only notebooks can reach the SageMaker API."""
         cidr = self.ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"]
+        ids: list[str] = []
         for index, service in enumerate(("sagemaker.api", "sagemaker.runtime")):
             endpoint = self.ec2.create_vpc_endpoint(
                 VpcId=vpc, VpcEndpointType="Interface", ServiceName=f"com.amazonaws.{REGION}.{service}",
                 SubnetIds=[subnet], SecurityGroupIds=[sg], PrivateDnsEnabled=True,
             )["VpcEndpoint"]
             self._tag(endpoint["VpcEndpointId"], f"{project}-{service.replace('.', '-')}-endpoint")
+            ids.append(str(endpoint["VpcEndpointId"]))
             for eni in endpoint.get("NetworkInterfaceIds", []):
                 self.estate.eni_overrides[eni] = {
                     "InterfaceType": "vpc_endpoint",
@@ -595,6 +656,7 @@ class _EstateBuilder:
                     "RequesterManaged": True,
                     **_address_in(cidr, 200 + index),
                 }
+        return ids[0]  # the API endpoint: presigned URLs are asked for through it
 
     def _lifecycle(self, name: str, script: str, **values: str) -> None:
         lines = self._scripts[script]["OnStart"]
@@ -628,6 +690,24 @@ class _EstateBuilder:
         if lifecycle:
             kwargs["LifecycleConfigName"] = lifecycle
         self.sm.create_notebook_instance(**kwargs)
+
+
+def _guarded_policy(api_endpoint: str) -> dict[str, Any]:
+    """Allow creating notebooks and jobs, and opening notebooks; deny each unless it is made
+    closed (StringNotEquals / Null: a parameter left out is refused too), and presigned URLs
+    only through the VPC's SageMaker API endpoint."""
+    create = ["sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Create", "Effect": "Allow", "Action": create, "Resource": "*"},
+        {"Sid": "OpenThroughTheEndpoint", "Effect": "Allow", "Action": "sagemaker:CreatePresignedNotebookInstanceUrl",
+         "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": api_endpoint}}},
+        {"Sid": "NoDirectInternet", "Effect": "Deny", "Action": "sagemaker:CreateNotebookInstance", "Resource": "*",
+         "Condition": {"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}}},
+        {"Sid": "NoRoot", "Effect": "Deny", "Action": "sagemaker:CreateNotebookInstance", "Resource": "*",
+         "Condition": {"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}}},
+        {"Sid": "JobsInTheVpc", "Effect": "Deny", "Action": create[1:], "Resource": "*",
+         "Condition": {"Null": {"sagemaker:VPCSubnets": "true"}}},
+    ]}
 
 
 # --------------------------------------------------------------------------------------------

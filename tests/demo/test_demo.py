@@ -104,14 +104,15 @@ def test_snapshot_validates(snap: dict[str, Any]) -> None:
     validate.validate_snapshot(snap, "demo")
     assert snap["schema"] == "safemaker.snapshot/v1"
     assert list(snap["accounts"]) == [ACCOUNT]
-    assert list(snap["accounts"][ACCOUNT]) == [REGION]
+    assert list(snap["accounts"][ACCOUNT]) == ["aws-global", REGION]  # IAM and Organizations: aws-global
 
 
 def test_every_planned_operation_collected_without_errors(snap: dict[str, Any], region: dict[str, Any]) -> None:
     # The demo answers what moto lacks, so nothing is "unknown": every check can decide.
     assert snap["errors"] == []
     plan = pytest.importorskip("safemaker.scanner.collect.plan")
-    missing = [(svc, op) for svc, op in plan.planned_operations() if op not in region.get(svc, {})]
+    places = {"regional": region, "global": snap["accounts"][ACCOUNT]["aws-global"]}
+    missing = [(s.service, s.operation) for s in plan.PLAN if s.operation not in places[s.scope].get(s.service, {})]
     assert missing == []
 
 
@@ -310,6 +311,7 @@ def test_expected_verdicts_name_resources_of_the_estate(region: dict[str, Any]) 
     known = set(NOTEBOOKS) | {"d-sagemaker-anfw-domain", "train-churn-no-vpc", "model-churn-anfw"}
     known |= set(FIREWALLS) | {f"network-firewall-policy-{p}" for p, _, _ in FIREWALLS.values()}
     known |= set(DEMO_EXPECTED["PRX-001"])
+    known |= {ACCOUNT} | set(region["s3"]["GetBucketPolicy"])  # the guardrail checks: account, buckets
     assert {r for verdicts in DEMO_EXPECTED.values() for r in verdicts} <= known
     assert {s for verdicts in DEMO_EXPECTED.values() for s in verdicts.values()} <= {"PASS", "FAIL"}
     assert set(DEMO_EXPECTED["NET-001"]) == set(NOTEBOOKS)
