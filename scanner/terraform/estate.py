@@ -27,12 +27,16 @@ PREFIX: Mapping[str, str] = {
     "aws_ec2_managed_prefix_list": "pl", "aws_sagemaker_domain": "d", "aws_route_table_association": "rtbassoc",
     "aws_vpn_gateway": "vgw", "aws_ec2_transit_gateway": "tgw",
     "aws_vpc_security_group_ingress_rule": "sgr", "aws_vpc_security_group_egress_rule": "sgr",
+    "aws_ec2_transit_gateway_vpc_attachment": "tgw-attach", "aws_ec2_transit_gateway_route_table": "tgw-rtb",
+    "aws_vpc_block_public_access_exclusion": "vpcbpa-exclude",
 }
 #: Implicit objects AWS creates with a VPC; Terraform exposes their IDs as VPC attributes.
 VPC_DEFAULTS: Mapping[str, str] = {
     "default_route_table_id": "rtb-main-of-", "main_route_table_id": "rtb-main-of-",
     "default_network_acl_id": "acl-default-of-", "default_security_group_id": "sg-default-of-",
 }
+#: A transit gateway's default route table (one table for both, as AWS creates it).
+TGW_DEFAULTS = ("association_default_route_table_id", "propagation_default_route_table_id")
 ERROR_UNKNOWN = "UnknownUntilApply"
 ERROR_UNSUPPORTED = "UnsupportedResource"
 
@@ -254,6 +258,10 @@ class Estate:
                 return value
         if target.attribute in VPC_DEFAULTS and t.type == "aws_vpc":
             return VPC_DEFAULTS[target.attribute] + t.address
+        if t.type == "aws_ec2_transit_gateway" and target.attribute in TGW_DEFAULTS:
+            from safemaker.scanner.terraform.transit import default_table
+
+            return default_table(t)
         if target.attribute == "id" and t.type in PREFIX:
             return f"{PREFIX[t.type]}-{t.address}"
         if t.type == "aws_eip" and target.attribute == "allocation_id":

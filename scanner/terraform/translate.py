@@ -5,7 +5,7 @@ that need their CIDRs for local routes, tables before routes and associations, g
 rules), so that each translator can look up what it builds on in the estate being built.
 
 Types the translator does not know are listed once on stderr. When such a type could carry
-traffic (a load balancer, a VPN, a transit gateway attachment, a third-party appliance), a
+traffic (a load balancer, a VPN, a transit gateway peering attachment, a third-party appliance), a
 path through it cannot be proven either way: forwarding in its region is then reported as not
 collected (`DescribeRouteTables` left out, the resources named in `errors`), so every path
 verdict there is ERROR rather than a PASS that ignores it.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safemaker import __version__
-from safemaker.scanner.terraform import firewall, network, sagemaker
+from safemaker.scanner.terraform import addresses, firewall, network, sagemaker, transit
 from safemaker.scanner.terraform.estate import Estate
 from safemaker.scanner.terraform.plan import Plan, Planned
 from safemaker.scanner.terraform.refs import Unresolved
@@ -57,6 +57,24 @@ FAMILIES: tuple[Family, ...] = (
     Family(("aws_instance",), "ec2", "DescribeInstances", network.instance),
     Family(("aws_network_interface",), "ec2", "DescribeNetworkInterfaces", network.network_interface),
     Family(("aws_vpc_peering_connection",), "ec2", "DescribeVpcPeeringConnections", network.peering),
+    Family(("aws_ec2_managed_prefix_list",), "ec2", "GetManagedPrefixListEntries", addresses.managed_prefix_list,
+           addresses.prefix_list_key),
+    Family(("aws_ec2_managed_prefix_list_entry",), "ec2", "GetManagedPrefixListEntries", addresses.prefix_list_entry,
+           addresses.prefix_list_entry_key),
+    # An exclusion that cannot be resolved leaves the options out (taken as off), never only itself.
+    Family(("aws_vpc_block_public_access_options",), "ec2", "DescribeVpcBlockPublicAccessOptions",
+           addresses.block_public_access_options),
+    Family(("aws_vpc_block_public_access_exclusion",), "ec2", "DescribeVpcBlockPublicAccessOptions",
+           addresses.block_public_access_exclusion),
+    Family(("aws_ec2_transit_gateway",), "ec2", "DescribeTransitGateways", transit.transit_gateway),
+    Family(("aws_ec2_transit_gateway_route_table",), "ec2", "DescribeTransitGatewayRouteTables", transit.route_table),
+    Family(("aws_ec2_transit_gateway_vpc_attachment",), "ec2", "DescribeTransitGatewayVpcAttachments",
+           transit.vpc_attachment),
+    Family(("aws_ec2_transit_gateway_route_table_association",), "ec2", "DescribeTransitGatewayAttachments",
+           transit.association),
+    Family(("aws_ec2_transit_gateway_route_table_propagation",), "ec2", "SearchTransitGatewayRoutes",
+           transit.propagation),
+    Family(("aws_ec2_transit_gateway_route",), "ec2", "SearchTransitGatewayRoutes", transit.route),
     Family(("aws_route_table",), "ec2", "DescribeRouteTables", network.route_table),
     Family(("aws_vpc_endpoint",), "ec2", "DescribeVpcEndpoints", network.vpc_endpoint),
     Family(("aws_networkfirewall_rule_group",), "network-firewall", "DescribeRuleGroup", firewall.rule_group),
@@ -145,11 +163,11 @@ def translate(plan: Plan, account: str, region: str | None, base: Mapping[str, A
                 est.unknown(reg, family.service, family.operation, exc, key)
     for reg in list(est.regions):
         network.default_acl_for_new_subnets(est, reg)
-    for type_, addresses in sorted(unsupported.items()):
+    for type_, listed in sorted(unsupported.items()):
         if not carries_traffic(type_):
             continue
         for r in chosen:
-            if r.address in addresses:
+            if r.address in listed:
                 try:
                     reg = est.region_of(r)
                 except Unresolved:

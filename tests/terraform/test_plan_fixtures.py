@@ -94,16 +94,26 @@ def _plan_and_live(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return plan, live
 
 
-def test_seed001_plan_gets_the_verdicts_of_the_same_design_live() -> None:
-    """fixtures/scenarios/net-seed001-firewall.json is seed 001 as a collected snapshot (a notebook
-    in the Studio subnet, the firewall, its policy and allowlist, the S3 gateway endpoint): the plan
-    of the same design gets the same verdict for every finding of that snapshot."""
-    scenario = ROOT / "fixtures" / "scenarios" / "net-seed001-firewall.json"
+#: fixture -> (the same design as a collected snapshot in fixtures/scenarios, the live IDs AWS
+#: gave that the plan names by Terraform address instead)
+SAME_DESIGN_LIVE: dict[str, tuple[str, dict[str, str]]] = {
+    "seed001-studio-firewall": ("net-seed001-firewall.json",
+                                {"vpce-0000000000000001c": "vpce-module.studio.aws_vpc_endpoint.s3"}),
+    "tgw-hub-egress": ("net-tgw-egress.json", {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_DESIGN_LIVE))
+def test_a_plan_gets_the_verdicts_of_the_same_design_live(name: str) -> None:
+    """A live snapshot of the design (seed 001: a notebook in the Studio subnet, the firewall, its
+    policy and allowlist, the S3 gateway endpoint; the TGW hub: a spoke notebook and the egress
+    VPC) and the plan of the same design get the same verdict for every finding of the snapshot."""
+    scenario_name, same = SAME_DESIGN_LIVE[name]
+    scenario = ROOT / "fixtures" / "scenarios" / scenario_name
     live = run_checks(Snapshot(json.loads(scenario.read_text("utf-8")), str(scenario)),
                       load_registry(entry_points=False))
-    same = {"vpce-0000000000000001c": "vpce-module.studio.aws_vpc_endpoint.s3"}  # IDs AWS gives, not names
-    planned = verdicts("seed001-studio-firewall")
-    assert len(live) >= 15
+    planned = verdicts(name)
+    assert len(live) >= 9
     differ = {(f.check_id, f.resource.id): (f.status.value, planned.get((f.check_id, same.get(f.resource.id,
                                                                                                f.resource.id))))
               for f in live if planned.get((f.check_id, same.get(f.resource.id, f.resource.id))) != f.status.value}
@@ -152,3 +162,95 @@ def test_an_endpoint_policy_unknown_for_another_reason_than_null_is_error(tmp_pa
     findings = run_checks(Snapshot(result.doc, str(path)), load_registry(entry_points=False))
     got = {(f.check_id, f.resource.id): f.status.value for f in findings}
     assert got[("NET-006", "nb-firewall")] == "ERROR"
+
+
+def _translated(name: str, plan: dict[str, Any] | None = None, tmp_path: Path | None = None) -> dict[str, Any]:
+    path = FIXTURES / name / "plan.json"
+    if plan is not None:
+        assert tmp_path is not None
+        path = tmp_path / "plan.json"
+        path.write_text(json.dumps(plan), "utf-8")
+    live = FIXTURES / name / "live.json"
+    base = json.loads(live.read_text("utf-8")) if live.is_file() else None
+    result = translate(read_plan(str(path)), "111122223333", None, base)
+    return {"doc": result.doc, "unresolved": result.unresolved, "path": str(path)}
+
+
+def _verdicts_of(t: dict[str, Any]) -> dict[tuple[str, str], str]:
+    findings = run_checks(Snapshot(t["doc"], t["path"]), load_registry(entry_points=False))
+    return {(f.check_id, f.resource.id): f.status.value for f in findings}
+
+
+def test_the_default_route_table_of_a_transit_gateway() -> None:
+    """Default association and propagation: AWS's default table (not a resource) holds both VPCs'
+    CIDRs, propagated, and the static default route; both attachments are associated with it,
+    the spoke's because its flags, left unset, are unknown in the plan and default to true."""
+    ec2 = _translated("tgw-hub-default-rt")["doc"]["accounts"]["111122223333"]["eu-west-1"]["ec2"]
+    table = "tgw-rtb-default-of-module.hub.aws_ec2_transit_gateway.hub"
+    assert {a["TransitGatewayAttachmentId"]: a["Association"]["TransitGatewayRouteTableId"]
+            for a in ec2["DescribeTransitGatewayAttachments"]["TransitGatewayAttachments"]} == {
+        "tgw-attach-module.hub.aws_ec2_transit_gateway_vpc_attachment.egress": table,
+        "tgw-attach-module.hub.aws_ec2_transit_gateway_vpc_attachment.spoke": table}
+    routes = {(r["DestinationCidrBlock"], r["Type"], r["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"])
+              for r in ec2["SearchTransitGatewayRoutes"][table]["Routes"]}
+    attach = "tgw-attach-module.hub.aws_ec2_transit_gateway_vpc_attachment."
+    assert routes == {("10.10.0.0/16", "propagated", attach + "spoke"),
+                      ("10.99.0.0/16", "propagated", attach + "egress"), ("0.0.0.0/0", "static", attach + "egress")}
+
+
+def test_an_explicit_transit_gateway_design_has_no_default_table() -> None:
+    ec2 = _translated("tgw-hub-egress")["doc"]["accounts"]["111122223333"]["eu-west-1"]["ec2"]
+    tables = {t["TransitGatewayRouteTableId"] for t in
+              ec2["DescribeTransitGatewayRouteTables"]["TransitGatewayRouteTables"]}
+    assert tables == {"tgw-rtb-module.hub.aws_ec2_transit_gateway_route_table.egress[0]",
+                      "tgw-rtb-module.hub.aws_ec2_transit_gateway_route_table.spoke[0]"}
+    egress = ec2["SearchTransitGatewayRoutes"]["tgw-rtb-module.hub.aws_ec2_transit_gateway_route_table.egress[0]"]
+    assert [(r["DestinationCidrBlock"], r["Type"]) for r in egress["Routes"]] == [("10.10.0.0/16", "propagated")]
+
+
+def test_prefix_list_entries_decide_the_partner_path(tmp_path: Path) -> None:
+    """The spoke routes only its prefix lists to the TGW: the partner's public range is the FAIL;
+    without that entry, the remaining private ranges reach no internet (PASS). The corporate
+    list's entry is a separate resource."""
+    t = _translated("tgw-hub-partner-list")
+    entries = t["doc"]["accounts"]["111122223333"]["eu-west-1"]["ec2"]["GetManagedPrefixListEntries"]
+    assert entries["pl-module.hub.aws_ec2_managed_prefix_list.corporate"]["Entries"] == [
+        {"Cidr": "192.168.0.0/16", "Description": "on-premises"}]
+    assert _verdicts_of(t)[("NET-001", "nb-spoke")] == "FAIL"
+    plan = json.loads((FIXTURES / "tgw-hub-partner-list" / "plan.json").read_text("utf-8"))
+    for rc in plan["resource_changes"]:
+        if rc["address"] == "module.hub.aws_ec2_managed_prefix_list.partners":
+            rc["change"]["after"]["entry"] = [e for e in rc["change"]["after"]["entry"]
+                                              if e["cidr"] != "198.51.100.0/24"]
+            rc["change"]["after_unknown"]["entry"] = [{}]
+    assert _verdicts_of(_translated("tgw-hub-partner-list", plan, tmp_path))[("NET-001", "nb-spoke")] == "PASS"
+
+
+def test_an_unresolved_block_public_access_exclusion_leaves_the_block_out(tmp_path: Path) -> None:
+    """Block Public Access makes the TGW hub's NET-001 a PASS. When an exclusion cannot be
+    resolved, its scope is unknown: the options are left out (taken as off), so the path is a
+    FAIL, never a PASS on a block that may not apply."""
+    assert _verdicts_of(_translated("tgw-hub-bpa"))[("NET-001", "nb-spoke")] == "PASS"
+    plan = json.loads((FIXTURES / "tgw-hub-bpa" / "plan.json").read_text("utf-8"))
+    module = plan["configuration"]["root_module"]["module_calls"]["hub"]["module"]
+    (exclusion,) = [r for r in module["resources"] if r["type"] == "aws_vpc_block_public_access_exclusion"]
+    exclusion["expressions"]["vpc_id"] = {"references": ["local.excluded_vpc"]}
+    t = _translated("tgw-hub-bpa", plan, tmp_path)
+    assert t["unresolved"] == ["module.hub.aws_vpc_block_public_access_exclusion.spoke[0]: vpc_id is known only after "
+                               "apply and it comes from local.excluded_vpc, which the plan does not record"]
+    assert "DescribeVpcBlockPublicAccessOptions" not in t["doc"]["accounts"]["111122223333"]["eu-west-1"]["ec2"]
+    assert _verdicts_of(t)[("NET-001", "nb-spoke")] == "FAIL"
+
+
+def test_a_route_to_an_attachment_the_plan_cannot_name_is_error(tmp_path: Path) -> None:
+    """A TGW route whose attachment comes from a local: the route tables' routes are unknown, so
+    the spoke's path through the TGW is ERROR naming the route and attribute."""
+    plan = json.loads((FIXTURES / "tgw-hub-egress" / "plan.json").read_text("utf-8"))
+    module = plan["configuration"]["root_module"]["module_calls"]["hub"]["module"]
+    (route,) = [r for r in module["resources"] if r["address"] == "aws_ec2_transit_gateway_route.spoke_default"]
+    route["expressions"]["transit_gateway_attachment_id"] = {"references": ["local.egress_attachment"]}
+    t = _translated("tgw-hub-egress", plan, tmp_path)
+    assert t["unresolved"] == ["module.hub.aws_ec2_transit_gateway_route.spoke_default[0]: "
+                               "transit_gateway_attachment_id is known only after apply and it comes from "
+                               "local.egress_attachment, which the plan does not record"]
+    assert _verdicts_of(t)[("NET-001", "nb-spoke")] == "ERROR"
