@@ -11,11 +11,13 @@ With `--baseline` each finding is marked new or unchanged and the FAIL/ERROR fin
 baseline that are gone are listed as fixed; a finding suppressed in safemaker.toml is marked with
 its justification (and an expired suppression is called out), and both can be filtered on.
 
-FAIL and ERROR findings are written in full, each path as a readable chain (Name tags beside
+FAIL and ERROR findings are shown in full, each path as a readable chain (Name tags beside
 IDs, NACL hops with their direction, destinations summarised by scanner.describe) that can
-be highlighted on the network pictures of reports.network; PASS findings are grouped per check
-and resource type in an inline JSON block and listed on demand, which keeps the report for a
-large estate an order of magnitude smaller.
+be highlighted on the network pictures of reports.network. The first page of resources is
+written here as markup; the other resources and the PASS findings (grouped per check and
+resource type) are one inline JSON block (reports.html_data) that the script lists a page at a
+time, searches in full and lists entirely before printing, so that the report of a large
+estate stays small and opens in seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +36,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from safemaker.reports.html_data import json_block, report_data
 from safemaker.reports.network import Picture, node_groups, pictures
 from safemaker.scanner.describe import Describer, named_ranges, plain
 from safemaker.scanner.model import (
@@ -139,12 +141,24 @@ class Network:
                    {(v.account, v.region): Describer(named_ranges(v)) for v in snapshot.views()})
 
 
-def render_html(report: Report, snapshot: Any | None = None) -> str:
+_INDENT = re.compile(r"\n[ ]+<")
+MAX_TAG_OPTIONS = 500
+#: Above this many pictures only those a FAIL or ERROR path is shown on are drawn, at most
+#: MAX_DRAWN of them (the ones with the most such paths): each is several kilobytes of SVG.
+MAX_PICTURES = 50
+MAX_DRAWN = 100
+#: Resources with a FAIL or ERROR written as markup, and listed at a time by the script after them.
+PAGE = 100
+
+
+def render_html(report: Report, snapshot: Any | None = None, page_size: int = PAGE) -> str:
     """Render the whole report; the same Report (and snapshot) always gives the same bytes.
 
-    FAIL and ERROR findings are written in full; PASS findings, most of a large estate, go into
-    one inline JSON block that the script turns into rows when their group is opened, so that a
-    10,000-notebook report stays small enough to open."""
+    The first `page_size` resources with a FAIL or ERROR (worst first) are written as markup, so a
+    report of a small estate reads without its script; the other resources and every PASS
+    finding go into one inline JSON block (reports.html_data) that the script lists on demand,
+    a page at a time, and searches in full, so that a 10,000-notebook report stays small enough
+    to open."""
     env = _environment()
     css = _asset(CSS_ASSET)
     js = _asset(JS_ASSET)
@@ -167,6 +181,8 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
     findings = [f for r in resources for f in r.findings]
     passes = sorted((f for f in report.findings if f.status is Status.PASS), key=lambda f: f.sort_key())
     pass_groups = _pass_groups(passes)
+    page = max(1, page_size)
+    serial = sum(len(r.findings) for r in resources[:page])
     tags = sorted({f"{k}={v}" for f in report.findings for k, v in f.resource.tags})
     context = {
         "report": report,
@@ -177,12 +193,15 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
         "locations": _location_rows(report.findings),
         "checks": _check_rows(report.findings),
         "remediations": _remediations(report.findings),
-        "resources": resources,
+        "resources": resources[:page],
+        "resource_total": len(resources),
+        "page": page,
         "resource_count": len({(f.resource.account, f.resource.region, f.resource.type.value, f.resource.id)
                                for f in report.findings}),
         "finding_count": len(findings),
         "pass_groups": pass_groups,
-        "pass_data": Markup(_json_block(_pass_rows(passes, pass_groups, age_of))),
+        # JSON with <, > and & escaped (html_data.json_block): it cannot end its element.
+        "report_data": Markup(json_block(report_data(resources, page, serial, passes, pass_groups, age_of))),
         "pictures": net.pictures,
         "undrawn": undrawn,
         "filter_checks": sorted({f.check_id for f in report.findings}),
@@ -205,26 +224,12 @@ def render_html(report: Report, snapshot: Any | None = None) -> str:
         "js": Markup(js),
         "csp": _csp(css, js),
     }
-    page = env.get_template(TEMPLATE).render(context)
+    text = env.get_template(TEMPLATE).render(context)
     # The template's indentation is a fifth of a large report; AWS text never starts a line with
     # "<" (it is escaped), so only the template's own lines lose their leading spaces.
-    return _INDENT.sub("\n<", page)
+    return _INDENT.sub("\n<", text)
 
 
-_INDENT = re.compile(r"\n[ ]+<")
-MAX_TAG_OPTIONS = 500
-#: Above this many pictures only those a FAIL or ERROR path is shown on are drawn, at most
-#: MAX_DRAWN of them (the ones with the most such paths): each is several kilobytes of SVG.
-MAX_PICTURES = 50
-MAX_DRAWN = 100
-
-
-def _json_block(value: Any) -> str:
-    """JSON for a `<script type="application/json">` block: `<`, `>` and `&` as escapes, so no
-    AWS string can close the block or open a comment, whatever it holds."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def _ages(generated: str) -> Callable[[str | None], int | None]:
@@ -260,44 +265,6 @@ def _pass_groups(passes: Sequence[Finding]) -> list[PassGroup]:
     counts = Counter((f.check_id, f.resource.type.value) for f in passes)
     titles = {f.check_id: f.title for f in passes}
     return [PassGroup(i, cid, titles[cid], rtype, n) for i, ((cid, rtype), n) in enumerate(sorted(counts.items()))]
-
-
-def _pass_rows(passes: Sequence[Finding], groups: Sequence[PassGroup],
-               age_of: Callable[[str | None], int | None]) -> dict[str, Any]:
-    """The PASS findings, compactly: {"places": [[account, region]], "texts": [message],
-    "rows": [[group, resource id, name, place, severity, message, age, tags, baseline, suppressed]]}.
-
-    A message that repeats is written once in "texts" and a row holds its index (or, when only
-    what follows its first ": " repeats, [the words before it, the index of the rest]); the trailing
-    fields are left off a row when they have their usual value (no age, no tags, no baseline,
-    not suppressed). The script expands the rows back when it reads them."""
-    index = {(g.check_id, g.rtype): g.index for g in groups}
-    places: dict[tuple[str, str], int] = {}
-    repeated = Counter(f.message for f in passes)
-    tails = Counter(f.message.partition(": ")[2] for f in passes if repeated[f.message] == 1)
-    texts: dict[str, int] = {}
-    rows = []
-    for f in passes:
-        r = f.resource
-        place = places.setdefault((r.account, r.region), len(places))
-        message: str | int | list[str | int] = f.message
-        head, sep, tail = f.message.partition(": ")
-        if repeated[f.message] > 1:
-            message = texts.setdefault(f.message, len(texts))
-        elif sep and tails[tail] > 1:  # "eni-… (notebook nb-1): the same words for every notebook"
-            message = [head, texts.setdefault(tail, len(texts))]
-        row: list[Any] = [index[(f.check_id, r.type.value)], r.id, r.name or "", place, f.severity.value, message,
-                          age_of(f.first_seen), "\n".join(f"{k}={v}" for k, v in r.tags),
-                          f.triage.baseline.value if f.triage.baseline else "",
-                          "yes" if f.triage.suppressed else "no"]
-        while len(row) > 6 and row[-1] == _ROW_DEFAULTS[len(row) - 7]:
-            row.pop()
-        rows.append(row)
-    return {"places": [list(p) for p in places], "texts": list(texts), "rows": rows}
-
-
-#: A PASS row's trailing fields as the script fills them in when left off: age, tags, baseline, suppressed.
-_ROW_DEFAULTS: tuple[Any, ...] = (None, "", "", "no")
 
 
 def _remediations(findings: Sequence[Finding]) -> list[tuple[str, str]]:

@@ -384,8 +384,8 @@ _VISIBLE_SECTIONS = ('Array.from(document.querySelectorAll("section.resource"))'
                      ".filter(s => s.getClientRects().length > 0).length")
 
 
-def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
-    """The demo estate's report as a reader first sees it; the PNG is kept for the README."""
+def demo_report() -> tuple[Report, Any]:
+    """The demo estate's report and the snapshot that draws its pictures."""
     demo = pytest.importorskip("safemaker.scanner.devtools.demo")
     if not hasattr(demo, "build_demo_snapshot"):
         pytest.skip("safemaker.scanner.devtools.demo.build_demo_snapshot is not available")
@@ -395,9 +395,14 @@ def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
     from safemaker.scanner.snapshot.io import Snapshot
 
     doc = demo.build_demo_snapshot()
-    report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry())
+    return analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry()), Snapshot(doc, "<demo>")
+
+
+def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
+    """The demo estate's report as a reader first sees it; the PNG is kept for the README."""
+    report, snapshot = demo_report()
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_html(report, Snapshot(doc, "<demo snapshot>")), encoding="utf-8")
+    page_file.write_text(render_html(report, snapshot), encoding="utf-8")
     page = browser.open(page_file, width=1280, height=2300)  # the summary and the worst resource
     counts = page.evaluate(COUNT_VISIBLE)
     assert counts["FAIL"] == report.summary()["FAIL"] and counts["PASS"] == report.summary()["PASS"]
@@ -434,4 +439,115 @@ def test_demo_report_screenshot(browser: Chromium, tmp_path: Path) -> None:
     page.screenshot(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert target.stat().st_size > 20_000  # a rendered page, not a blank one
+    assert page.problems() == []
+
+
+# Each listed resource as the reader gets it: its elements with their attributes, and its text.
+LISTED = """(() => Array.from(document.querySelectorAll("#resources section.resource"))
+  .filter(s => s.getClientRects().length > 0).map(s => ({
+    id: s.id, text: s.innerText,
+    shape: Array.from(s.querySelectorAll("*")).map(e => e.tagName + Array.from(e.attributes)
+      .map(a => " " + a.name + "=" + a.value).sort().join(""))})))()"""
+
+INJECTED = 'document.querySelectorAll("[onerror], img, iframe, object, embed, #resources script").length'
+
+
+@pytest.mark.parametrize("which", ["demo", "hostile"])
+def test_resources_listed_from_the_data_read_as_the_markup(browser: Chromium, hostile_report: Report,
+                                                           tmp_path: Path, which: str) -> None:
+    """The same report written all as markup and with one resource as markup (the rest listed by
+    the script from the data block, after "Show all"): the same elements, attributes and text."""
+    report, snapshot = demo_report() if which == "demo" else (triaged(hostile_report), None)
+    listed = {}
+    for size in (1000, 1):
+        page_file = tmp_path / f"report-{size}.html"
+        page_file.write_text(render_html(report, snapshot, page_size=size), encoding="utf-8")
+        page = browser.open(page_file)
+        n = page.evaluate('document.querySelectorAll("#resources section.resource").length')
+        if size == 1:
+            assert n == 1
+            more = page.evaluate('document.getElementById("more-text").textContent')
+            total = len({f.resource.id for f in report.findings if f.status is not Status.PASS})
+            assert more == f"Listing 1 of {total} resources."
+            page.evaluate('document.getElementById("more-all").click()')
+        listed[size] = page.evaluate(LISTED)
+        assert page.evaluate(INJECTED) == 0
+        assert page.problems() == []
+    assert len(listed[1]) == len(listed[1000]) > 1
+    assert listed[1] == listed[1000]
+    if which == "hostile":
+        text = " ".join(r["text"] for r in listed[1])
+        assert SCRIPT in text and ATTR_BREAK in text
+
+
+def _search(page: Page, words: str) -> dict[str, Any]:
+    page.evaluate('(() => { const q = document.querySelector("#filters input[name=q]"); q.value = ""; q.focus(); })()')
+    page.press(words)
+    result: dict[str, Any] = page.evaluate("""(() => {
+      const listed = Array.from(document.querySelectorAll("#resources section.resource"))
+        .filter(s => s.getClientRects().length > 0);
+      return {ids: listed.map(s => s.querySelector(".rid").textContent),
+              findings: listed.flatMap(s => Array.from(s.querySelectorAll("article.finding"))
+                .filter(a => a.getClientRects().length > 0)
+                .map(a => [a.dataset.check, a.querySelector("p.message").textContent])),
+              shown: document.getElementById("shown").textContent,
+              more: document.getElementById("more").hidden ? "" : document.getElementById("more-text").textContent};
+    })()""")
+    return result
+
+
+def test_paging_and_search_reach_resources_beyond_the_first_page(browser: Chromium, tmp_path: Path) -> None:
+    from report_data import estate  # type: ignore[import-not-found]
+
+    report = estate(25)
+    failing = [f for f in report.findings if f.status is not Status.PASS]
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(report, page_size=10), encoding="utf-8")
+    page = browser.open(page_file)
+    listed = 'Array.from(document.querySelectorAll("#resources section.resource")).filter(s => !s.hidden).length'
+    state = """(() => [document.getElementById("shown").textContent, document.getElementById("more").hidden,
+      document.getElementById("more-text").textContent, document.getElementById("more-next").textContent])()"""
+    assert page.evaluate(listed) == 10
+    assert page.evaluate(state) == [f"{len(failing)} FAIL and ERROR findings on 25 resources; 25 passed", False,
+                                    "Listing 10 of 25 resources.", "Show 10 more"]
+    page.evaluate('document.getElementById("more-next").click()')
+    assert page.evaluate(listed) == 20
+    assert page.evaluate(state)[1:] == [False, "Listing 20 of 25 resources.", "Show 5 more"]
+    page.evaluate('document.getElementById("more-next").click()')
+    assert page.evaluate(listed) == 25 and page.evaluate(state)[1] is True
+
+    # Search reaches what is not listed yet: the last notebook by its ID, by its ENI (a hop of its
+    # path and words of its message) and by its name; every match of a search is listed.
+    page = browser.open(page_file)
+    nb24 = [[f.check_id, f.message] for f in failing if f.resource.id == "nb-024"]
+    assert _search(page, "nb-024") == {"ids": ["nb-024"], "findings": nb24, "more": "",
+                                       "shown": f"Showing 2 of {len(failing)} FAIL and ERROR findings on 1 resources; "
+                                                "1 passed"}
+    assert _search(page, "eni-023")["findings"] == [
+        [f.check_id, f.message] for f in failing if f.resource.id == "nb-023" and f.check_id == "NET-001"]
+    assert _search(page, "analysts 22")["ids"] == ["nb-022"]
+    rooted = _search(page, "root access")  # a match of twelve notebooks is listed a page at a time too
+    assert (rooted["ids"], rooted["more"]) == ([f"nb-{i:03d}" for i in range(1, 20, 2)], "Listing 10 of 12 resources.")
+
+    # Filters read the data too: the ERROR findings (every fifth notebook), past the first page as well.
+    errors = page.evaluate("""(() => {
+      const q = document.querySelector("#filters input[name=q]");
+      q.value = "";
+      const sel = document.querySelector("#filters select[name=status]");
+      sel.value = "ERROR";
+      sel.dispatchEvent(new Event("change", {bubbles: true}));
+      return Array.from(document.querySelectorAll("article.finding")).filter(a => a.getClientRects().length > 0)
+        .map(a => [a.closest("section").querySelector(".rid").textContent, a.dataset.status]);
+    })()""")
+    assert errors == [[f"nb-{i:03d}", "ERROR"] for i in (4, 9, 14, 19, 24)]
+    aged = page.evaluate("""(() => {
+      document.querySelector("#filters select[name=status]").value = "";
+      const sel = document.querySelector("#filters select[name=age]");
+      sel.value = "30";
+      sel.dispatchEvent(new Event("change", {bubbles: true}));
+      document.getElementById("more-all").click();
+      return Array.from(document.querySelectorAll("#resources section.resource"))
+        .filter(s => s.getClientRects().length > 0).map(s => s.querySelector(".rid").textContent);
+    })()""")
+    assert aged == [f"nb-{i:03d}" for i in range(0, 25, 4)]
     assert page.problems() == []

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from test_browser import SCREENSHOTS, chromium_path  # type: ignore[import-not-found]
 
-from safemaker.reports.html import render_html
+from safemaker.reports.html import PAGE, render_html
 
 pytestmark = pytest.mark.browser
 
 
-def demo_report_html() -> str:
+def demo_report_html(page_size: int = PAGE) -> tuple[str, int]:
+    """The demo report's HTML and how many FAIL/ERROR findings it has."""
     demo = pytest.importorskip("safemaker.scanner.devtools.demo")
     from safemaker.scanner.checking.registry import load_registry
     from safemaker.scanner.cli import analyze_snapshot
@@ -29,17 +30,21 @@ def demo_report_html() -> str:
 
     doc = demo.build_demo_snapshot()
     report = analyze_snapshot(Snapshot(doc, "<demo snapshot>"), Config(), load_registry())
-    page: str = render_html(report, Snapshot(doc, "<demo snapshot>"))
-    return page
+    page: str = render_html(report, Snapshot(doc, "<demo snapshot>"), page_size=page_size)
+    return page, report.summary()["FAIL"] + report.summary()["ERROR"]
 
 
-def test_demo_report_prints_to_a_readable_pdf(tmp_path: Path) -> None:
+@pytest.mark.parametrize("page_size", [PAGE, 1], ids=["all-markup", "one-resource-markup"])
+def test_demo_report_prints_to_a_readable_pdf(tmp_path: Path, page_size: int) -> None:
+    """Printed, the report lists every FAIL and ERROR finding, also when only the first resource
+    is markup: the script lists the rest before printing (beforeprint)."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("chromium not found: install Debian's chromium package (apt-get install chromium)")
     pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extra (pip install -e .[test])")
     page = tmp_path / "report.html"
-    page.write_text(demo_report_html(), encoding="utf-8")
+    html, failing = demo_report_html(page_size)
+    page.write_text(html, encoding="utf-8")
     pdf = tmp_path / "report.pdf"
     done = subprocess.run(
         [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -58,5 +63,9 @@ def test_demo_report_prints_to_a_readable_pdf(tmp_path: Path) -> None:
     assert "destinations:" in text  # destination summaries
     assert "The network" in text  # the pictures' section is printed (the demo's pictures are open)
     assert text.count("Show on the network") == 1  # the legend says it; the print stylesheet hides the buttons
+    assert text.count("ngerprint ") == failing > 1  # each printed finding ends with its fingerprint ("ﬁ": a ligature)
+    assert "Listing" not in text and "Show more" not in text
+    if page_size != PAGE:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "report.pdf").write_bytes(data)

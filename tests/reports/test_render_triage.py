@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from report_data import block, pass_rows  # type: ignore[import-not-found]
 
 from safemaker.reports.findings_json import findings_document, findings_schema, render_json
 from safemaker.reports.html import render_html
@@ -169,8 +170,7 @@ def test_html_marks_new_unchanged_suppressed_and_lists_fixed(triaged: Report) ->
     assert page.count('data-baseline="new"') == sum(1 for f in written if f.triage.baseline == "new") == 3
     assert page.count('data-baseline="unchanged"') == sum(1 for f in written if f.triage.baseline == "unchanged")
     passed = [f.triage.baseline for f in triaged.findings if f.status.value == "PASS"]
-    block = json.loads(page.split('<script type="application/json" id="pass-data">', 1)[1].split("</script>", 1)[0])
-    states = [row[8] if len(row) > 8 else "" for row in block["rows"]]  # compact rows: baseline is field 8
+    states = [row["baseline"] for row in pass_rows(block(page))]
     assert states.count("new") == passed.count("new") and states.count("unchanged") == passed.count("unchanged")
     assert len(passed) == 2
     assert page.count('data-suppressed="yes"') == 1
