@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 from safemaker import __version__
 from safemaker.scanner import termsafe
@@ -80,6 +79,8 @@ class RunOptions:
     #: Files written next to the reports in the same locked set (the demo's snapshot), name -> text.
     extra_files: Mapping[str, str] = field(default_factory=dict)
     format_options: FormatOptions = field(default_factory=FormatOptions)
+    #: Analysing processes (--jobs); None: automatic (see analysis_jobs).
+    jobs: int | None = None
 
 
 def say_stderr(message: str) -> None:
@@ -190,19 +191,33 @@ def decide_gate(report: Report, fail_on: str, fail_on_error: bool = True) -> Gat
 
 
 def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry,
-                     progress: AnalysisProgress | None = None) -> Report:
+                     progress: AnalysisProgress | None = None, jobs: int | None = 1) -> Report:
     """Checks plus scope findings, sorted as the findings file is; `progress` counts each check's
-    call on each resource."""
+    call on each resource; `jobs` None chooses the processes by the size of the work."""
     from safemaker.scanner.checking.engine import run_checks
 
+    calls, resources, checks = planned_work(snapshot, registry, config)
     if progress is not None:
-        progress.plan(*planned_work(snapshot, registry, config))
-        registry = _Counting(registry, progress.tick)
-    findings = run_checks(snapshot, registry, config, progress=None)
+        progress.plan(calls, resources, checks)
+    findings = run_checks(snapshot, registry, config, jobs=analysis_jobs(jobs, calls),
+                          tick=progress.advance if progress is not None else None)
     scopes = scope_findings(snapshot)
     if scopes:
         findings = sorted([*findings, *scopes], key=Finding.sort_key)
     return build_report(snapshot, findings)
+
+
+#: Check calls from which a second process pays for itself (forking and sending findings back
+#: cost tens of milliseconds; 2,000 calls are about a hundred notebooks, a second of proofs).
+PARALLEL_FROM = 2000
+
+
+def analysis_jobs(jobs: int | None, calls: int) -> int:
+    from safemaker.scanner.checking.parallel import default_jobs
+
+    if jobs is not None:
+        return max(1, jobs)
+    return default_jobs() if calls >= PARALLEL_FROM else 1
 
 
 def planned_work(snapshot: Snapshot, registry: Registry, config: Config) -> tuple[int, int, int]:
@@ -227,26 +242,6 @@ def planned_work(snapshot: Snapshot, registry: Registry, config: Config) -> tupl
                 calls += listed[rtype]
         resources += sum(listed.values())
     return calls, resources, len(specs)
-
-
-class _Counting(Registry):
-    """The registry with every check function calling `tick` once per resource it is run on."""
-
-    def __init__(self, inner: Registry, tick: Callable[[], None]) -> None:
-        super().__init__()
-        for spec in inner.specs():
-            self._specs[spec.id] = dataclasses.replace(spec, func=_ticking(spec.func, tick))
-
-
-def _ticking(func: Callable[[Any, Any], Verdict | None], tick: Callable[[], None]) \
-        -> Callable[[Any, Any], Verdict | None]:
-    def counted(ctx: Any, resource: Any) -> Verdict | None:
-        try:
-            return func(ctx, resource)
-        finally:
-            tick()
-
-    return counted
 
 
 def triage(report: Report, config: Config, baseline_path: str | None, today: date | None = None,
@@ -362,10 +357,10 @@ def run(snapshot: Snapshot, config: Config, registry: Registry, options: RunOpti
         say(f"safemaker: unreadable data treated as not collected (its checks report ERROR): {problem}")
     with paused_gc():
         if terminal is None or terminal.quiet:
-            report = analyze_snapshot(snapshot, config, registry)
+            report = analyze_snapshot(snapshot, config, registry, jobs=options.jobs)
         else:
             with terminal.analysis() as progress:
-                report = analyze_snapshot(snapshot, config, registry, progress)
+                report = analyze_snapshot(snapshot, config, registry, progress, jobs=options.jobs)
     report = triage(report, config, options.baseline_path, options.today, say, snapshot)
     shown = reported(report, config)
     summary = terminal is not None and terminal.summary_wanted(options.formats, options.output_dir)

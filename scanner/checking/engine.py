@@ -16,10 +16,11 @@ import dataclasses
 import gc
 import hashlib
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from safemaker.scanner.checking.context import CheckContext
+from safemaker.scanner.checking.parallel import run_pieces
 from safemaker.scanner.checking.registry import CheckSpec, Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
@@ -49,18 +50,85 @@ def run_checks(
     registry: Registry,
     config: Config | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    tick: Callable[[int], None] | None = None,
 ) -> list[Finding]:
+    """Every selected check on every resource it applies to, as findings in report order.
+
+    `jobs` > 1 shares the resources out over that many processes (scanner/checking/parallel.py);
+    the findings are the same, in the same order, as with one. `tick(n)` counts check calls as
+    they are done, in whichever process; `progress` gets a line per region and check."""
     config = config or Config()
-    ctx = CheckContext(snapshot, config)
-    findings: list[Finding] = []
     specs = selected(registry, config)
+    findings: list[tuple[int, Finding]] = []
+    pieces: list[_Piece] = []
+    order = 0  # the position of each finding when one process walks regions, checks, resources in turn
     for view in snapshot.views():
+        listed: dict[ResourceType, Sequence[Resource] | MissingData] = {}
+        runs: dict[ResourceType, list[_Run]] = {}
         for spec in specs:
             if progress:
                 progress(f"analyze {view.where}: {spec.id}")
-            findings.extend(_run_one(ctx, view, spec, config))
-    findings.sort(key=Finding.sort_key)
-    return findings
+            severity = config.severity.get(spec.id, spec.severity)
+            missing = tuple((svc, op) for svc, op in spec.requires if not view.has(svc, op))
+            for rtype in spec.resource_types:
+                if rtype not in listed:
+                    try:
+                        listed[rtype] = resources_of(view, rtype)
+                    except MissingData as exc:
+                        listed[rtype] = exc
+                resources = listed[rtype]
+                if isinstance(resources, MissingData):
+                    ref = ResourceRef(ResourceType.REGION, f"{rtype.value} in {view.where}", view.account, view.region)
+                    verdict = Verdict.error(f"cannot list {rtype.value}: {resources.reason}")
+                    findings.append((order, _finding(spec, severity, ref, verdict)))
+                    order += 1
+                    continue
+                runs.setdefault(rtype, []).append(_Run(order, spec, severity, missing))
+                order += len(resources)
+        # A piece is a few resources with every check that applies to them: one process proves a
+        # notebook once for all of its checks (proofs are kept per process).
+        for rtype, type_runs in runs.items():
+            resources = listed[rtype]
+            if isinstance(resources, MissingData):
+                continue  # reported above, once per check
+            for start in range(0, len(resources), _PIECE):
+                pieces.append(_Piece(view, start, resources[start:start + _PIECE], tuple(type_runs)))
+    ctx = CheckContext(snapshot, config)
+
+    def work(i: int, count: Callable[[], None]) -> tuple[list[tuple[int, Finding]], list[str]]:
+        return _run_piece(ctx, pieces[i], count)
+
+    for done, warnings in run_pieces(len(pieces), work, jobs, tick, first=min(len(pieces), _WARM)):
+        findings.extend(done)
+        for line in warnings:
+            print(line, file=sys.stderr)
+    # Sorted as one process walking regions, checks and resources in turn would have made them,
+    # then (stably) in report order: ties keep that order whatever the number of processes.
+    findings.sort(key=lambda pair: pair[0])
+    out = [f for _, f in findings]
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+_PIECE = 8  # resources per piece: small enough to even out the processes, large enough to cost little
+_WARM = 1  # pieces proven before forking, so the children inherit the indexes they build
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    order: int  # the position of its first finding when one process runs everything
+    spec: CheckSpec
+    severity: Severity
+    missing: tuple[tuple[str, str], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Piece:
+    view: RegionView
+    start: int  # of `resources` in the list of its type
+    resources: Sequence[Resource]
+    runs: tuple[_Run, ...]
 
 
 @contextlib.contextmanager
@@ -87,24 +155,21 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _run_one(ctx: CheckContext, view: RegionView, spec: CheckSpec, config: Config) -> Iterable[Finding]:
-    severity = config.severity.get(spec.id, spec.severity)
-    missing = [(svc, op) for svc, op in spec.requires if not view.has(svc, op)]
-    for rtype in spec.resource_types:
-        try:
-            resources = resources_of(view, rtype)
-        except MissingData as exc:
-            ref = ResourceRef(ResourceType.REGION, f"{rtype.value} in {view.where}", view.account, view.region)
-            yield _finding(spec, severity, ref, Verdict.error(f"cannot list {rtype.value}: {exc.reason}"))
-            continue
-        for resource in resources:
-            verdict = _call(spec, ctx, resource, quiet=bool(missing))
-            if verdict is not None and missing and verdict.status is not Status.FAIL:
-                reason = "; ".join(view.missing_reason(svc, op) for svc, op in missing)
+def _run_piece(ctx: CheckContext, piece: _Piece, tick: Callable[[], None]) \
+        -> tuple[list[tuple[int, Finding]], list[str]]:
+    out: list[tuple[int, Finding]] = []
+    warnings: list[str] = []
+    for run in piece.runs:
+        for n, resource in enumerate(piece.resources, start=run.order + piece.start):
+            verdict = _call(run.spec, ctx, resource, warnings, quiet=bool(run.missing))
+            tick()
+            if verdict is not None and run.missing and verdict.status is not Status.FAIL:
+                reason = "; ".join(piece.view.missing_reason(svc, op) for svc, op in run.missing)
                 verdict = Verdict.error(f"required data missing: {reason}")
             if verdict is not None:
-                finding = _finding(spec, severity, resource.ref, verdict)
-                yield dataclasses.replace(finding, resource=labelled(resource))
+                finding = _finding(run.spec, run.severity, resource.ref, verdict)
+                out.append((n, dataclasses.replace(finding, resource=labelled(resource))))
+    return out, warnings
 
 
 def labelled(resource: Resource) -> ResourceRef:
@@ -129,14 +194,15 @@ def labelled(resource: Resource) -> ResourceRef:
                                tags=tuple(tags))
 
 
-def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource, quiet: bool = False) -> Verdict | None:
+def _call(spec: CheckSpec, ctx: CheckContext, resource: Resource, warnings: list[str],
+          quiet: bool = False) -> Verdict | None:
     try:
         return spec.func(ctx, resource)
     except MissingData as exc:
         return Verdict.error(f"could not decide: {exc.reason}")
     except Exception as exc:  # a bug in one check must not become a PASS or stop the others
         if not quiet:
-            print(f"safemaker: internal error in {spec.id} on {resource.id}: {exc!r}", file=sys.stderr)
+            warnings.append(f"safemaker: internal error in {spec.id} on {resource.id}: {exc!r}")
         return Verdict.error(f"internal error in check {spec.id}: {type(exc).__name__}: {exc}")
 
 
