@@ -28,6 +28,9 @@ class TransitGateways:
         self.view_of_vpc = view_of_vpc
         self.not_internet = not_internet
         self.tgw_indexes: dict[str, dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]] = {}
+        self._spokes: dict[tuple[str, str], AddrSet | None] = {}
+        self._by_subnet: dict[tuple[str, str], list[Mapping[str, Any]]] | None = None
+        self._by_tgw: dict[Any, list[Mapping[str, Any]]] = {}
 
     def index(self, operation: str, member: str) -> dict[Any, list[tuple[RegionView, Mapping[str, Any]]]]:
         """Attachments of every account/region by id and by (TGW, VPC), in snapshot order."""
@@ -50,19 +53,36 @@ class TransitGateways:
             # without the attachments any subnet may be one, protecting spokes the data cannot name
             raise MissingData("ec2 DescribeTransitGatewayVpcAttachments was not collected: whether "
                               f"{subnet_id} is a transit gateway attachment subnet is unknown")
-        index = self.index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
-        attachments = {str(att.get("TransitGatewayAttachmentId")): (v, att)
-                       for key, found in index.items() if isinstance(key, str) for v, att in found}
-        mine = [att for v, att in attachments.values()
-                if v.where == view.where and subnet_id in (att.get("SubnetIds") or [])
-                and att.get("State") in TGW_ATTACHMENT_FORWARDS]
+        key = (view.where, subnet_id)
+        if key not in self._spokes:
+            self._spokes[key] = self._spoke_ranges(view, subnet_id)
+        return self._spokes[key]
+
+    def _attachment_lists(self) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+        """VPC attachments by (where, subnet) and by transit gateway, each attachment once (the
+        last description of an ID wins, at the place of its first), in snapshot order: built
+        once, not per firewall subnet (that was quadratic in the attachments)."""
+        if self._by_subnet is None:
+            index = self.index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
+            attachments = {str(att.get("TransitGatewayAttachmentId")): (v, att)
+                           for key, found in index.items() if isinstance(key, str) for v, att in found}
+            self._by_subnet = {}
+            for v, att in attachments.values():
+                self._by_tgw.setdefault(att.get("TransitGatewayId"), []).append(att)
+                for subnet in dict.fromkeys(att.get("SubnetIds") or []):
+                    self._by_subnet.setdefault((v.where, str(subnet)), []).append(att)
+        return self._by_subnet
+
+    def _spoke_ranges(self, view: RegionView, subnet_id: str) -> AddrSet | None:
+        mine = [att for att in self._attachment_lists().get((view.where, subnet_id), [])
+                if att.get("State") in TGW_ATTACHMENT_FORWARDS]
         if not mine:
             return None
         out = AddrSet.empty(4)
         internet = AddrSet.everything(4).subtract(self.not_internet)
         for hub in mine:
             hub_id = hub.get("TransitGatewayAttachmentId")
-            for _spoke_view, spoke in attachments.values():
+            for spoke in self._by_tgw.get(hub.get("TransitGatewayId"), []):
                 if spoke is hub or spoke.get("TransitGatewayId") != hub.get("TransitGatewayId") \
                         or spoke.get("State") not in TGW_ATTACHMENT_FORWARDS:
                     continue

@@ -33,6 +33,9 @@ MAX_CONTAINERS = 12_000_000
 # A backslash escape of a UTF-16 surrogate: the only way a lone surrogate can enter parsed text
 # (the UTF-8 decoder rejects encoded ones), so documents without one need no walk.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+#: Services read once per account under the region key aws-global (validate.GLOBAL_REGION).
+_GLOBAL_REGION = "aws-global"
+_GLOBAL_SERVICES = frozenset({"iam", "organizations"})
 # A JSON string literal, to count brackets outside strings only.
 _STRING_LITERAL = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -60,6 +63,8 @@ class RegionView:
         self.account = account
         self.region = region
         self._data = data
+        #: "account/region", as messages name the place (read millions of times by the prover)
+        self.where = f"{account}/{region}"
 
     def has(self, service: str, operation: str) -> bool:
         svc = self._data.get(service)
@@ -96,11 +101,11 @@ class RegionView:
             return svc.get(operation)
         return None
 
-    @property
-    def where(self) -> str:
-        return f"{self.account}/{self.region}"
-
     def missing_reason(self, service: str, operation: str, resource_id: str | None = None) -> str:
+        if service in _GLOBAL_SERVICES and self.region != _GLOBAL_REGION:
+            # asked from a region (an account without aws-global data): the gap is the account's
+            return RegionView(self.snapshot, self.account, _GLOBAL_REGION, {}).missing_reason(
+                service, operation, resource_id)
         for failure in self.snapshot.failures:
             if (
                 failure.account == self.account
@@ -113,8 +118,10 @@ class RegionView:
         for failure in self.snapshot.failures:
             # Failures that stopped a whole account or region (a role that could not be assumed,
             # an interrupted collection) explain everything missing there.
-            if failure.account == self.account and failure.region in ("", self.region) \
-                    and failure.service in ("sts", "safemaker"):
+            # (aws-global has no role of its own: a role not assumed in any region explains it too)
+            anywhere = self.region == _GLOBAL_REGION and failure.service == "sts"
+            if failure.account == self.account and failure.service in ("sts", "safemaker") and (
+                    failure.region in ("", self.region) or anywhere):
                 return f"nothing more was collected in {self.where}: {failure.describe()}: {failure.message}"
         target = f" for {resource_id}" if resource_id else ""
         return f"{service} {operation}{target} was not collected in {self.where}"
