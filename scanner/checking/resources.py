@@ -130,27 +130,22 @@ def _firewall_policies(view: RegionView) -> list[Resource]:
 
 
 def _account(view: RegionView) -> list[Resource]:
-    """One resource per account, from its aws-global view.
-
-    Transitional: the collector does not gather the guardrail operations yet, so a snapshot
-    without any aws-global data gets no guardrail finding rather than an ERROR on every account
-    of every existing snapshot; once an aws-global view exists, whatever it lacks is ERROR."""
+    """One resource per account: from its aws-global view, or, when the snapshot has none for
+    it, from its first region, so that the guardrail checks report ERROR naming what was not
+    collected (absent means unknown) instead of leaving the account out. The reference is the
+    same either way (region aws-global), so a finding keeps its fingerprint once data comes."""
     if view.region != GLOBAL_REGION:
-        return []
+        regions = sorted(v.region for v in view.snapshot.views() if v.account == view.account)
+        if GLOBAL_REGION in regions or regions[:1] != [view.region]:
+            return []
     ref = ResourceRef(ResourceType.ACCOUNT, view.account, view.account, GLOBAL_REGION)
     return [Resource(ref, {"AccountId": view.account}, None, None, view)]
 
 
 def _endpoint_buckets(view: RegionView) -> list[Resource]:
-    """The buckets that the S3 gateway endpoints of this region name in their policies; only
-    where GetBucketPolicy was asked for (answered or failed), for the reason `_account` gives."""
+    """The buckets that the S3 gateway endpoints of this region name in their policies (each is
+    ERROR where GetBucketPolicy was not collected)."""
     from safemaker.scanner.aws.guardrails import endpoint_buckets
-
-    asked = view.has("s3", "GetBucketPolicy") or any(
-        f.account == view.account and f.region == view.region and (f.service, f.operation) == ("s3", "GetBucketPolicy")
-        for f in view.snapshot.failures)
-    if not asked:
-        return []
 
     found: dict[str, list[Mapping[str, Any]]] = {}
     for ep in view.items("ec2", "DescribeVpcEndpoints", "VpcEndpoints"):

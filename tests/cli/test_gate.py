@@ -3,7 +3,8 @@ summary line names the rule that decided the exit status.
 
 The estate is the proxy scenario with its network ACLs unreadable (AccessDenied): the checks that
 need them report ERROR (two critical, two high, one medium), the others PASS, and a config turns
-off the two checks that FAIL there, so that each combination isolates one rule.
+off the two checks that FAIL there, and the guardrail family (ERROR there: the fixture holds no
+IAM data), so that each combination isolates one rule.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ def estate(tmp_path: Path) -> dict[str, str]:
     snap = tmp_path / "errors.json"
     snap.write_text(json.dumps(unreadable_acls()), "utf-8")
     no_fails = tmp_path / "no-fails.toml"
-    no_fails.write_text('[checks]\ndisable = ["SM-002", "VPCE-001"]\n', "utf-8")
+    no_fails.write_text('[checks]\ndisable = ["SM-002", "VPCE-001", "GRD"]\n', "utf-8")
     suppressed = tmp_path / "suppressed.toml"
-    suppressed.write_text('[checks]\ndisable = ["SM-002", "VPCE-001"]\n' + "".join(
+    suppressed.write_text('[checks]\ndisable = ["SM-002", "VPCE-001", "GRD"]\n' + "".join(
         f'[[suppress]]\ncheck = "{c}"\njustification = "ACL read being granted"\n' for c in ERRORS), "utf-8")
     only_lower = tmp_path / "lower.toml"
-    only_lower.write_text('[checks]\ndisable = ["SM-002", "VPCE-001", "NET-001", "NET-005"]\n', "utf-8")
+    only_lower.write_text('[checks]\ndisable = ["SM-002", "VPCE-001", "NET-001", "NET-005", "GRD"]\n', "utf-8")
     return {"snap": str(snap), "no_fails": str(no_fails), "suppressed": str(suppressed),
             "lower": str(only_lower)}
 
@@ -96,13 +97,14 @@ def test_no_fail_on_error_makes_errors_report_only(estate: dict[str, str], capsy
 def test_a_fail_still_gates_with_no_fail_on_error(estate: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["analyze", estate["snap"], "--no-fail-on-error"], capsys)
     assert code == 1
-    assert summary(err) == "safemaker: 3 PASS, 2 FAIL, 5 ERROR; exit 1: 2 FAIL at or above --fail-on low"
+    # without the config the guardrail checks run too: GRD-001/002 ERROR (no IAM data), 7 in all
+    assert summary(err) == "safemaker: 3 PASS, 2 FAIL, 7 ERROR; exit 1: 2 FAIL at or above --fail-on low"
 
 
 def test_fail_and_error_together_are_both_named(estate: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["analyze", estate["snap"]], capsys)
     assert code == 1
-    assert "; exit 1: 2 FAIL and 5 ERROR at or above --fail-on low (" in summary(err)
+    assert "; exit 1: 2 FAIL and 7 ERROR at or above --fail-on low (" in summary(err)  # 5 NET + GRD-001/002
 
 
 def test_suppressed_errors_do_not_gate(estate: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,8 @@ safemaker.toml found in the working directory or through SAFEMAKER_CONFIG, and [
 scoped by account, region and tag.
 
 The estate is the NAT scenario: NET-001 (critical) FAILs on nb-nat, SM-002 (medium) FAILs too,
-and the rest PASS.
+GRD-001/GRD-002 (high) are ERROR for the account (the fixture holds no IAM data: aws-global is
+absent, so who may create what is unknown), and the rest PASS.
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ def test_checks_runs_only_those(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_exclude_checks_removes_them_and_can_turn_the_gate_green(capsys: pytest.CaptureFixture[str]) -> None:
-    code, doc, err = run(["analyze", str(NAT), "--exclude-checks", "NET-001", "--exclude-checks", "SM-002,VPCE-001"],
-                         capsys)
+    code, doc, err = run(["analyze", str(NAT), "--exclude-checks", "NET-001", "--exclude-checks", "SM-002,VPCE-001",
+                          "--exclude-checks", "GRD"], capsys)
     assert code == 0
-    assert not {"NET-001", "SM-002", "VPCE-001"} & {c for c, _ in results(doc)}
+    assert not {"NET-001", "SM-002", "VPCE-001", "GRD-001", "GRD-002"} & {c for c, _ in results(doc)}
     assert "; exit 0: no FAIL or ERROR at or above --fail-on low counts" in err
 
 
@@ -76,7 +77,7 @@ def test_severity_and_status_narrow_the_output_not_the_gate(capsys: pytest.Captu
     assert doc["summary"] == {"PASS": 0, "FAIL": 1, "ERROR": 0}
     # The gate still sees the medium FAIL that was not written out.
     code, doc, err = run(["analyze", str(NAT), "--severity", "critical", "--status", "FAIL", "--exclude-checks",
-                          "NET-001"], capsys)
+                          "NET-001,GRD"], capsys)
     assert code == 1 and doc["findings"] == []
     assert "; exit 1: 1 FAIL at or above --fail-on low" in err
 
