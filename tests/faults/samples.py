@@ -86,10 +86,22 @@ def tgw_estate() -> dict[str, Any]:
     return e.build()
 
 
+def guardrail_estate() -> dict[str, Any]:
+    """IAM, Organizations and bucket policies under aws-global (GRD-001..003): the seed-002
+    fixture, whose accounts, SCPs and principals cover PASS, FAIL and ERROR."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "grd-seed002-guardrails.json"
+    doc: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return doc
+
+
 @cache
 def samples() -> dict[str, str]:
     """name -> snapshot JSON text."""
     import json
 
     return {name: json.dumps(build(), indent=1) for name, build in
-            (("proxy", proxy_estate), ("firewall", firewall_estate), ("tgw", tgw_estate))}
+            (("proxy", proxy_estate), ("firewall", firewall_estate), ("tgw", tgw_estate),
+             ("guardrails", guardrail_estate))}
