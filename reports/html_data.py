@@ -64,9 +64,10 @@ class _Text:
 
 
 class _Split(_Text):
-    """A message: written whole by index if it repeats, else as its head and its tail, each by
-    index if it repeats (`"eni-… (notebook nb-1): "`, which every message about that notebook
-    starts with, + the words every notebook's message ends with)."""
+    """A message: written whole by index if it repeats, else as its clauses, each by index if it
+    repeats: the head before the first ": " (`"eni-… (notebook nb-1): "`, which every message
+    about that notebook starts with) and the clauses after it, to each "; " (a NACL or gateway
+    that blocks the same ranges for every notebook of a subnet)."""
 
 
 class _Template(_Text):
@@ -104,10 +105,8 @@ class Texts:
         if len(value) < MIN_SHARED:
             return value
         self.counts[value] += 1
-        tail = _tail(value)
-        if tail:
-            self.counts[tail] += 1
-            self.counts[value[: len(value) - len(tail)]] += 1
+        for clause in _clauses(value):
+            self.counts[clause] += 1
         return _Split(value)
 
     def template(self, value: str, ident: str) -> _Text | str:
@@ -130,11 +129,10 @@ class Texts:
     def resolve(self, value: Any) -> Any:
         if isinstance(value, _Split):
             whole = value.value
-            tail = _tail(whole)
-            head = whole[: len(whole) - len(tail)]
-            if self.counts[whole] < 2 and tail and (self.counts[head] > 1 or self.counts[tail] > 1):
-                return [self._ref(head), self._ref(tail)]
-            return self._ref(whole)
+            clauses = _clauses(whole)
+            if self.counts[whole] > 1 or not any(self.counts[c] > 1 for c in clauses):
+                return self._ref(whole)
+            return _joined(self._ref(c) for c in clauses)
         if isinstance(value, _Template):
             whole = value.value
             if self.counts[whole] > 1:
@@ -155,10 +153,26 @@ class Texts:
         return value
 
 
-def _tail(message: str) -> str:
-    """What follows a message's first ": " (the words it shares with its neighbours), or ""."""
-    head, sep, tail = message.partition(": ")
-    return tail if sep and head and tail else ""
+def _clauses(message: str) -> list[str]:
+    """A message cut after its first ": " and after each "; " that follows: the pieces joined
+    give it back."""
+    head, sep, rest = message.partition(": ")
+    pieces = [head + sep] if sep and head and rest else []
+    rest = rest if pieces else message
+    parts = rest.split("; ")
+    pieces += [p + "; " for p in parts[:-1]] + [parts[-1]]
+    return [p for p in pieces if p]
+
+
+def _joined(parts: Iterable[int | str]) -> list[int | str] | int | str:
+    """Parts of a text with neighbouring strings joined (fewer quotes in the JSON)."""
+    out: list[int | str] = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out[0] if len(out) == 1 else out
 
 
 def _trim(row: list[Any], defaults: Sequence[Any], start: int) -> list[Any]:
