@@ -29,7 +29,8 @@ def test_an_unchanged_run_is_listed_as_held_with_both_counts(clean: Outcome) -> 
     ledger = Ledger()
     ledger.compare("nothing-done", clean, Outcome(clean.doc, dict(clean.findings)))
     [row, total] = ledger.lines()
-    assert row == "held   nothing-done  clean: 8 PASS 2 FAIL 0 ERROR -> faulted: 8 PASS 2 FAIL 0 ERROR"
+    # (the 2 ERRORs: GRD-001/002, the fixture holds no IAM data)
+    assert row == "held   nothing-done  clean: 8 PASS 2 FAIL 2 ERROR -> faulted: 8 PASS 2 FAIL 2 ERROR"
     assert total == "1 of 1 attacks held"
 
 
@@ -41,6 +42,6 @@ def test_a_fail_turned_pass_is_broken_and_still_fails_the_test(clean: Outcome) -
     with pytest.raises(AssertionError, match="new PASS"):
         ledger.compare("fail-to-pass", clean, Outcome(clean.doc, flipped))
     [row, total] = ledger.lines()
-    assert row == (f"BROKEN fail-to-pass  clean: 8 PASS 2 FAIL 0 ERROR -> faulted: 9 PASS 1 FAIL 0 ERROR  "
+    assert row == (f"BROKEN fail-to-pass  clean: 8 PASS 2 FAIL 2 ERROR -> faulted: 9 PASS 1 FAIL 2 ERROR  "
                    f"(new PASS: {key})")
     assert total == "0 of 1 attacks held"
