@@ -230,3 +230,36 @@ def test_same_estate_gives_same_document(session: boto3.session.Session, estate:
 def test_no_regions_means_the_session_region(session: boto3.session.Session) -> None:
     doc = collect_snapshot(session, [])
     assert list(doc["accounts"][ACCOUNT]) == [GLOBAL, REGION]
+
+
+def _iam_page(user: str, marker: str | None, truncated: bool) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "UserDetailList": [{"UserName": user, "UserId": f"AIDA{user.upper()}", "Path": "/",
+                            "Arn": f"arn:aws:iam::{ACCOUNT}:user/{user}", "CreateDate": dt.datetime(2026, 1, 1)}],
+        "GroupDetailList": [], "RoleDetailList": [], "Policies": [], "IsTruncated": truncated}
+    if marker:
+        page["Marker"] = marker
+    return page
+
+
+def test_iam_authorization_details_follow_the_marker_and_merge(session: boto3.session.Session, fake: Any) -> None:
+    """IAM pages with Marker/IsTruncated, not NextToken: every page is read and merged."""
+    pages = {None: _iam_page("alice", "m-1", True), "m-1": _iam_page("bob", "m-2", True),
+             "m-2": _iam_page("carol", None, False)}
+    fake.on("iam", "GetAccountAuthorizationDetails", lambda params: pages[params.get("Marker")])
+    doc = collect_snapshot(session, [REGION])
+    gaad = region_data(doc, GLOBAL)["iam"]["GetAccountAuthorizationDetails"]
+    assert [u["UserName"] for u in gaad["UserDetailList"]] == ["alice", "bob", "carol"]
+    assert gaad["IsTruncated"] is False and "Marker" not in gaad
+    assert [c[2].get("Marker") for c in fake.calls if c[1] == "GetAccountAuthorizationDetails"] == [None, "m-1", "m-2"]
+
+
+def test_iam_authorization_details_still_truncated_at_the_end_are_left_out(
+        session: boto3.session.Session, fake: Any) -> None:
+    """A last page that says IsTruncated without a Marker: part of the principals is missing,
+    and a principal left out could be the one that may create an open notebook."""
+    fake.on("iam", "GetAccountAuthorizationDetails", _iam_page("alice", None, True))
+    doc = collect_snapshot(session, [REGION])
+    assert "iam" not in region_data(doc, GLOBAL)
+    [error] = errors_for(doc, "iam", "GetAccountAuthorizationDetails")
+    assert (error["region"], error["error_code"]) == (GLOBAL, "TruncatedResults")
