@@ -227,3 +227,30 @@ def test_accounts_are_collected_at_the_same_time(session: boto3.session.Session)
     sts: Any = session.client("sts", region_name=REGION)
     assert sorted(doc["accounts"]) == sorted({str(sts.get_caller_identity()["Account"]), member})
     assert not [e for e in doc["errors"] if e["service"] in ("sts", "organizations")]
+
+
+def test_the_organization_tree_walk_is_the_same_whatever_order_calls_end_in(
+        session: boto3.session.Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ListParents follows the account's path up two OUs to the root, ListPoliciesForTarget
+    and DescribePolicy fan out from it: overlapping calls give the same snapshot and requests."""
+    org: Any = session.client("organizations", region_name=REGION)
+    account = org.create_organization(FeatureSet="ALL")["Organization"]["MasterAccountId"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    outer = org.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]["Id"]
+    inner = org.create_organizational_unit(ParentId=outer, Name="prod")["OrganizationalUnit"]["Id"]
+    org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=inner)
+    for i, target in enumerate((root, outer, inner, account)):
+        policy = org.create_policy(Name=f"scp-{i}", Description="x", Type="SERVICE_CONTROL_POLICY", Content=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": f"ec2:Delete{i}", "Resource": "*"}]}))
+        org.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=target)
+    calls = Calls(session)
+    one_at_a_time = collect_snapshot(session, [REGION], calls_in_flight=1, max_attempts=2)
+    sequential_calls = calls.take()
+    monkeypatch.setattr(runner, "TASK_POOL", ShufflingPool)
+    overlapping = collect_snapshot(session, [REGION], calls_in_flight=8, max_attempts=2)
+    assert without_created(overlapping) == without_created(one_at_a_time)
+    assert calls.take() == sequential_calls
+    tree = overlapping["accounts"][account]["aws-global"]["organizations"]
+    assert list(tree["ListParents"]) == [account, inner, outer]  # walked up, in that order
+    assert list(tree["ListPoliciesForTarget"]) == [account, inner, outer, root]
+    assert len(tree["DescribePolicy"]) == 5  # the four SCPs and FullAWSAccess
