@@ -1,14 +1,15 @@
 """Scale benchmarks: `make bench` (never run by the tests).
 
 Analysis: for each size, a synthetic estate (`safemaker.scanner.devtools.synth`) is written to a file by
-one subprocess and read back, validated and analysed by another, so that the peak RSS reported is
-that of the analyze path alone, per size. Columns: load (json), validate (validate_snapshot),
-analyze (`run_checks(Snapshot(doc), load_registry())`), peak RSS of the analysing process,
-findings, and the scaling ratio for the analyze step where the previous size is half this one.
+one subprocess and read back by another that does what `safemaker analyze --format json` does,
+timing each step: load (read_json), validate (the partial validation), analyze (analyze_snapshot,
+with --jobs processes: by default as the CLI chooses), write (render and write findings.json),
+total; the peak RSS of the largest analysing process, findings, and the scaling ratio for the
+analyze step where the previous size is half this one.
 The NET-001 column counts verdicts that differ from what the synthetic variant must get (0
 expected). The development machine is shared and its speed drifts by up to 40% within minutes,
 so each analysing process times a fixed pure-Python loop just before and after the analysis;
-"norm cpu s" is the analysis CPU time scaled to that loop's speed in a quiet minute
+"norm cpu s" is the analysis CPU time (of every analysing process) scaled to that loop's speed in a quiet minute
 (REFERENCE_SPEED), and the ratio norm(2N)/norm(N) is taken on it. Raw wall and CPU seconds are
 printed too.
 
@@ -21,7 +22,7 @@ each holding the K copies, runs against it; API calls are counted with `before-c
 requests with `before-send`, and each account's first and last progress line are timed to show
 whether accounts overlap.
 
-    bench/run.py [--max N] [--quick] [--seed S] [--repeat R] [--timeout SEC] [--no-collect] [--no-analysis]
+    bench/run.py [--max N] [--quick] [--seed S] [--repeat R] [--jobs J] [--timeout SEC] [--no-collect] [--no-analysis]
                  [--collect-repeat R] [--keep DIR]
     bench/run.py --profile N [--sample K]   # cProfile of the analyze path on K notebooks of size N
 """
@@ -74,27 +75,45 @@ def worker_synth(vpcs: int, notebooks: int, seed: int, path: str) -> None:
     _emit({"synth_s": elapsed, "bytes": len(text)})
 
 
-def worker_analyze(path: str) -> None:
-    from safemaker.scanner.checking.engine import paused_gc, run_checks
-    from safemaker.scanner.checking.registry import load_registry
-    from safemaker.scanner.devtools.synth import EXPECTED, variant_of
-    from safemaker.scanner.snapshot.io import Snapshot, read_json
-    from safemaker.scanner.snapshot.validate import validate_snapshot
+def _cpu_s() -> float:
+    """CPU seconds of this process and of the analysis processes it forked and waited for."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
-    start = time.perf_counter()
+
+def worker_analyze(path: str, jobs: int | None) -> None:
+    """What `safemaker analyze PATH --format json --output-dir DIR` does, step by step, timed."""
+    from safemaker.reports.findings_json import render_json
+    from safemaker.scanner.checking.engine import paused_gc
+    from safemaker.scanner.checking.registry import load_registry
+    from safemaker.scanner.config import Config
+    from safemaker.scanner.devtools.synth import EXPECTED, variant_of
+    from safemaker.scanner.pipeline import analysis_jobs, analyze_snapshot, planned_work
+    from safemaker.scanner.snapshot.io import read_json, snapshot_from_doc
+
+    begin = start = time.perf_counter()
     doc = read_json(path)
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     start = time.perf_counter()
-    validate_snapshot(doc, source=path)
+    snapshot = snapshot_from_doc(doc, path)  # the partial validation the CLI runs
     validate_s = time.perf_counter() - start
     registry = load_registry()
     speed = calibration()
-    start, cpu = time.perf_counter(), time.process_time()
+    used = analysis_jobs(jobs, planned_work(snapshot, registry, Config())[0])
+    start, cpu = time.perf_counter(), _cpu_s()
     with paused_gc():  # as the CLI runs it
-        findings = run_checks(Snapshot(doc, path), registry)
-    analyze_s, analyze_cpu = time.perf_counter() - start, time.process_time() - cpu
+        report = analyze_snapshot(snapshot, Config(), registry, jobs=used)
+    analyze_s, analyze_cpu = time.perf_counter() - start, _cpu_s() - cpu
+    start = time.perf_counter()
+    text = render_json(report)
+    with open(path + ".findings.json", "w", encoding="utf-8") as fh:
+        fh.write(text)
+    write_s = time.perf_counter() - start
+    total_s = time.perf_counter() - begin
+    os.unlink(path + ".findings.json")
     speed = (speed + calibration()) / 2
+    findings = report.findings
     statuses = collections.Counter(f.status.value for f in findings)
     wrong = 0
     for f in findings:
@@ -102,13 +121,15 @@ def worker_analyze(path: str) -> None:
         if variant is not None and EXPECTED[variant][0] != f.status.value:
             wrong += 1
     region = next(iter(next(iter(doc["accounts"].values())).values()))
+    children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     _emit({
         "subnets": len(region["ec2"]["DescribeSubnets"]["Subnets"]),
         "vpcs": len(region["ec2"]["DescribeVpcs"]["Vpcs"]),
         "notebooks": len(region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]),
         "load_s": load_s, "validate_s": validate_s, "analyze_s": analyze_s, "analyze_cpu": analyze_cpu,
+        "write_s": write_s, "total_s": total_s, "jobs": used, "findings_mb": len(text) / 1e6,
         "speed": speed, "analyze_norm": analyze_cpu * REFERENCE_SPEED / speed,
-        "rss_loaded_mb": rss_loaded, "rss_peak_mb": _rss_mb(),
+        "rss_loaded_mb": rss_loaded, "rss_peak_mb": max(_rss_mb(), children_rss),
         "findings": len(findings), "statuses": dict(statuses), "net001_wrong": wrong,
     })
 
@@ -397,14 +418,15 @@ def calibration() -> float:
     return time.process_time() - start
 
 
-def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, repeat: int = 2) -> None:
-    head = ["notebooks", "vpcs", "subnets", "snap MB", "synth s", "load s", "validate s", "analyze s", "cpu s",
-            "norm cpu s", "RSS load MB", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong",
+def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, repeat: int = 2,
+                   jobs: int | None = None) -> None:
+    head = ["notebooks", "vpcs", "subnets", "snap MB", "load s", "validate s", "jobs", "analyze s", "cpu s",
+            "norm cpu s", "write s", "total s", "peak RSS MB", "findings", "PASS/FAIL/ERROR", "NET-001 wrong",
             "norm(2N)/norm(N)"]
     widths = [max(len(h), 9) for h in head]
-    widths[13] = 17
-    print(f"\n== analysis (one process per size, best of {repeat} runs, of 5 below 1,000 notebooks; "
-          "analyze = run_checks over Snapshot(doc)) ==")
+    widths[14] = 17
+    print(f"\n== analysis (`safemaker analyze --format json` step by step in one process per run, best of "
+          f"{repeat} runs, of 5 below 1,000 notebooks; cpu s = all analysing processes) ==")
     print(_row(head, widths))
     times: dict[int, float] = {}
     stopped = False
@@ -423,19 +445,18 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, rep
         res = None
         # best of `repeat` (more for sub-second sizes): shared machines slow down and speed up
         for _ in range(repeat if n >= 1000 else max(repeat, 5)):
-            run = _child(["--worker", "analyze", "--path", path], timeout)
+            run = _child(["--worker", "analyze", "--path", path] + (["--jobs", str(jobs)] if jobs else []), timeout)
             if run is None:
                 res = None
                 break
             if res is not None:
                 run["rss_peak_mb"] = max(run["rss_peak_mb"], res["rss_peak_mb"])
-                run["rss_loaded_mb"] = max(run["rss_loaded_mb"], res["rss_loaded_mb"])
-                for key in ("load_s", "validate_s", "analyze_s", "analyze_cpu", "analyze_norm"):
+                for key in ("load_s", "validate_s", "analyze_s", "analyze_cpu", "analyze_norm", "write_s", "total_s"):
                     run[key] = min(run[key], res[key])
             res = run
         if res is None:
-            cells = [str(n), str(vpcs), "", f"{made['bytes'] / 1e6:.1f}", f"{made['synth_s']:.1f}",
-                     "", "", f"timeout >{timeout:.0f}s"] + [""] * (len(head) - 8)
+            cells = [str(n), str(vpcs), "", f"{made['bytes'] / 1e6:.1f}", "", "", "",
+                     f"timeout >{timeout:.0f}s"] + [""] * (len(head) - 8)
             print(_row(cells, widths))
             stopped = True
             os.unlink(path)
@@ -445,10 +466,9 @@ def bench_analysis(sizes: list[int], seed: int, timeout: float, folder: str, rep
         st = res["statuses"]
         print(_row([
             str(res["notebooks"]), str(res["vpcs"]), str(res["subnets"]), f"{made['bytes'] / 1e6:.1f}",
-            f"{made['synth_s']:.1f}", f"{res['load_s']:.1f}", f"{res['validate_s']:.1f}", f"{res['analyze_s']:.1f}",
-            f"{res['analyze_cpu']:.1f}", f"{res['analyze_norm']:.1f}", f"{res['rss_loaded_mb']:.0f}",
-            f"{res['rss_peak_mb']:.0f}",
-            str(res["findings"]),
+            f"{res['load_s']:.1f}", f"{res['validate_s']:.1f}", str(res["jobs"]), f"{res['analyze_s']:.1f}",
+            f"{res['analyze_cpu']:.1f}", f"{res['analyze_norm']:.1f}", f"{res['write_s']:.1f}",
+            f"{res['total_s']:.1f}", f"{res['rss_peak_mb']:.0f}", str(res["findings"]),
             f"{st.get('PASS', 0)}/{st.get('FAIL', 0)}/{st.get('ERROR', 0)}", str(res["net001_wrong"]), ratio,
         ], widths), flush=True)
         if not os.environ.get("SAFEMAKER_BENCH_KEEP"):
@@ -501,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-collect", action="store_true", help="skip the collection benchmark")
     parser.add_argument("--no-analysis", action="store_true", help="skip the analysis benchmark")
     parser.add_argument("--keep", default=None, help="folder to keep the synthetic snapshots in")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="analysis processes (default: as the CLI chooses, one per usable CPU up to 4)")
     parser.add_argument("--profile", type=int, default=None, metavar="N", help="profile the analyze path at N")
     parser.add_argument("--sample", type=int, default=50, help="notebooks analysed under --profile")
     parser.add_argument("--collect-repeat", type=int, default=1, help="collection runs per row (the best is shown)")
@@ -517,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         worker_synth(args.vpcs, args.notebooks, args.seed, args.path)
         return 0
     if args.worker == "analyze":
-        worker_analyze(args.path)
+        worker_analyze(args.path, args.jobs)
         return 0
     if args.worker == "collect":
         worker_collect(args.copies, args.latency_ms, args.accounts)
@@ -550,10 +572,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             os.environ["SAFEMAKER_BENCH_KEEP"] = "1"
-            bench_analysis(sizes, args.seed, args.timeout, args.keep, max(1, args.repeat))
+            bench_analysis(sizes, args.seed, args.timeout, args.keep, max(1, args.repeat), args.jobs)
         else:
             with tempfile.TemporaryDirectory(prefix="safemaker-bench-") as folder:
-                bench_analysis(sizes, args.seed, args.timeout, folder, max(1, args.repeat))
+                bench_analysis(sizes, args.seed, args.timeout, folder, max(1, args.repeat), args.jobs)
     if not args.no_collect:
         bench_collection(QUICK_COLLECT_RUNS if args.quick else COLLECT_RUNS, args.timeout, args.collect_repeat)
     print(f"\nmachine speed at the end: sum(range(3e7)) takes {calibration():.2f} CPU s")

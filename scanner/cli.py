@@ -267,7 +267,7 @@ def analyze(snapshot_path: str, config_path: str | None, formats: tuple[str, ...
         from safemaker.scanner.triage.baseline import load_baseline
 
         load_baseline(baseline_path)  # a bad baseline is bad input: fail before the analysis
-    snapshot = load(snapshot_path)
+    snapshot = load(snapshot_path, _jobs())
     registry = load_registry()
     terminal.info(f"safemaker: analyzing {snapshot_path} ({len(registry)} checks)")
     options = RunOptions(formats=formats, output_dir=output_dir, baseline_path=baseline_path, today=_day(today),

@@ -213,7 +213,7 @@ PARALLEL_FROM = 2000
 
 
 def analysis_jobs(jobs: int | None, calls: int) -> int:
-    from safemaker.scanner.checking.parallel import default_jobs
+    from safemaker.scanner.parallel import default_jobs
 
     if jobs is not None:
         return max(1, jobs)

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from safemaker.scanner.checking.context import CheckContext
-from safemaker.scanner.checking.parallel import run_pieces
 from safemaker.scanner.checking.registry import CheckSpec, Registry
 from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.model import Finding, ResourceRef, ResourceType, Severity, Status, Verdict
+from safemaker.scanner.parallel import run_pieces
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 Progress = Callable[[str], None]
@@ -55,7 +55,7 @@ def run_checks(
 ) -> list[Finding]:
     """Every selected check on every resource it applies to, as findings in report order.
 
-    `jobs` > 1 shares the resources out over that many processes (scanner/checking/parallel.py);
+    `jobs` > 1 shares the resources out over that many processes (scanner/parallel.py);
     the findings are the same, in the same order, as with one. `tick(n)` counts check calls as
     they are done, in whichever process; `progress` gets a line per region and check."""
     config = config or Config()

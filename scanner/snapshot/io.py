@@ -265,12 +265,12 @@ def _parse(data: bytes) -> Any:
             gc.enable()
 
 
-def load(path: str) -> Snapshot:
+def load(path: str, jobs: int | None = None) -> Snapshot:
     """Read and validate a snapshot file; raises SnapshotError naming file and place."""
-    return snapshot_from_doc(read_json(path), path)
+    return snapshot_from_doc(read_json(path), path, jobs)
 
 
-def snapshot_from_doc(doc: Any, source: str) -> Snapshot:
+def snapshot_from_doc(doc: Any, source: str, jobs: int | None = None) -> Snapshot:
     """A Snapshot of a parsed document (a file, a collection, the demo), validated.
 
     Problems in the envelope or the keys raise SnapshotError; a response with a problem is left
@@ -279,5 +279,5 @@ def snapshot_from_doc(doc: Any, source: str) -> Snapshot:
     """
     from safemaker.scanner.snapshot.validate import validate_partially  # local: pulls in botocore models
 
-    usable, problems = validate_partially(doc, source)
+    usable, problems = validate_partially(doc, source, jobs)  # jobs: processes, None by its size
     return Snapshot(usable, source, problems)

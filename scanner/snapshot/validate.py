@@ -36,6 +36,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -952,14 +953,7 @@ def _operation_problems(service: str, operation: str, value: object, at: _Path,
                         ) -> tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]:
     """(problem of the whole value, {resource id: problem of its entry}), places rendered."""
     if (service, operation) in PER_RESOURCE_KEYS and type(value) is dict:
-        bad: dict[str, tuple[str, str]] = {}
-        for resource_id, entry in value.items():
-            found = _first_problem(
-                lambda sink, rid=resource_id, entry=entry: _check_operation_value(
-                    service, operation, {rid: entry}, at, sink))
-            if found is not None:
-                bad[resource_id] = found
-        return None, bad
+        return None, _entry_problems(service, operation, value, at)
     found = _first_problem(lambda sink: _check_operation_value(service, operation, value, at, sink))
     if found is None:
         try:
@@ -969,7 +963,90 @@ def _operation_problems(service: str, operation: str, value: object, at: _Path,
     return found, {}
 
 
-def validate_partially(doc: object, source: str) -> tuple[dict[str, Any], list[str]]:
+def _entry_problems(service: str, operation: str, entries: Mapping[str, Any], at: _Path,
+                    ) -> dict[str, tuple[str, str]]:
+    bad: dict[str, tuple[str, str]] = {}
+    for resource_id, entry in entries.items():
+        found = _first_problem(
+            lambda sink, rid=resource_id, entry=entry: _check_operation_value(
+                service, operation, {rid: entry}, at, sink))
+        if found is not None:
+            bad[resource_id] = found
+    return bad
+
+
+#: Entries of a per-resource operation checked as one piece when validation is shared out.
+_ENTRIES_PER_PIECE: Final = 500
+#: Responses and entries from which validation is shared out over processes (a few seconds of work).
+PARALLEL_VALIDATION_FROM: Final = 20_000
+
+
+@dataclass(frozen=True)
+class _Unit:
+    service: str
+    operation: str
+    at: _Path
+    value: object
+    entries: tuple[str, ...] | None  # a slice of a per-resource operation's entries, else the whole value
+
+
+def _all_problems(checked: Mapping[str, Any], jobs: int | None,
+                  ) -> dict[tuple[str, str, str, str], tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]]:
+    """`_operation_problems` of every response, keyed by (account, region, service, operation):
+    in this process, or shared out over `jobs` forked ones (None: by the size of the snapshot),
+    which only hand back the problems they found."""
+    from safemaker.scanner.parallel import default_jobs, run_pieces
+
+    keys: list[tuple[str, str, str, str]] = []
+    units: list[_Unit] = []
+    owners: list[int] = []
+    size = 0
+    for account, regions in checked["accounts"].items():
+        for region, services in regions.items():
+            for service, operations in services.items():
+                for operation, value in operations.items():
+                    at = _path_of("accounts", account, region, service, operation)
+                    keys.append((account, region, service, operation))
+                    if (service, operation) in PER_RESOURCE_KEYS and type(value) is dict:
+                        ids = tuple(value)
+                        size += len(ids)
+                        for start in range(0, max(len(ids), 1), _ENTRIES_PER_PIECE):
+                            units.append(_Unit(service, operation, at, value, ids[start:start + _ENTRIES_PER_PIECE]))
+                            owners.append(len(keys) - 1)
+                    else:
+                        size += sum(len(v) for v in value.values() if isinstance(v, list)) \
+                            if isinstance(value, dict) else 1
+                        units.append(_Unit(service, operation, at, value, None))
+                        owners.append(len(keys) - 1)
+    if jobs is None:
+        jobs = default_jobs() if size >= PARALLEL_VALIDATION_FROM else 1
+    # The largest pieces first, so that no process is left with a big one at the end.
+    order = sorted(range(len(units)), key=lambda i: -_weight(units[i]))
+
+    def work(n: int, _tick: Any) -> tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]:
+        unit = units[order[n]]
+        if unit.entries is None:
+            return _operation_problems(unit.service, unit.operation, unit.value, unit.at)
+        value: dict[str, Any] = unit.value  # type: ignore[assignment]  # a per-resource operation's entries
+        return None, _entry_problems(unit.service, unit.operation, {k: value[k] for k in unit.entries}, unit.at)
+
+    results = run_pieces(len(units), work, jobs)
+    out: dict[tuple[str, str, str, str], tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]] = {}
+    for n, (whole, per_entry) in enumerate(results):
+        key = keys[owners[order[n]]]
+        before_whole, before_entries = out.get(key, (None, {}))
+        out[key] = (before_whole or whole, {**before_entries, **per_entry})
+    return out
+
+
+def _weight(unit: _Unit) -> int:
+    if unit.entries is not None:
+        return len(unit.entries)
+    value = unit.value
+    return sum(len(v) for v in value.values() if isinstance(v, list)) if isinstance(value, dict) else 1
+
+
+def validate_partially(doc: object, source: str, jobs: int | None = None) -> tuple[dict[str, Any], list[str]]:
     """The document the checks may read, and one line per response left out as unreadable.
 
     Raises SnapshotError (naming the place) for problems above the responses, as
@@ -986,12 +1063,12 @@ def validate_partially(doc: object, source: str) -> tuple[dict[str, Any], list[s
     entries: list[dict[str, Any]] = []
     accounts: dict[str, Any] = {}
     changed = False
+    found = _all_problems(checked, jobs)
     for account, regions in checked["accounts"].items():
         for region, services in regions.items():
             for service, operations in services.items():
                 for operation, value in operations.items():
-                    at = _path_of("accounts", account, region, service, operation)
-                    whole, per_entry = _operation_problems(service, operation, value, at)
+                    whole, per_entry = found[(account, region, service, operation)]
                     if whole is None and not per_entry:
                         continue
                     changed = True

@@ -12,8 +12,8 @@ import pytest
 
 from safemaker.scanner.checking import engine
 from safemaker.scanner.checking.engine import run_checks
-from safemaker.scanner.checking.parallel import run_pieces
 from safemaker.scanner.checking.registry import load_registry
+from safemaker.scanner.parallel import run_pieces
 from safemaker.scanner.snapshot.io import Snapshot
 
 FIXTURES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "scenarios").glob("*.json"))
@@ -78,3 +78,24 @@ def test_jobs_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert outputs[0] == outputs[1]
     code, _out, err = run(["analyze", snapshot, "--jobs", "0"], capsys)
     assert code == 2 and "--jobs" in err
+
+
+def test_validation_shared_out_leaves_out_exactly_what_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safemaker.scanner.snapshot import validate
+
+    doc = json.loads((FIXTURES[0].parent / "sm-workloads.json").read_text("utf-8"))
+    region = next(iter(next(iter(doc["accounts"].values())).values()))
+    notebooks = region["sagemaker"]["DescribeNotebookInstance"]
+    first, *rest = sorted(notebooks)
+    notebooks[first]["DirectInternetAccess"] = 42  # one bad entry: only it is left out
+    notebooks[rest[-1]]["SubnetId"] = ["not", "a", "string"]
+    region["sagemaker"]["ListModels"]["Models"] = "not a list"  # a bad list-style response: all of it
+    monkeypatch.setattr(validate, "_ENTRIES_PER_PIECE", 1)
+    one = validate.validate_partially(json.loads(json.dumps(doc)), "<doc>", jobs=1)
+    two = validate.validate_partially(json.loads(json.dumps(doc)), "<doc>", jobs=2)
+    assert two == one
+    usable, lines = one
+    assert len(lines) == 3
+    kept = next(iter(next(iter(usable["accounts"].values())).values()))["sagemaker"]
+    assert first not in kept["DescribeNotebookInstance"] and rest[-1] not in kept["DescribeNotebookInstance"]
+    assert "ListModels" not in kept
