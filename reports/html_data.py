@@ -40,6 +40,7 @@ every value with textContent.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -64,10 +65,10 @@ class _Text:
 
 
 class _Split(_Text):
-    """A message: written whole by index if it repeats, else as its clauses, each by index if it
-    repeats: the head before the first ": " (`"eni-… (notebook nb-1): "`, which every message
-    about that notebook starts with) and the clauses after it, to each "; " (a NACL or gateway
-    that blocks the same ranges for every notebook of a subnet)."""
+    """A message: written whole by index if it repeats, else as its clauses (to each ": " and
+    "; "), each by index if it repeats: `"eni-… (notebook nb-1): "`, which every message about
+    that notebook starts with, `"reaches S3 through vpce-…: "`, the same for every notebook of a
+    VPC, and the words most notebooks' messages end with."""
 
 
 class _Template(_Text):
@@ -132,7 +133,7 @@ class Texts:
             clauses = _clauses(whole)
             if self.counts[whole] > 1 or not any(self.counts[c] > 1 for c in clauses):
                 return self._ref(whole)
-            return _joined(self._ref(c) for c in clauses)
+            return _joined(self._ref(c) if len(c) >= MIN_SHARED else c for c in clauses)
         if isinstance(value, _Template):
             whole = value.value
             if self.counts[whole] > 1:
@@ -154,14 +155,11 @@ class Texts:
 
 
 def _clauses(message: str) -> list[str]:
-    """A message cut after its first ": " and after each "; " that follows: the pieces joined
-    give it back."""
-    head, sep, rest = message.partition(": ")
-    pieces = [head + sep] if sep and head and rest else []
-    rest = rest if pieces else message
-    parts = rest.split("; ")
-    pieces += [p + "; " for p in parts[:-1]] + [parts[-1]]
-    return [p for p in pieces if p]
+    """A message cut after each ": " and "; ": the pieces joined give it back."""
+    return [p for p in _CLAUSE.split(message) if p]
+
+
+_CLAUSE = re.compile(r"(?<=: )|(?<=; )")
 
 
 def _joined(parts: Iterable[int | str]) -> list[int | str] | int | str:
