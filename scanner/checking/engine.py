@@ -86,14 +86,7 @@ def run_checks(
                     continue
                 runs.setdefault(rtype, []).append(_Run(order, spec, severity, missing))
                 order += len(resources)
-        # A piece is a few resources with every check that applies to them: one process proves a
-        # notebook once for all of its checks (proofs are kept per process).
-        for rtype, type_runs in runs.items():
-            resources = listed[rtype]
-            if isinstance(resources, MissingData):
-                continue  # reported above, once per check
-            for start in range(0, len(resources), _PIECE):
-                pieces.append(_Piece(view, start, resources[start:start + _PIECE], tuple(type_runs)))
+        pieces.extend(_pieces(view, listed, runs))
     ctx = CheckContext(snapshot, config)
 
     def work(i: int, count: Callable[[], None]) -> tuple[list[tuple[int, Finding]], list[str]]:
@@ -112,7 +105,7 @@ def run_checks(
 
 
 _PIECE = 8  # resources per piece: small enough to even out the processes, large enough to cost little
-_WARM = 1  # pieces proven before forking, so the children inherit the indexes they build
+_WARM = 1  # pieces proven before forking, so the children inherit the estate-wide indexes they build
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,10 +118,71 @@ class _Run:
 
 @dataclasses.dataclass(frozen=True)
 class _Piece:
+    """A few resources of one region, of any types, each with every check that applies to it."""
+
     view: RegionView
-    start: int  # of `resources` in the list of its type
-    resources: Sequence[Resource]
-    runs: tuple[_Run, ...]
+    members: tuple[tuple[int, Resource, tuple[_Run, ...]], ...]  # (index in its type's list, resource, runs)
+
+
+def _pieces(view: RegionView, listed: Mapping[ResourceType, Sequence[Resource] | MissingData],
+            runs: Mapping[ResourceType, list[_Run]]) -> list[_Piece]:
+    """The region's resources in pieces, those of one VPC together.
+
+    Proofs are kept per process, and most of a proof's work is its VPC's (route tables, security
+    groups, NACLs, endpoints): a notebook, the Studio domain and the jobs of one VPC proven in one
+    process share it, where cutting by resource type or name would make each process prove most
+    VPCs again. Resources outside any VPC come last."""
+    groups: dict[str, list[tuple[int, Resource, tuple[_Run, ...]]]] = {}
+    subnets = _subnet_vpcs(view)
+    for rtype, type_runs in runs.items():
+        resources = listed[rtype]
+        if isinstance(resources, MissingData):
+            continue  # reported once per check, without calling it
+        for index, resource in enumerate(resources):
+            groups.setdefault(_vpc_of(resource, subnets), []).append((index, resource, tuple(type_runs)))
+    out: list[_Piece] = []
+    current: list[tuple[int, Resource, tuple[_Run, ...]]] = []
+    for key in sorted(groups, key=lambda k: (k == "", k)):
+        current.extend(groups[key])
+        if len(current) >= _PIECE or key == "":
+            out.extend(_Piece(view, tuple(current[i:i + _PIECE])) for i in range(0, len(current), _PIECE))
+            current = []
+    if current:
+        out.append(_Piece(view, tuple(current)))
+    return out
+
+
+def _subnet_vpcs(view: RegionView) -> dict[str, str]:
+    try:
+        subnets = view.items("ec2", "DescribeSubnets", "Subnets")
+    except MissingData:
+        return {}
+    return {str(s.get("SubnetId")): str(s.get("VpcId")) for s in subnets if isinstance(s, Mapping)}
+
+
+def _vpc_of(resource: Resource, subnets: Mapping[str, str]) -> str:
+    """The VPC a resource sits in, as far as its own description says ("" when none): only to
+    group work, never to decide anything (so whatever it cannot read groups under "")."""
+    try:
+        return _vpc_from(resource, subnets)
+    except Exception:  # the checks report what is wrong with the description
+        return ""
+
+
+def _vpc_from(resource: Resource, subnets: Mapping[str, str]) -> str:
+    try:
+        desc = resource.detail()
+    except MissingData:
+        desc = resource.summary
+    vpc = desc.get("VpcId")
+    if isinstance(vpc, str):
+        return vpc
+    subnet = desc.get("SubnetId")
+    if subnet is None:
+        listed = desc.get("SubnetIds") or (desc.get("VpcConfig") or {}).get("Subnets") \
+            or ((desc.get("NetworkConfig") or {}).get("VpcConfig") or {}).get("Subnets")
+        subnet = listed[0] if isinstance(listed, list) and listed else None
+    return subnets.get(str(subnet), "") if subnet is not None else ""
 
 
 @contextlib.contextmanager
@@ -159,8 +213,8 @@ def _run_piece(ctx: CheckContext, piece: _Piece, tick: Callable[[], None]) \
         -> tuple[list[tuple[int, Finding]], list[str]]:
     out: list[tuple[int, Finding]] = []
     warnings: list[str] = []
-    for run in piece.runs:
-        for n, resource in enumerate(piece.resources, start=run.order + piece.start):
+    for index, resource, runs in piece.members:
+        for run in runs:
             verdict = _call(run.spec, ctx, resource, warnings, quiet=bool(run.missing))
             tick()
             if verdict is not None and run.missing and verdict.status is not Status.FAIL:
@@ -168,7 +222,7 @@ def _run_piece(ctx: CheckContext, piece: _Piece, tick: Callable[[], None]) \
                 verdict = Verdict.error(f"required data missing: {reason}")
             if verdict is not None:
                 finding = _finding(run.spec, run.severity, resource.ref, verdict)
-                out.append((n, dataclasses.replace(finding, resource=labelled(resource))))
+                out.append((run.order + index, dataclasses.replace(finding, resource=labelled(resource))))
     return out, warnings
 
 
