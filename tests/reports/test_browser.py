@@ -551,3 +551,34 @@ def test_paging_and_search_reach_resources_beyond_the_first_page(browser: Chromi
     })()""")
     assert aged == [f"nb-{i:03d}" for i in range(0, 25, 4)]
     assert page.problems() == []
+
+
+SEARCHES = {
+    "demo": ["leaves unchecked", "inspection point", "network acl (outbound)", "network acl (inbound)",
+             "· destinations: 0.0.0.0/0", "path 1 ·", "ngerprint", "nat gateway", "route table", "squid",
+             "account 123456789012 · eu-west-1", "show on the network", "critical"],
+    "hostile": [SCRIPT, ATTR_BREAK, "suppressed by safemaker.toml [[suppress]] #1", "so this finding counts again",
+                "suppression expired", "new", "unchanged", "error", "path 1", "internet"],
+    "estate": ["open 83 days", "analysts 2", "analysts 10", "nb-004 analysts 4", "eni-004 notebook nb-004",
+               "internet gateway igw-0shared", "leaves unchecked", "</script>", "root access", "not collected"],
+}
+
+
+@pytest.mark.parametrize("which", sorted(SEARCHES))
+def test_search_matches_the_same_findings_in_the_data_as_in_the_markup(
+        browser: Chromium, hostile_report: Report, tmp_path: Path, which: str) -> None:
+    """Search reads the words a finding of the data would show: each query matches as many
+    findings and resources with one resource as markup as with all of them."""
+    from report_data import estate  # type: ignore[import-not-found]
+
+    report, snapshot = {"demo": demo_report, "hostile": lambda: (triaged(hostile_report), None),
+                        "estate": lambda: (estate(12), None)}[which]()
+    shown = {}
+    for size in (1000, 1):
+        page_file = tmp_path / f"report-{size}.html"
+        page_file.write_text(render_html(report, snapshot, page_size=size), encoding="utf-8")
+        page = browser.open(page_file)
+        shown[size] = [_search(page, q)["shown"] for q in SEARCHES[which]]
+        assert page.problems() == []
+    assert shown[1] == shown[1000]
+    assert [q for q, s in zip(SEARCHES[which], shown[1], strict=True) if s.startswith("Showing 0 of")] == []
