@@ -305,7 +305,10 @@ def _pass_rows(passes: Iterable[Finding], groups: Sequence[PassGroup], tables: _
 
 def json_block(value: Any) -> str:
     """JSON for a `<script type="application/json">` block: `<`, `>` and `&` as escapes, so no
-    AWS string can close the block or open a comment, whatever it holds."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    AWS string can close the block or open a comment, whatever it holds.
+
+    Plain ASCII (other characters as \\u escapes: a few thousand arrows and dots in a large
+    report), so that a browser can hold the block one byte per character instead of two (a
+    12 MB block for 10,000 notebooks); the opening time measured the same either way."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

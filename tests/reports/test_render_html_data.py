@@ -79,7 +79,7 @@ def test_hostile_strings_cannot_leave_the_data_block() -> None:
     report = estate(6)
     page = render_html(report, page_size=1)
     raw = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
-    assert not set(raw) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert raw.isascii() and not set(raw) & {"<", ">", "&"}
     assert len(re.findall(r"</script", page, flags=re.I)) == 2  # the data block's and the script's own
     assert "<!--" not in page
     hostile = next(f for f in findings(block(page)) if f["resource"]["id"] == "nb-005" and f["check"] == "NET-001")
