@@ -68,6 +68,26 @@ class Describer:
         self._special = {family: [(f"{c} ({word})", AddrSet.from_cidr(c)) for c, word in ranges]
                          for family, ranges in _SPECIAL.items()}
         self._cache: dict[tuple[str, ...], str] = {}
+        # Prefix lists apart, and each named set by its addresses: a region's thousands of VPCs
+        # must not be walked for every set described (the prover words one per blocked route).
+        # Sorted by address then name, so that the words do not depend on the order AWS listed
+        # the VPCs and prefix lists in.
+        self._lists = {family: sorted(((label, addrs) for label, addrs in entries if " (VPC " not in label),
+                                      key=lambda e: (e[1].spans, e[0]))
+                       for family, entries in self._named.items()}
+        self._exact: dict[int, dict[tuple[tuple[int, int], ...], str]] = {4: {}, 6: {}}
+        for family, entries in self._named.items():
+            for label, addrs in sorted(entries, key=lambda e: e[0]):
+                self._exact[family].setdefault(addrs.spans, label)
+        self._sets: dict[tuple[int, tuple[tuple[int, int], ...]], str] = {}
+
+    def summarise_set(self, addrs: AddrSet) -> str:
+        """`summarise` of one family's set, as finding messages word what a route or ACL blocks."""
+        key = (addrs.family, addrs.spans)
+        text = self._sets.get(key)
+        if text is None:
+            text = self._sets[key] = self._family(addrs) if addrs else "no addresses"
+        return text
 
     def summarise(self, cidrs: Iterable[str]) -> str:
         """One phrase per address family, joined with "; " (IPv4 first)."""
@@ -107,8 +127,7 @@ class Describer:
         """A set that is no complement: the prefix lists inside it by name, then the rest, when
         naming them makes the list shorter."""
         plain_blocks = list(addrs.cidrs())
-        inside = [(label, named) for label, named in self._named[addrs.family]
-                  if " (VPC " not in label and addrs.covers(named)]
+        inside = [(label, named) for label, named in self._lists[addrs.family] if addrs.covers(named)]
         rest = addrs.subtract(AddrSet.union_all(addrs.family, (named for _, named in inside)))
         blocks = list(rest.cidrs())
         if len(inside) + len(blocks) >= len(plain_blocks):
@@ -122,27 +141,30 @@ class Describer:
 
     def _label_block(self, family: int, cidr: str) -> str:
         """A listed block, with the name of the VPC or prefix list that is exactly it."""
-        addrs = AddrSet.from_cidr(cidr)
-        for label, named in self._named[family]:
-            if named == addrs:
-                return label if label.startswith(cidr) else f"{cidr} ({label})"
-        return cidr
+        label = self._exact[family].get(AddrSet.from_cidr(cidr).spans)
+        if label is None:
+            return cidr
+        return label if label.startswith(cidr) else f"{cidr} ({label})"
 
     def _exceptions(self, family: int, missing: AddrSet) -> list[str]:
         """The missing addresses as names where the snapshot has them, else as CIDR blocks;
         long runs of the same sort (an estate's hundred VPCs) are counted, not listed."""
         special = [(label, named) for label, named in self._special[family] if missing.covers(named)]
         left = missing.subtract(AddrSet.union_all(family, (named for _, named in special)))
-        spans = left.spans
-        firsts = [lo for lo, _ in spans]
-
-        def inside(lo: int, hi: int) -> bool:
-            k = bisect.bisect_right(firsts, lo) - 1
-            return k >= 0 and spans[k][1] >= hi
-
         entries = self._named[family]
-        partly = {i for lo, hi, i in self._index[family] if not inside(lo, hi)}
-        covered = [i for i in range(len(entries)) if i not in partly and entries[i][1]]
+        index = self._index[family]
+        # Named sets all of whose spans lie inside a missing span: found from the missing spans
+        # (few) through the index sorted by first address, not by testing every named set.
+        inside: dict[int, int] = {}
+        for first, last in left.spans:
+            k = bisect.bisect_left(index, (first,))
+            while k < len(index) and index[k][0] <= last:
+                _first, hi, i = index[k]
+                if hi <= last:
+                    inside[i] = inside.get(i, 0) + 1
+                k += 1
+        covered = sorted((i for i, n in inside.items() if n == len(entries[i][1].spans) and entries[i][1]),
+                         key=lambda i: (entries[i][1].spans, entries[i][0]))
         vpcs = [entries[i][0] for i in covered if " (VPC " in entries[i][0]]
         lists = [entries[i][0] for i in covered if " (VPC " not in entries[i][0]]
         left = left.subtract(AddrSet.union_all(family, (entries[i][1] for i in covered)))

@@ -342,7 +342,7 @@ class Network:
             col.block(reason, pkt._replace(dests=dests))
         rest = pkt.dests.intersect(self.routes.regions[("rtb", id(rtb), pkt.family)][1])
         if rest:
-            col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", pkt._replace(dests=rest))
+            col.block(lambda d: f"{rtb_id} has no route for {self.words(pkt.view, d)}", pkt._replace(dests=rest))
 
 
     def _deliver(self, pkt: Packet, target: str, col: Collector) -> None:
@@ -360,6 +360,15 @@ class Network:
             other = str((peer.get("RequesterVpcInfo") or {}).get("VpcId") or "")
         if other:
             col.deliver(pkt, self.view_of_vpc(other), other, (Hop(HopKind.PEERING, target, f"into {other}"),))
+
+    def words(self, view: RegionView, dests: AddrSet) -> str:
+        """A blocked destination set as a person reads it (`0.0.0.0/0 except 10.0.0.0/16 (VPC
+        vpc-1) and pl-1 (S3)`), worded as `explain` and the report word sets (scanner/describe.py);
+        the exact sets stay in the evidence of the paths."""
+        from safemaker.scanner.describe import Describer, named_ranges
+
+        describer = self.memo(("describer", view.account, view.region), lambda: Describer(named_ranges(view)))
+        return describer.summarise_set(dests)
 
     def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """A value computed once per snapshot (indexes and proofs that several checks share)."""
@@ -466,7 +475,8 @@ class Network:
         dropped = pkt.dests.subtract(back)
         acl_id = str(acl.get("NetworkAclId"))
         if dropped:
-            col.block(lambda d: f"{acl_id} of {pkt.subnet} blocks {d.describe()} towards {via} (outbound or replies)",
+            col.block(lambda d: f"{acl_id} of {pkt.subnet} blocks {self.words(pkt.view, d)} towards {via} "
+                                "(outbound or replies)",
                       pkt._replace(dests=dropped))
         if not back:
             return None
@@ -584,7 +594,7 @@ class Network:
         if not attached:
             col.block(f"{igw_id} is not attached to {vpc_id}", pkt)
             return
-        routable = _internet_routable(pkt, igw_id, col)
+        routable = _internet_routable(pkt, igw_id, col, lambda d: self.words(pkt.view, d))
         if routable is None:
             return
         for out in self._exit_filters(routable, col, igw_id):
@@ -611,7 +621,7 @@ class Network:
         topo = self.topology(pkt.view)
         if eigw_id not in topo.eigws:
             raise MissingData(f"egress-only internet gateway {eigw_id} is not in the snapshot")
-        routable = _internet_routable(pkt, eigw_id, col)
+        routable = _internet_routable(pkt, eigw_id, col, lambda d: self.words(pkt.view, d))
         if routable is None:
             return
         for out in self._exit_filters(routable, col, eigw_id):
@@ -652,7 +662,8 @@ class Network:
         under the IPv6 destinations the workload used."""
         outside = pkt.dests.subtract(NAT64_PREFIX)
         if outside:
-            col.block(lambda d: f"{nat_id} translates only 64:ff9b::/96 (NAT64): it drops IPv6 to {d.describe()}",
+            col.block(lambda d: f"{nat_id} translates only 64:ff9b::/96 (NAT64): it drops IPv6 to "
+                                f"{self.words(pkt.view, d)}",
                       pkt._replace(dests=outside))
         inside = pkt.dests.intersect(NAT64_PREFIX)
         if not inside:
@@ -814,7 +825,8 @@ class Network:
                 self._tgw_deliver(sub, target, az, col, depth)
         remaining = entered.dests.intersect(self.routes.regions[table][1])
         if remaining:
-            col.block(lambda d: f"{rtb_id} has no route for {d.describe()}", entered._replace(dests=remaining))
+            col.block(lambda d: f"{rtb_id} has no route for {self.words(entered.view, d)}",
+                      entered._replace(dests=remaining))
 
 
     def _tgw_deliver(self, pkt: Packet, target: Mapping[str, Any], az: str, col: Collector, depth: int) -> None:
@@ -1029,11 +1041,11 @@ NOT_INTERNET = {
 }
 
 
-def _internet_routable(pkt: Packet, gateway: str, col: Collector) -> Packet | None:
+def _internet_routable(pkt: Packet, gateway: str, col: Collector, words: Callable[[AddrSet], str]) -> Packet | None:
     """The part of the packet's destinations the internet can deliver; the rest is blocked here."""
     unroutable = pkt.dests.intersect(NOT_INTERNET[pkt.family])
     if unroutable:
-        col.block(lambda d: f"{gateway} cannot deliver {d.describe()}: not routable on the internet",
+        col.block(lambda d: f"{gateway} cannot deliver {words(d)}: not routable on the internet",
                   pkt._replace(dests=unroutable))
     rest = pkt.dests.subtract(unroutable)
     return pkt._replace(dests=rest) if rest else None

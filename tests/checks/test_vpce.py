@@ -29,7 +29,10 @@ def test_fixture_is_a_valid_snapshot(name: str) -> None:
     validate(load_doc(name), name)
 
 
-@pytest.mark.parametrize(("name", "check_id", "resource_id", "status"), cases(SCENARIOS))
+# The scenario's expected file also holds the GRD verdicts of the whole analysis (tests/test_fixtures.py);
+# this module runs the VPCE checks alone.
+@pytest.mark.parametrize(("name", "check_id", "resource_id", "status"),
+                         [c for c in cases(SCENARIOS) if str(c.values[1]).startswith("VPCE-")])
 def test_expected_verdict(name: str, check_id: str, resource_id: str, status: str) -> None:
     finding = findings(name).get((check_id, resource_id))
     assert finding is not None, f"no {check_id} finding for {resource_id}"
