@@ -105,8 +105,8 @@ class Describer:
         return text
 
     def _family(self, addrs: AddrSet) -> str:
-        listed = list(addrs.cidrs())
-        if len(listed) <= FEW:
+        listed = addrs.block_count()
+        if listed <= FEW:
             return self._listed(addrs)
         best: tuple[int, str] | None = None
         for universe in _UNIVERSES[addrs.family]:
@@ -114,8 +114,8 @@ class Describer:
             if not whole.covers(addrs):
                 continue
             missing = whole.subtract(addrs)
-            blocks = sum(1 for _ in missing.cidrs())
-            if blocks >= len(listed) or (best is not None and blocks >= best[0]):
+            blocks = missing.block_count()
+            if blocks >= listed or (best is not None and blocks >= best[0]):
                 continue  # the complement would not be shorter than the list
             exceptions = self._exceptions(addrs.family, missing)
             best = (blocks, universe if not exceptions else f"{universe} except {_and(exceptions)}")
@@ -126,15 +126,15 @@ class Describer:
     def _listed(self, addrs: AddrSet) -> str:
         """A set that is no complement: the prefix lists inside it by name, then the rest, when
         naming them makes the list shorter."""
-        plain_blocks = list(addrs.cidrs())
+        plain_count = addrs.block_count()
         inside = [(label, named) for label, named in self._lists[addrs.family] if addrs.covers(named)]
         rest = addrs.subtract(AddrSet.union_all(addrs.family, (named for _, named in inside)))
-        blocks = list(rest.cidrs())
-        if len(inside) + len(blocks) >= len(plain_blocks):
-            inside, rest, blocks = [], addrs, plain_blocks
+        count = rest.block_count()
+        if len(inside) + count >= plain_count:
+            inside, rest, count = [], addrs, plain_count
         items = _first_few([label for label, _ in inside], "prefix lists")
-        if len(blocks) + len(items) <= FEW:
-            items += [self._label_block(addrs.family, c) for c in blocks]
+        if count + len(items) <= FEW:
+            items += [self._label_block(addrs.family, c) for c in rest.cidrs()]
         else:
             items.append(rest.describe(max(1, FEW - 1 - len(items))))
         return ", ".join(items)

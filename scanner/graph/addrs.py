@@ -169,6 +169,10 @@ class AddrSet:
         """The set as the fewest CIDR blocks, for evidence a network engineer can read."""
         return iter(_cidrs(self.family, self.spans))
 
+    def block_count(self) -> int:
+        """How many CIDR blocks `cidrs()` would give, without writing them out."""
+        return _block_count(self.family, self.spans)
+
     def describe(self, limit: int = 3) -> str:
         """'52.0.0.0/8 and 3 other ranges' style text."""
         return _describe(self.family, self.spans, limit)
@@ -193,6 +197,11 @@ def _blocks(family: int, spans: tuple[Interval, ...]) -> Iterator[tuple[int, int
                 size -= 1
             yield lo, bits - size
             lo += 1 << size
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _block_count(family: int, spans: tuple[Interval, ...]) -> int:
+    return sum(1 for _ in _blocks(family, spans))
 
 
 @functools.lru_cache(maxsize=1024)
