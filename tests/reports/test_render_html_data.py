@@ -21,6 +21,8 @@ def test_first_page_is_markup_and_every_other_failing_finding_is_data() -> None:
     assert page.count('<section class="resource') == 5
     data = block(page)
     assert (data["first"], len(data["resources"])) == (5, 7)
+    assert "<noscript><p class=\"empty\">The other 7 resources with FAIL or ERROR findings are listed by the" in page
+    assert '<div id="resources" data-page="5" data-resources="12" data-findings="' in page
     failing = sorted((f for f in report.findings if f.status is not Status.PASS), key=lambda f: f.fingerprint)
     markup = re.findall(r'<article class="finding[^>]*>.*?<div class="fp">fingerprint <code>(\w+)</code>', page,
                         flags=re.S)
@@ -100,6 +102,7 @@ def test_page_size_only_moves_resources_between_markup_and_data() -> None:
     report = estate(8)
     everything = render_html(report, page_size=1000)
     assert block(everything)["resources"] == [] and everything.count('<section class="resource') == 8
+    assert "<noscript>" not in everything
     paged = render_html(report, page_size=3)
     assert paged.count('<section class="resource') == 3 and len(block(paged)["resources"]) == 5
     assert pass_rows(block(everything)) == pass_rows(block(paged))
