@@ -15,7 +15,7 @@ from safemaker.scanner.checking.engine import run_checks
 from safemaker.scanner.checking.registry import load_registry
 from safemaker.scanner.snapshot.io import Snapshot
 from safemaker.scanner.snapshot.validate import validate_snapshot
-from safemaker.scanner.terraform.plan import read_plan
+from safemaker.scanner.terraform.plan import Plan, read_plan
 from safemaker.scanner.terraform.translate import translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,3 +254,32 @@ def test_a_route_to_an_attachment_the_plan_cannot_name_is_error(tmp_path: Path) 
                                "transit_gateway_attachment_id is known only after apply and it comes from "
                                "local.egress_attachment, which the plan does not record"]
     assert _verdicts_of(t)[("NET-001", "nb-spoke")] == "ERROR"
+
+
+def test_a_pull_request_that_blackholes_the_hub_default_route_closes_the_path() -> None:
+    """Overlay on a live estate with a transit gateway: the plan updates the spoke table's static
+    default route to a blackhole (IDs known from the prior state); the live FAIL is fixed."""
+    live = translate(read_plan(str(FIXTURES / "tgw-hub-egress" / "plan.json")), "111122223333", None).doc
+    table = "tgw-rtb-module.hub.aws_ec2_transit_gateway_route_table.spoke[0]"
+    before = {"blackhole": False, "destination_cidr_block": "0.0.0.0/0", "id": f"{table}_0.0.0.0/0",
+              "transit_gateway_attachment_id": "tgw-attach-module.hub.aws_ec2_transit_gateway_vpc_attachment.egress",
+              "transit_gateway_route_table_id": table}
+    plan = {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": [{
+        "address": "aws_ec2_transit_gateway_route.spoke_default", "mode": "managed",
+        "type": "aws_ec2_transit_gateway_route", "name": "spoke_default",
+        "change": {"actions": ["update"], "before": before,
+                   "after": {**before, "blackhole": True, "transit_gateway_attachment_id": None},
+                   "after_unknown": {}}}],
+        "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": {
+            "region": {"constant_value": "eu-west-1"}}}}, "root_module": {}}}
+    result = translate(Plan(plan, "pr.json"), "111122223333", None, live)
+    assert result.unresolved == []
+    routes = result.doc["accounts"]["111122223333"]["eu-west-1"]["ec2"]["SearchTransitGatewayRoutes"][table]["Routes"]
+    assert routes == [{"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayAttachments": [], "Type": "static",
+                       "State": "blackhole"}]
+    assert result.origins[table] == ["aws_ec2_transit_gateway_route.spoke_default"]
+    before_pr = {(f.check_id, f.resource.id): f.status.value for f in run_checks(
+        Snapshot(live, "live"), load_registry(entry_points=False))}
+    after_pr = {(f.check_id, f.resource.id): f.status.value for f in run_checks(
+        Snapshot(result.doc, "pr"), load_registry(entry_points=False))}
+    assert (before_pr[("NET-001", "nb-spoke")], after_pr[("NET-001", "nb-spoke")]) == ("FAIL", "PASS")
