@@ -84,6 +84,9 @@ def block_public_access_options(est: Estate, res: Planned) -> None:
     mode = "off" if res.deleted else est.known(res, "internet_gateway_block_mode")
     if not mode:
         raise Unresolved(res.address, "internet_gateway_block_mode", "the plan cannot resolve it")
+    if est.overlay and mode != "off" and EXCLUSIONS[0] not in (est.responses(region).get(EC2) or {}):
+        raise Unresolved(res.address, "internet_gateway_block_mode", "the live snapshot does not hold the exclusions "
+                                                                     "in force, which could lift the block")
     options = est.op(region, EC2, OPTIONS)
     current = options.get("VpcBlockPublicAccessOptions") or {}
     options["VpcBlockPublicAccessOptions"] = {**current, "AwsAccountId": est.account, "AwsRegion": region,

@@ -283,3 +283,27 @@ def test_a_pull_request_that_blackholes_the_hub_default_route_closes_the_path() 
     after_pr = {(f.check_id, f.resource.id): f.status.value for f in run_checks(
         Snapshot(result.doc, "pr"), load_registry(entry_points=False))}
     assert (before_pr[("NET-001", "nb-spoke")], after_pr[("NET-001", "nb-spoke")]) == ("FAIL", "PASS")
+
+
+def test_block_public_access_turned_on_over_a_live_estate_without_its_exclusions() -> None:
+    """A pull request that turns Block Public Access on, over a live snapshot that did not read
+    the exclusions already in force (moto cannot; a denied call): they could lift the block, so
+    it is left out (taken as off) and the hub's path stays a FAIL rather than a PASS."""
+    live = translate(read_plan(str(FIXTURES / "tgw-hub-egress" / "plan.json")), "111122223333", None).doc
+    plan = json.loads((FIXTURES / "tgw-hub-bpa" / "plan.json").read_text("utf-8"))
+    plan["resource_changes"] = [rc for rc in plan["resource_changes"]
+                                if rc["type"] == "aws_vpc_block_public_access_options"]
+    result = translate(Plan(plan, "pr.json"), "111122223333", None, live)
+    assert result.unresolved == ["module.hub.aws_vpc_block_public_access_options.this[0]: internet_gateway_block_mode "
+                                 "is known only after apply and the live snapshot does not hold the exclusions in "
+                                 "force, which could lift the block"]
+    got = {(f.check_id, f.resource.id): f.status.value for f in run_checks(
+        Snapshot(result.doc, "pr"), load_registry(entry_points=False))}
+    assert got[("NET-001", "nb-spoke")] == "FAIL"
+    live["accounts"]["111122223333"]["eu-west-1"]["ec2"]["DescribeVpcBlockPublicAccessExclusions"] = {
+        "VpcBlockPublicAccessExclusions": []}
+    result = translate(Plan(plan, "pr.json"), "111122223333", None, live)
+    assert result.unresolved == []
+    got = {(f.check_id, f.resource.id): f.status.value for f in run_checks(
+        Snapshot(result.doc, "pr"), load_registry(entry_points=False))}
+    assert got[("NET-001", "nb-spoke")] == "PASS"
