@@ -3,7 +3,9 @@
 The static tests (test_render_html.py) prove that hostile strings are escaped in the markup; this
 one proves what a reader actually gets: the page renders, its inline script runs under the
 Content-Security-Policy without a console error, no injected script fires a dialog, the status
-filter hides rows, and hostile resource names, messages and hop details read as text.
+filter hides rows, and hostile resource names, messages and hop details read as text. Resources
+past the first page, which the script lists from the page's data block, read exactly as the
+markup does, are reached by paging, search and filters, and are found by the same searches.
 
 Chromium is driven through `--remote-debugging-pipe` (JSON messages separated by NUL bytes on
 file descriptors 3 and 4) by the small client below, so the test needs Debian's `chromium`
