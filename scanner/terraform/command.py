@@ -89,7 +89,8 @@ def run_plan(plan_path: str, live_path: str | None, account: str | None, region:
     introduced = [f for f in report.findings if f.status in (Status.FAIL, Status.ERROR) and f.counts]
     say(f"safemaker plan: {len(introduced)} FAIL/ERROR introduced by the plan (compared with {live_path} alone)")
     for f in introduced:
-        text = f.message + json.dumps(f.evidence.to_json())
+        # the finding's own resource too: a policy or notebook the plan creates opens its own finding
+        text = " ".join((f.resource.id, f.resource.arn or "", f.message, json.dumps(f.evidence.to_json())))
         by = sorted({a for aws_id, addresses in result.origins.items() if aws_id in text for a in addresses})
         opened = f"opened by {', '.join(by)}" if by else "no planned resource is named in its evidence"
         say(f"  new {f.status.value} {f.check_id} {f.resource.id}: {opened}")

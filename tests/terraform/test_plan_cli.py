@@ -175,3 +175,17 @@ def test_overlay_without_new_findings_passes(tmp_path: Path) -> None:
     result = run("plan", str(path), "--snapshot", str(live), "--exclude-checks", "GRD")
     assert result.returncode == 0, result.stderr
     assert "0 FAIL/ERROR introduced by the plan" in result.stderr
+
+
+def test_a_finding_on_a_planned_resource_names_that_resource() -> None:
+    """A check on the resource itself (a firewall policy without a drop default, a firewall
+    without logging) names the planned resource that opened it, not only those in its path."""
+    fixture = ROOT / "fixtures" / "terraform" / "seed001-bypass"
+    result = run("plan", str(fixture / "plan.json"), "--snapshot", str(fixture / "live.json"), "--format", "json",
+                 "--exclude-checks", "GRD")
+    assert result.returncode == 1, result.stderr
+    assert ("new FAIL FW-002 network-firewall-policy-studio-bypass: opened by "
+            "module.studio.aws_networkfirewall_firewall_policy.this") in result.stderr
+    assert "new FAIL FW-003 network-firewall-studio-bypass: opened by module.studio.aws_networkfirewall_firewall.this" \
+        in result.stderr
+    assert "no planned resource is named" not in result.stderr
