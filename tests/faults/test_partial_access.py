@@ -104,6 +104,9 @@ EXEMPT_CALLERS: dict[str, Exemption] = {
                        ("NET-", "PRX-", "VPCE-"), "a route target that DescribeVpcEndpoints resolves as a gateway "
                        "or interface endpoint is no firewall endpoint, whatever the firewalls say; a Gateway Load "
                        "Balancer endpoint without them is MissingData"),
+    "named_ranges": Exemption(None, None, "names for the words of a message (scanner/describe.py: VPC CIDRs and "
+                              "prefix lists); without them the same set is written as CIDR blocks, and no "
+                              "verdict reads them"),
     "designated_proxies": Exemption(None, ("NET-",), "a designation only turns a path into an inspected one "
                                     "or exempts a relay: without it the network checks fail more, never "
                                     "pass more (PRX-* handle designation unknowns themselves)"),
