@@ -89,7 +89,7 @@ def test_metadata_is_complete_and_moto_is_only_an_extra(wheel: Path) -> None:
     assert "License: Apache-2.0" in meta or "License-Expression: Apache-2.0" in meta
     requires = [line.removeprefix("Requires-Dist: ") for line in meta if line.startswith("Requires-Dist: ")]
     plain = sorted(r.split(">", 1)[0].split("[", 1)[0] for r in requires if "extra ==" not in r)
-    assert plain == ["boto3", "botocore", "click", "jinja2", "networkx", "rich"]
+    assert plain == ["boto3", "botocore", "click", "jinja2", "networkx", "orjson", "rich"]
     assert [r for r in requires if r.startswith("moto")] == ['moto[server]>=5.0; extra == "demo"']
 
 
