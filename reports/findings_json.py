@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from safemaker.scanner.fastjson import dumps_indented
+from safemaker.scanner.fastjson import pieces_indented_with_list
 from safemaker.scanner.model import Report
 
 SCHEMA_ID = "safemaker.findings/v1"
@@ -22,8 +22,9 @@ TOOL_NAME = "safemaker"
 _SCHEMA_RESOURCE = "schemas/findings.schema.json"
 
 
-def findings_document(report: Report) -> dict[str, Any]:
-    """The findings file as plain data, for callers that post-process it before writing."""
+def findings_document(report: Report, findings: bool = True) -> dict[str, Any]:
+    """The findings file as plain data, for callers that post-process it before writing
+    (`findings=False`: all but the findings, which come last)."""
     snap = report.snapshot
     doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
@@ -41,13 +42,22 @@ def findings_document(report: Report) -> dict[str, Any]:
         doc["baseline"] = report.baseline.to_json()
     if report.suppressions is not None:
         doc["suppressions"] = [use.to_json() for use in report.suppressions]
-    doc["findings"] = [f.to_json() for f in sorted(report.findings, key=lambda f: f.sort_key())]
+    if findings:
+        doc["findings"] = [f.to_json() for f in sorted(report.findings, key=lambda f: f.sort_key())]
     return doc
 
 
 def render_json(report: Report) -> str:
     """Serialise the report; ASCII-only so the bytes do not depend on the console's encoding."""
-    return dumps_indented(findings_document(report)) + "\n"
+    return "".join(render_json_pieces(report))
+
+
+def render_json_pieces(report: Report) -> list[str]:
+    """`render_json` in pieces (a finding each), to be written in turn: the file of a large
+    estate is hundreds of MB, and joining it would hold it twice."""
+    ordered = sorted(report.findings, key=lambda f: f.sort_key())
+    return pieces_indented_with_list(findings_document(report, findings=False), "findings",
+                                     (f.to_json() for f in ordered))
 
 
 def findings_schema() -> dict[str, Any]:

@@ -34,7 +34,14 @@ class OutputError(SafemakerError):
     """An output file could not be written (the CLI shows one line and exits 2)."""
 
 
-def _stage(path: str, text: str, private: bool) -> str:
+_SLICE = 1 << 22
+
+
+#: A file's text, whole or in pieces written in turn (a findings file of a large estate).
+Text = str | list[str]
+
+
+def _stage(path: str, text: Text, private: bool) -> str:
     """Write `text` to a new temporary file next to `path`; return the temporary file's name."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -43,7 +50,11 @@ def _stage(path: str, text: str, private: bool) -> str:
         raise OutputError(one_line(f"{path}: cannot write: {exc.strerror or exc}")) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            # In slices: a text file encodes all it is given at once, and a findings file of a
+            # large estate is hundreds of MB (its UTF-8 copy would sit next to it).
+            for piece in [text] if isinstance(text, str) else text:
+                for start in range(0, len(piece), _SLICE):
+                    fh.write(piece[start:start + _SLICE])
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600 if private else 0o644)
@@ -124,7 +135,7 @@ def write_atomic(path: str, text: str, *, private: bool = False) -> None:
     write_all({path: text}, private=private)
 
 
-def write_all(files: Mapping[str, str], *, private: bool | Collection[str] = False,
+def write_all(files: Mapping[str, Text], *, private: bool | Collection[str] = False,
               say: Callable[[str], None] | None = None) -> None:
     """Everything is rendered before this is called; the files are staged together, then renamed.
 
@@ -137,7 +148,7 @@ def write_all(files: Mapping[str, str], *, private: bool | Collection[str] = Fal
         _write_set(files, private)
 
 
-def _write_set(files: Mapping[str, str], private: bool | Collection[str]) -> None:
+def _write_set(files: Mapping[str, Text], private: bool | Collection[str]) -> None:
     staged: list[tuple[str, str]] = []
     try:
         for path, text in files.items():

@@ -38,7 +38,7 @@ from safemaker.scanner.model import (
     Verdict,
 )
 from safemaker.scanner.model import Report as Report
-from safemaker.scanner.output import OutputError, write_all
+from safemaker.scanner.output import OutputError, Text, write_all
 from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
 from safemaker.scanner.terminal import AnalysisProgress, Terminal
 
@@ -100,12 +100,13 @@ def build_report(snapshot: Snapshot, findings: Sequence[Finding], generated: str
 
 
 def render(report: Report, fmt: str, registry: Registry, options: FormatOptions | None = None,
-           say: Say | None = None, snapshot: Snapshot | None = None) -> str:
+           say: Say | None = None, snapshot: Snapshot | None = None) -> Text:
+    """One format's text (the findings file in pieces, written in turn: see scanner/output.py)."""
     options = options or FormatOptions()
     if fmt == "json":
-        from safemaker.reports.findings_json import render_json
+        from safemaker.reports.findings_json import render_json_pieces
 
-        return render_json(report)
+        return render_json_pieces(report)
     if fmt == "html":
         from safemaker.reports.html import render_html
 
@@ -278,7 +279,9 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
         raise UsageProblem("several --format values need --output-dir")
     rendered = {fmt: render(report, fmt, registry, format_options, say, snapshot=snapshot) for fmt in formats}
     if output_dir is None:
-        sys.stdout.write(rendered[formats[0]])
+        out = rendered[formats[0]]
+        for piece in [out] if isinstance(out, str) else out:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
     try:
@@ -286,7 +289,7 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
     except OSError as exc:
         raise OutputError(termsafe.line(f"{output_dir}: cannot create the output folder: {exc.strerror or exc}")) \
             from None
-    files = {os.path.join(output_dir, name): text for name, text in (extra_files or {}).items()}
+    files: dict[str, Text] = {os.path.join(output_dir, name): text for name, text in (extra_files or {}).items()}
     files.update({os.path.join(output_dir, FILENAMES[f]): text for f, text in rendered.items()})
     # Extra files are snapshots (lifecycle scripts may hold credentials): owner-only, like `collect -o`.
     write_all(files, private=set(os.path.join(output_dir, n) for n in (extra_files or {})), say=say)

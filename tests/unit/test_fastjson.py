@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safemaker.scanner.fastjson import dumps_indented, loads
+from safemaker.scanner.fastjson import dumps_indented, dumps_indented_with_list, loads
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 _values: st.SearchStrategy[Any] = st.recursive(
@@ -66,3 +66,33 @@ def test_types_orjson_refuses_fall_back_to_the_standard_library() -> None:
     assert dumps_indented({1: "x"}) == json.dumps({1: "x"}, indent=2, ensure_ascii=True)
     with pytest.raises(TypeError):
         dumps_indented({"s": {1, 2}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_text.filter(lambda k: k != "findings"), _values, max_size=4), st.lists(_values, max_size=5))
+def test_a_list_written_item_by_item_is_the_standard_librarys_bytes(head: dict[str, Any], items: list[Any]) -> None:
+    expected = json.dumps({**head, "findings": items}, indent=2, ensure_ascii=True) + "\n"
+    assert dumps_indented_with_list(head, "findings", iter(items)) == expected
+
+
+def test_the_list_must_come_last() -> None:
+    with pytest.raises(ValueError):
+        dumps_indented_with_list({"findings": 1}, "findings", [1])
+
+
+def test_findings_files_of_every_fixture_are_the_standard_librarys_bytes() -> None:
+    from pathlib import Path
+
+    from safemaker.reports.findings_json import findings_document, render_json
+    from safemaker.scanner.checking.registry import load_registry
+    from safemaker.scanner.config import Config
+    from safemaker.scanner.pipeline import analyze_snapshot
+    from safemaker.scanner.snapshot.io import Snapshot
+
+    scenarios = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "scenarios").glob("*.json"))
+    assert scenarios
+    for path in scenarios:
+        report = analyze_snapshot(Snapshot(json.loads(path.read_text("utf-8")), str(path)), Config(),
+                                  load_registry(entry_points=False))
+        expected = json.dumps(findings_document(report), indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+        assert render_json(report) == expected, path.name
