@@ -83,7 +83,7 @@ def _cpu_s() -> float:
 
 def worker_analyze(path: str, jobs: int | None) -> None:
     """What `safemaker analyze PATH --format json --output-dir DIR` does, step by step, timed."""
-    from safemaker.reports.findings_json import render_json
+    from safemaker.reports.findings_json import render_json_pieces
     from safemaker.scanner.checking.engine import paused_gc
     from safemaker.scanner.checking.registry import load_registry
     from safemaker.scanner.config import Config
@@ -106,9 +106,11 @@ def worker_analyze(path: str, jobs: int | None) -> None:
         report = analyze_snapshot(snapshot, Config(), registry, jobs=used)
     analyze_s, analyze_cpu = time.perf_counter() - start, _cpu_s() - cpu
     start = time.perf_counter()
-    text = render_json(report)
+    pieces = render_json_pieces(report)  # written in turn, as the CLI writes them
     with open(path + ".findings.json", "w", encoding="utf-8") as fh:
-        fh.write(text)
+        fh.writelines(pieces)
+    size = sum(len(p) for p in pieces)
+    del pieces
     write_s = time.perf_counter() - start
     total_s = time.perf_counter() - begin
     os.unlink(path + ".findings.json")
@@ -127,7 +129,7 @@ def worker_analyze(path: str, jobs: int | None) -> None:
         "vpcs": len(region["ec2"]["DescribeVpcs"]["Vpcs"]),
         "notebooks": len(region["sagemaker"]["ListNotebookInstances"]["NotebookInstances"]),
         "load_s": load_s, "validate_s": validate_s, "analyze_s": analyze_s, "analyze_cpu": analyze_cpu,
-        "write_s": write_s, "total_s": total_s, "jobs": used, "findings_mb": len(text) / 1e6,
+        "write_s": write_s, "total_s": total_s, "jobs": used, "findings_mb": size / 1e6,
         "speed": speed, "analyze_norm": analyze_cpu * REFERENCE_SPEED / speed,
         "rss_loaded_mb": rss_loaded, "rss_peak_mb": max(_rss_mb(), children_rss),
         "findings": len(findings), "statuses": dict(statuses), "net001_wrong": wrong,
