@@ -40,6 +40,10 @@ def usable_cpus() -> int:
 
 
 def default_jobs() -> int:
+    """One process per usable CPU, at most MAX_JOBS; one where forking a process that may hold
+    threads is not safe (macOS system libraries, Windows has no fork): `--jobs` still asks."""
+    if not sys.platform.startswith("linux"):
+        return 1
     return max(1, min(MAX_JOBS, usable_cpus()))
 
 
