@@ -149,9 +149,9 @@ _selection_opts = [
                       "require several ([report] tags). The gate still sees every finding."),
     click.option("--jobs", "sel_jobs", type=click.IntRange(1, 64), default=None, metavar="N", expose_value=False,
                  callback=_keep("jobs"),
-                 help="Processes that share the analysis (default: one per usable CPU, at most 4, when the estate "
-                      "has more than about a hundred notebooks; 1 analyses in this process). The findings are the "
-                      "same whatever N."),
+                 help="Processes that share the analysis (default on Linux: one per usable CPU, at most 4, when the "
+                      "estate has more than about a hundred notebooks; 1 analyses in this process). The findings are "
+                      "the same whatever N."),
 ]
 
 
