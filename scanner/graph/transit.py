@@ -92,7 +92,7 @@ class TransitGateways:
                 if not any(r.get("State") != "blackhole"
                            and any(t.get("TransitGatewayAttachmentId") == hub_id
                                    for t in r.get("TransitGatewayAttachments", []) or [])
-                           and AddrSet.from_cidrs(4, [str(r.get("DestinationCidrBlock") or "")]).overlaps(internet)
+                           and self._route_destinations(view, r).overlaps(internet)
                            for r in self.routes(rtb_id)):
                     continue
                 vpc_id = str(spoke.get("VpcId", ""))
@@ -102,6 +102,20 @@ class TransitGateways:
                                       "is not in the snapshot: the ranges the firewall protects are unknown")
                 out = out.union(AddrSet.from_cidrs(4, self.topology(where).vpc_cidrs(vpc_id)))
         return out
+
+    def _route_destinations(self, view: RegionView, route: Mapping[str, Any]) -> AddrSet:
+        """A transit gateway route's IPv4 destinations: its CIDR, or its prefix list's entries
+        (read in the firewall's region; MissingData when they cannot be read there)."""
+        cidr = route.get("DestinationCidrBlock")
+        if cidr:
+            return AddrSet.from_cidrs_by_family([str(cidr)])[0]
+        plid = route.get("PrefixListId")
+        if not plid:
+            return AddrSet.empty(4)
+        cidrs, problem = self.topology(view).prefix_list(str(plid))
+        if problem:
+            raise MissingData(f"transit gateway route to {plid}: {problem}")
+        return AddrSet.from_cidrs_by_family(list(cidrs))[0]
 
     def vpc_attachment(self, tgw_id: str, vpc_id: str) -> tuple[RegionView, Mapping[str, Any]] | None:
         index = self.index("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments")
