@@ -1018,7 +1018,9 @@ class Network:
                 places.append((str(eni["SubnetId"]), AddrSet.from_cidrs(4, [str(eni["PrivateIpAddress"])])))
         if not places:  # ENIs not listed: any address of the endpoint's subnets
             for sid in ep.get("SubnetIds", []) or []:
-                places.append((str(sid), AddrSet.from_cidrs(4, [str(topo.subnet(str(sid)).get("CidrBlock", ""))])))
+                block = topo.subnet(str(sid)).get("CidrBlock")
+                if block:  # an IPv6-only subnet gives the endpoint no IPv4 address to reach
+                    places.append((str(sid), AddrSet.from_cidrs(4, [str(block)])))
         for delivery in deliveries:
             if delivery.family != 4 or delivery.from_view.where != source.view.where or not delivery.flows & https:
                 continue
