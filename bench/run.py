@@ -84,11 +84,11 @@ def _cpu_s() -> float:
 def worker_analyze(path: str, jobs: int | None) -> None:
     """What `safemaker analyze PATH --format json --output-dir DIR` does, step by step, timed."""
     from safemaker.reports.findings_json import render_json_pieces
-    from safemaker.scanner.checking.engine import paused_gc
+    from safemaker.scanner.checking.engine import analysis_jobs, paused_gc
     from safemaker.scanner.checking.registry import load_registry
     from safemaker.scanner.config import Config
     from safemaker.scanner.devtools.synth import EXPECTED, variant_of
-    from safemaker.scanner.pipeline import analysis_jobs, analyze_snapshot, planned_work
+    from safemaker.scanner.pipeline import analyze_snapshot, planned_work
     from safemaker.scanner.snapshot.io import read_json, snapshot_from_doc
 
     begin = start = time.perf_counter()
@@ -96,7 +96,7 @@ def worker_analyze(path: str, jobs: int | None) -> None:
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     start = time.perf_counter()
-    snapshot = snapshot_from_doc(doc, path)  # the partial validation the CLI runs
+    snapshot = snapshot_from_doc(doc, path, jobs)  # the partial validation the CLI runs
     validate_s = time.perf_counter() - start
     registry = load_registry()
     speed = calibration()

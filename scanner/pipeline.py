@@ -38,7 +38,7 @@ from safemaker.scanner.model import (
     Verdict,
 )
 from safemaker.scanner.model import Report as Report
-from safemaker.scanner.output import OutputError, Text, write_all
+from safemaker.scanner.output import OutputError, Text, pieces, write_all
 from safemaker.scanner.snapshot.io import CollectionFailure, Snapshot
 from safemaker.scanner.terminal import AnalysisProgress, Terminal
 
@@ -79,7 +79,7 @@ class RunOptions:
     #: Files written next to the reports in the same locked set (the demo's snapshot), name -> text.
     extra_files: Mapping[str, str] = field(default_factory=dict)
     format_options: FormatOptions = field(default_factory=FormatOptions)
-    #: Analysing processes (--jobs); None: automatic (see analysis_jobs).
+    #: Analysing processes (--jobs); None: automatic (engine.analysis_jobs).
     jobs: int | None = None
 
 
@@ -197,28 +197,14 @@ def analyze_snapshot(snapshot: Snapshot, config: Config, registry: Registry,
     call on each resource; `jobs` None chooses the processes by the size of the work."""
     from safemaker.scanner.checking.engine import run_checks
 
-    calls, resources, checks = planned_work(snapshot, registry, config)
     if progress is not None:
-        progress.plan(calls, resources, checks)
-    findings = run_checks(snapshot, registry, config, jobs=analysis_jobs(jobs, calls),
+        progress.plan(*planned_work(snapshot, registry, config))
+    findings = run_checks(snapshot, registry, config, jobs=jobs,
                           tick=progress.advance if progress is not None else None)
     scopes = scope_findings(snapshot)
     if scopes:
         findings = sorted([*findings, *scopes], key=Finding.sort_key)
     return build_report(snapshot, findings)
-
-
-#: Check calls from which a second process pays for itself (forking and sending findings back
-#: cost tens of milliseconds; 2,000 calls are about a hundred notebooks, a second of proofs).
-PARALLEL_FROM = 2000
-
-
-def analysis_jobs(jobs: int | None, calls: int) -> int:
-    from safemaker.scanner.parallel import default_jobs
-
-    if jobs is not None:
-        return max(1, jobs)
-    return default_jobs() if calls >= PARALLEL_FROM else 1
 
 
 def planned_work(snapshot: Snapshot, registry: Registry, config: Config) -> tuple[int, int, int]:
@@ -279,8 +265,7 @@ def emit(report: Report, formats: Sequence[str], output_dir: str | None, registr
         raise UsageProblem("several --format values need --output-dir")
     rendered = {fmt: render(report, fmt, registry, format_options, say, snapshot=snapshot) for fmt in formats}
     if output_dir is None:
-        out = rendered[formats[0]]
-        for piece in [out] if isinstance(out, str) else out:
+        for piece in pieces(rendered[formats[0]]):
             sys.stdout.write(piece)
         sys.stdout.flush()
         return

@@ -25,7 +25,7 @@ from safemaker.scanner.checking.resources import Resource, resources_of
 from safemaker.scanner.config import Config
 from safemaker.scanner.errors import MissingData
 from safemaker.scanner.model import Finding, ResourceRef, ResourceType, Severity, Status, Verdict
-from safemaker.scanner.parallel import run_pieces
+from safemaker.scanner.parallel import default_jobs, run_pieces
 from safemaker.scanner.snapshot.io import RegionView, Snapshot
 
 Progress = Callable[[str], None]
@@ -50,14 +50,15 @@ def run_checks(
     registry: Registry,
     config: Config | None = None,
     progress: Progress | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     tick: Callable[[int], None] | None = None,
 ) -> list[Finding]:
     """Every selected check on every resource it applies to, as findings in report order.
 
-    `jobs` > 1 shares the resources out over that many processes (scanner/parallel.py);
-    the findings are the same, in the same order, as with one. `tick(n)` counts check calls as
-    they are done, in whichever process; `progress` gets a line per region and check."""
+    `jobs` > 1 shares the resources out over that many processes (scanner/parallel.py), None
+    chooses by the number of check calls (`analysis_jobs`); the findings are the same, in the
+    same order, as with one. `tick(n)` counts check calls as they are done, in whichever
+    process; `progress` gets a line per region and check."""
     config = config or Config()
     specs = selected(registry, config)
     findings: list[tuple[int, Finding]] = []
@@ -92,7 +93,9 @@ def run_checks(
     def work(i: int, count: Callable[[], None]) -> tuple[list[tuple[int, Finding]], list[str]]:
         return _run_piece(ctx, pieces[i], count)
 
-    for done, warnings in run_pieces(len(pieces), work, jobs, tick, first=min(len(pieces), _WARM)):
+    calls = sum(len(runs) for piece in pieces for _, _, runs in piece.members)
+    for done, warnings in run_pieces(len(pieces), work, analysis_jobs(jobs, calls), tick,
+                                     first=min(len(pieces), _WARM)):
         findings.extend(done)
         for line in warnings:
             print(line, file=sys.stderr)
@@ -102,6 +105,19 @@ def run_checks(
     out = [f for _, f in findings]
     out.sort(key=Finding.sort_key)
     return out
+
+
+#: Check calls from which a second process pays for itself (forking and sending findings back
+#: cost tens of milliseconds; 2,000 calls are about a hundred notebooks, a second of proofs).
+PARALLEL_FROM = 2000
+
+
+def analysis_jobs(jobs: int | None, calls: int) -> int:
+    """The processes an analysis of `calls` check calls uses: `jobs`, or when None one per
+    usable CPU (scanner/parallel.default_jobs) once the work pays for them."""
+    if jobs is not None:
+        return max(1, jobs)
+    return default_jobs() if calls >= PARALLEL_FROM else 1
 
 
 _PIECE = 8  # resources per piece: small enough to even out the processes, large enough to cost little
@@ -164,25 +180,21 @@ def _vpc_of(resource: Resource, subnets: Mapping[str, str]) -> str:
     """The VPC a resource sits in, as far as its own description says ("" when none): only to
     group work, never to decide anything (so whatever it cannot read groups under "")."""
     try:
-        return _vpc_from(resource, subnets)
-    except Exception:  # the checks report what is wrong with the description
+        try:
+            desc = resource.detail()
+        except MissingData:
+            desc = resource.summary
+        vpc = desc.get("VpcId")
+        if isinstance(vpc, str):
+            return vpc
+        subnet = desc.get("SubnetId")
+        if subnet is None:
+            listed = desc.get("SubnetIds") or (desc.get("VpcConfig") or {}).get("Subnets") \
+                or ((desc.get("NetworkConfig") or {}).get("VpcConfig") or {}).get("Subnets")
+            subnet = listed[0] if isinstance(listed, list) and listed else None
+        return subnets.get(str(subnet), "") if subnet is not None else ""
+    except Exception:  # a malformed description: the checks report what is wrong with it
         return ""
-
-
-def _vpc_from(resource: Resource, subnets: Mapping[str, str]) -> str:
-    try:
-        desc = resource.detail()
-    except MissingData:
-        desc = resource.summary
-    vpc = desc.get("VpcId")
-    if isinstance(vpc, str):
-        return vpc
-    subnet = desc.get("SubnetId")
-    if subnet is None:
-        listed = desc.get("SubnetIds") or (desc.get("VpcConfig") or {}).get("Subnets") \
-            or ((desc.get("NetworkConfig") or {}).get("VpcConfig") or {}).get("Subnets")
-        subnet = listed[0] if isinstance(listed, list) and listed else None
-    return subnets.get(str(subnet), "") if subnet is not None else ""
 
 
 @contextlib.contextmanager
