@@ -949,18 +949,15 @@ def _first_problem(check: Any) -> tuple[str, str] | None:
     return None
 
 
-def _operation_problems(service: str, operation: str, value: object, at: _Path,
-                        ) -> tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]:
-    """(problem of the whole value, {resource id: problem of its entry}), places rendered."""
-    if (service, operation) in PER_RESOURCE_KEYS and type(value) is dict:
-        return None, _entry_problems(service, operation, value, at)
+def _response_problem(service: str, operation: str, value: object, at: _Path) -> tuple[str, str] | None:
+    """(rendered place, problem) of a whole response, or None."""
     found = _first_problem(lambda sink: _check_operation_value(service, operation, value, at, sink))
     if found is None:
         try:
             _check_unique(service, operation, value, at, "")
         except SnapshotError as exc:
-            return (exc.place, exc.problem), {}
-    return found, {}
+            return exc.place, exc.problem
+    return found
 
 
 def _entry_problems(service: str, operation: str, entries: Mapping[str, Any], at: _Path,
@@ -992,15 +989,15 @@ class _Unit:
 
 def _all_problems(checked: Mapping[str, Any], jobs: int | None,
                   ) -> dict[tuple[str, str, str, str], tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]]:
-    """`_operation_problems` of every response, keyed by (account, region, service, operation):
-    in this process, or shared out over `jobs` forked ones (None: by the size of the snapshot),
-    which only hand back the problems they found."""
+    """(problem of the whole response, {resource id: problem of its entry}) of every response,
+    keyed by (account, region, service, operation), places rendered: in this process, or shared
+    out over `jobs` forked ones (None: by the size of the snapshot), which only hand back the
+    problems they found. A per-resource operation's entries are judged one by one."""
     from safemaker.scanner.parallel import default_jobs, run_pieces
 
     keys: list[tuple[str, str, str, str]] = []
     units: list[_Unit] = []
     owners: list[int] = []
-    size = 0
     for account, regions in checked["accounts"].items():
         for region, services in regions.items():
             for service, operations in services.items():
@@ -1009,24 +1006,21 @@ def _all_problems(checked: Mapping[str, Any], jobs: int | None,
                     keys.append((account, region, service, operation))
                     if (service, operation) in PER_RESOURCE_KEYS and type(value) is dict:
                         ids = tuple(value)
-                        size += len(ids)
                         for start in range(0, max(len(ids), 1), _ENTRIES_PER_PIECE):
                             units.append(_Unit(service, operation, at, value, ids[start:start + _ENTRIES_PER_PIECE]))
                             owners.append(len(keys) - 1)
                     else:
-                        size += sum(len(v) for v in value.values() if isinstance(v, list)) \
-                            if isinstance(value, dict) else 1
                         units.append(_Unit(service, operation, at, value, None))
                         owners.append(len(keys) - 1)
     if jobs is None:
-        jobs = default_jobs() if size >= PARALLEL_VALIDATION_FROM else 1
+        jobs = default_jobs() if sum(map(_weight, units)) >= PARALLEL_VALIDATION_FROM else 1
     # The largest pieces first, so that no process is left with a big one at the end.
     order = sorted(range(len(units)), key=lambda i: -_weight(units[i]))
 
     def work(n: int, _tick: Any) -> tuple[tuple[str, str] | None, dict[str, tuple[str, str]]]:
         unit = units[order[n]]
         if unit.entries is None:
-            return _operation_problems(unit.service, unit.operation, unit.value, unit.at)
+            return _response_problem(unit.service, unit.operation, unit.value, unit.at), {}
         value: dict[str, Any] = unit.value  # type: ignore[assignment]  # a per-resource operation's entries
         return None, _entry_problems(unit.service, unit.operation, {k: value[k] for k in unit.entries}, unit.at)
 
