@@ -62,11 +62,18 @@ def run_pieces(count: int, work: Work[T], jobs: int, tick: Callable[[int], None]
     first = min(first, count)
     for i in range(first):
         results[i] = work(i, tick_here)
-    if jobs <= 1 or count - first <= 1 or not hasattr(os, "fork"):
-        for i in range(first, count):
+    if jobs > 1 and count - first > 1 and hasattr(os, "fork"):
+        results.update(_shared(count, work, jobs, report, first))
+    for i in range(count):
+        if i not in results:  # one process, or a child died before handing it back: done here
             results[i] = work(i, tick_here)
-        return [results[i] for i in range(count)]
+    return [results[i] for i in range(count)]
 
+
+def _shared(count: int, work: Work[T], jobs: int, report: Callable[[int], None], first: int) -> dict[int, T]:
+    """The results of pieces `first`.. that this process and `jobs - 1` forked children did;
+    a piece a child took and did not hand back whole is missing."""
+    results: dict[int, T] = {}
     context = multiprocessing.get_context("fork")
     lock = context.Lock()
     next_piece = context.RawValue("q", first)
@@ -110,10 +117,7 @@ def run_pieces(count: int, work: Work[T], jobs: int, tick: Callable[[int], None]
             _stop(pid)
             handed.close()
     absorb()
-    for i in range(count):
-        if i not in results:  # its child died before handing it back: done here, never lost
-            results[i] = work(i, tick_here)
-    return [results[i] for i in range(count)]
+    return results
 
 
 def _child(spool: IO[bytes], take: Callable[[], int], count: int, work: Work[Any], done: Any, k: int) -> None:
