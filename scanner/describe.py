@@ -100,7 +100,7 @@ class Describer:
                 more = f" and {len(key) - FEW} more" if len(key) > FEW else ""
                 text = self._cache[key] = ", ".join(key[:FEW]) + more
                 return text
-            parts = [self._family(s) for s in (v4, v6) if s]
+            parts = [self.summarise_set(s) for s in (v4, v6) if s]
             text = self._cache[key] = "; ".join(parts) if parts else "no addresses"
         return text
 

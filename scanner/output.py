@@ -41,6 +41,10 @@ _SLICE = 1 << 22
 Text = str | list[str]
 
 
+def pieces(text: Text) -> list[str]:
+    return [text] if isinstance(text, str) else text
+
+
 def _stage(path: str, text: Text, private: bool) -> str:
     """Write `text` to a new temporary file next to `path`; return the temporary file's name."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -52,7 +56,7 @@ def _stage(path: str, text: Text, private: bool) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             # In slices: a text file encodes all it is given at once, and a findings file of a
             # large estate is hundreds of MB (its UTF-8 copy would sit next to it).
-            for piece in [text] if isinstance(text, str) else text:
+            for piece in pieces(text):
                 for start in range(0, len(piece), _SLICE):
                     fh.write(piece[start:start + _SLICE])
             fh.flush()
